@@ -1,0 +1,27 @@
+# Top-level Makefile: builds every part that exists, runs every test,
+# installs, benchmarks. See README.md.
+PARTS := core cli runtime postgres mariadb
+EXISTING := $(foreach p,$(PARTS),$(if $(wildcard $(p)/Makefile),$(p)))
+
+.PHONY: all check install bench demo clean $(EXISTING)
+all: $(EXISTING)
+core:
+	$(MAKE) -C core
+cli runtime postgres mariadb: core
+	$(MAKE) -C $@
+cli: runtime
+
+check:
+	scripts/check
+
+install: all
+	@for p in $(EXISTING); do if grep -q '^install:' $$p/Makefile; then $(MAKE) -C $$p install || exit 1; fi; done
+
+bench: all
+	bench/run
+
+demo: all
+	scripts/demo
+
+clean:
+	@for p in $(EXISTING); do $(MAKE) -C $$p clean; done

@@ -1,0 +1,283 @@
+/*
+ * sqlambda.h — the public API of libsqlambda, the Lambda client every
+ * adapter (PostgreSQL, MariaDB, SQLite, Oracle), the CLI and the local
+ * runtime link against. No database code lives behind this header.
+ *
+ * Conventions:
+ *  - Every string in and out is NUL-terminated UTF-8 unless a length is given.
+ *  - Results own their strings; release them with sqlambda_result_free().
+ *  - A client is not thread-safe: use one per thread (the credential cache
+ *    behind clients is shared and locked). Everything else is reentrant.
+ *  - No function prints; diagnostics go to the log hook in the options.
+ */
+#ifndef SQLAMBDA_H
+#define SQLAMBDA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SQLAMBDA_VERSION "0.1.0"
+
+/* Lambda's documented limits. */
+#define SQLAMBDA_MAX_SYNC_PAYLOAD (6 * 1024 * 1024)  /* RequestResponse, DryRun */
+#define SQLAMBDA_MAX_EVENT_PAYLOAD (1024 * 1024)     /* Event (asynchronous) */
+#define SQLAMBDA_MAX_CLIENT_CONTEXT_B64 3583         /* encoded bytes */
+
+typedef enum sqlambda_invocation_type {
+    SQLAMBDA_REQUEST_RESPONSE = 0,
+    SQLAMBDA_EVENT,
+    SQLAMBDA_DRY_RUN
+} sqlambda_invocation_type;
+
+typedef enum sqlambda_log_type { SQLAMBDA_LOG_NONE = 0, SQLAMBDA_LOG_TAIL } sqlambda_log_type;
+
+/* Outcome of a call. Adapters map each to their database's error class. */
+typedef enum sqlambda_status {
+    SQLAMBDA_OK = 0,
+    SQLAMBDA_E_INVALID,     /* rejected before sending: name, ARN, qualifier,
+                               region mismatch, invalid JSON, client context */
+    SQLAMBDA_E_TOO_LARGE,   /* payload over Lambda's limit, rejected before sending */
+    SQLAMBDA_E_NOT_ALLOWED, /* function not in the configured allowlist */
+    SQLAMBDA_E_CONFIG,      /* no region, bad endpoint URL, unknown profile */
+    SQLAMBDA_E_CREDENTIALS, /* no credentials found, or a provider failed */
+    SQLAMBDA_E_FUNCTION,    /* the function ran and failed (X-Amz-Function-Error) */
+    SQLAMBDA_E_SERVICE,     /* Lambda answered with an error (4xx/5xx, not throttling) */
+    SQLAMBDA_E_THROTTLED,   /* throttled (429 / TooManyRequests) after all retries */
+    SQLAMBDA_E_TRANSPORT,   /* connect failure, reset, TLS failure, truncated body */
+    SQLAMBDA_E_TIMEOUT,     /* connect or request timeout */
+    SQLAMBDA_E_RESPONSE,    /* malformed or oversize response */
+    SQLAMBDA_E_CANCELLED,   /* the wait hook asked to cancel */
+    SQLAMBDA_E_NOMEM
+} sqlambda_status;
+
+/* Short stable name of a status ("FunctionError", "Throttled", ...). */
+const char *sqlambda_status_name(sqlambda_status st);
+
+/* ---- Waiting: lets a host database wait on its own latch as well ------- */
+
+#define SQLAMBDA_WAIT_READ 1
+#define SQLAMBDA_WAIT_WRITE 2
+
+typedef struct sqlambda_wait_fd {
+    int fd;
+    int events;  /* SQLAMBDA_WAIT_READ | SQLAMBDA_WAIT_WRITE, set by core */
+    int revents; /* set by the hook: which of events are ready */
+} sqlambda_wait_fd;
+
+/* Return values of a wait hook. */
+#define SQLAMBDA_WAIT_CONTINUE 0 /* keep going */
+#define SQLAMBDA_WAIT_YIELD 1    /* sqlambda_multi_run returns now; calls stay in flight */
+#define SQLAMBDA_WAIT_CANCEL (-1) /* abort every call in flight: E_CANCELLED */
+
+/*
+ * Waits until one of fds is ready, timeout_ms passes (-1: no timeout; core
+ * never passes more than 1000), or the host has something to say. Must fill
+ * revents. The default (NULL) hook is poll().
+ */
+typedef int (*sqlambda_wait_fn)(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms);
+
+/* Debug trace hook: never receives payloads or secrets. */
+#define SQLAMBDA_LOG_DEBUG 1
+#define SQLAMBDA_LOG_INFO 2
+#define SQLAMBDA_LOG_WARNING 3
+typedef void (*sqlambda_log_fn)(void *arg, int level, const char *message);
+
+/* ---- Client options: zero-initialise, then set what the host configures -- */
+
+typedef struct sqlambda_options {
+    const char *region;       /* explicit region; NULL: resolve (DESIGN.md order) */
+    const char *endpoint_url; /* explicit endpoint; NULL: resolve */
+    const char *profile;      /* NULL: AWS_PROFILE, then "default" */
+    /* Explicit static credentials (like credentials set in code in an SDK);
+     * all NULL: the default credential chain. */
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+    long connect_timeout_ms;    /* 0: 1000 */
+    long request_timeout_ms;    /* 0: 60000; whole attempt, connect included */
+    int max_attempts;           /* 0: AWS_MAX_ATTEMPTS, profile max_attempts, else 3 */
+    size_t max_response_bytes;  /* 0: 6 MB + 64 KB; larger bodies are E_RESPONSE */
+    int retry_unsafe;           /* 1: also retry when the request may already
+                                   have reached the function (response lost) */
+    const char *ca_file;        /* NULL: system CA store; TLS is always verified */
+    const char *allowed_functions; /* NULL or "": any. Else comma-separated
+                                   names, name:qualifier or ARNs; '*' globs */
+    const char *user_agent_extra; /* e.g. "postgres/15.4", appended to the UA */
+    sqlambda_wait_fn wait;
+    void *wait_arg;
+    sqlambda_log_fn log;
+    void *log_arg;
+} sqlambda_options;
+
+/* ---- Requests and results ---------------------------------------------- */
+
+typedef struct sqlambda_request {
+    const char *function;      /* name, name:qualifier, acct:function:name[:q], or ARN */
+    const char *payload;       /* JSON text; NULL: "{}" */
+    size_t payload_len;        /* bytes of payload (0 with non-NULL payload: strlen) */
+    sqlambda_invocation_type invocation_type;
+    sqlambda_log_type log_type;
+    const char *client_context; /* JSON object text or NULL; sent base64 */
+    const char *qualifier;     /* version or alias, or NULL */
+    const char *region;        /* per-call region, or NULL: the client's */
+} sqlambda_request;
+
+typedef struct sqlambda_result {
+    sqlambda_status status;
+    long http_status;       /* 0 when no response arrived */
+    char *payload;          /* response body, NUL-terminated (function result,
+                               function error body, or service error body) */
+    size_t payload_len;
+    char *executed_version; /* X-Amz-Executed-Version */
+    char *log_result;       /* decoded X-Amz-Log-Result (Tail), else NULL */
+    char *function_error;   /* X-Amz-Function-Error ("Unhandled"/"Handled") */
+    char *error_type;       /* function errorType, or AWS error code */
+    char *error_message;    /* function errorMessage, or AWS message */
+    char *request_id;       /* x-amzn-RequestId */
+    char *function_name;    /* the function as resolved (name, no qualifier) */
+    char *endpoint_host;    /* host the call went to */
+    int attempts;           /* HTTP attempts made (0 if rejected before sending) */
+    int throttles;          /* attempts answered with throttling */
+    double elapsed_ms;      /* wall time of the whole call, retries included */
+    char message[512];      /* one line for humans: names the function, the
+                               endpoint host and the error type; never secrets */
+} sqlambda_result;
+
+void sqlambda_result_free(sqlambda_result *res); /* frees members, zeroes *res */
+
+/* ---- Client ------------------------------------------------------------- */
+
+typedef struct sqlambda_client sqlambda_client;
+
+/*
+ * Creates a client. Resolves region, endpoint and profile once; credentials
+ * are fetched lazily and cached. Returns NULL only when out of memory;
+ * configuration problems are reported by the first call (E_CONFIG).
+ */
+sqlambda_client *sqlambda_client_new(const sqlambda_options *opts);
+void sqlambda_client_free(sqlambda_client *c);
+
+/* Synchronous invoke, with retries. Always fills *res (free it). */
+sqlambda_status sqlambda_invoke(sqlambda_client *c, const sqlambda_request *req,
+                                sqlambda_result *res);
+
+/* Checks a request without sending it (names, ARN, JSON, sizes, allowlist). */
+sqlambda_status sqlambda_validate(sqlambda_client *c, const sqlambda_request *req,
+                                  sqlambda_result *res);
+
+/* ---- Many calls in flight (curl multi) ---------------------------------- */
+
+typedef struct sqlambda_multi sqlambda_multi;
+
+/*
+ * Called once per request as soon as it completes. Ownership of res's
+ * members passes to the callback (sqlambda_result_free them, or copy *res
+ * by value to keep them); the struct storage itself is core's.
+ */
+typedef void (*sqlambda_done_fn)(void *arg, void *user, sqlambda_result *res);
+
+sqlambda_multi *sqlambda_multi_new(sqlambda_client *c, int max_in_flight);
+/* Queues a copy of req. Invalid requests complete at the next run. */
+sqlambda_status sqlambda_multi_add(sqlambda_multi *m, const sqlambda_request *req, void *user);
+/* Requests queued or in flight. */
+size_t sqlambda_multi_pending(const sqlambda_multi *m);
+/*
+ * Drives transfers, calling done for each completion, until nothing is
+ * pending, timeout_ms passes (-1: no limit), or the wait hook yields.
+ * Returns E_CANCELLED if the hook cancelled: every pending request is then
+ * completed with E_CANCELLED before this returns.
+ */
+sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_done_fn done,
+                                   void *arg);
+void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */
+
+/* n requests, up to concurrency in flight; results[i] answers reqs[i]. */
+sqlambda_status sqlambda_invoke_many(sqlambda_client *c, const sqlambda_request *reqs, size_t n,
+                                     int concurrency, sqlambda_result *results);
+
+/* ---- Function names ------------------------------------------------------ */
+
+typedef struct sqlambda_function_ref {
+    char name[65];        /* the function name */
+    char qualifier[129];  /* "" when none */
+    char account[13];     /* "" when not given */
+    char region[32];      /* "" when not given (only full ARNs carry one) */
+    char partition[16];   /* "" when not given */
+} sqlambda_function_ref;
+
+/*
+ * Parses any of Lambda's function identifiers. Returns SQLAMBDA_OK or
+ * E_INVALID with a message in err naming the problem.
+ */
+sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_ref *out,
+                                        char *err, size_t errlen);
+
+/* 1 if function (any identifier form) matches the comma-separated allowlist. */
+int sqlambda_function_allowed(const char *allowlist, const char *function);
+
+/* ---- SigV4 (shared by the client and the local runtime's verifier) ------- */
+
+typedef struct sqlambda_header {
+    const char *name;
+    const char *value;
+} sqlambda_header;
+
+typedef struct sqlambda_sigv4_request {
+    const char *method;         /* "POST" */
+    const char *path;           /* as sent on the wire (already percent-encoded) */
+    const char *query;          /* raw query string without '?', or NULL */
+    const sqlambda_header *headers; /* headers to sign (host must be among them) */
+    size_t nheaders;
+    const void *body;
+    size_t body_len;
+    const char *payload_hash;   /* hex SHA-256 of body, or NULL to compute */
+    const char *region;
+    const char *service;        /* "lambda" */
+    const char *amz_date;       /* "YYYYMMDDTHHMMSSZ" */
+    int double_encode_path;     /* 1 for every service but S3 (Lambda: 1) */
+    int normalize_path;         /* 1 for every service but S3 */
+} sqlambda_sigv4_request;
+
+typedef struct sqlambda_sigv4_credentials {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token; /* NULL when none; signed as x-amz-security-token
+                                  when present among headers */
+} sqlambda_sigv4_credentials;
+
+/*
+ * Computes the Authorization header value. Optional debug outputs (NULL to
+ * skip): canonical request and string to sign, malloc'd. Returns 0 or -1.
+ */
+int sqlambda_sigv4_sign(const sqlambda_sigv4_request *req, const sqlambda_sigv4_credentials *cr,
+                        char *authorization, size_t authlen, char **canonical_request,
+                        char **string_to_sign);
+
+/* Looks up the secret for an access key id; returns NULL when unknown. */
+typedef const char *(*sqlambda_secret_lookup_fn)(void *arg, const char *access_key_id);
+
+#define SQLAMBDA_SIG_OK 0
+#define SQLAMBDA_SIG_MISSING (-1)     /* no Authorization header */
+#define SQLAMBDA_SIG_MALFORMED (-2)   /* not an AWS4-HMAC-SHA256 header */
+#define SQLAMBDA_SIG_UNKNOWN_KEY (-3) /* access key not known */
+#define SQLAMBDA_SIG_MISMATCH (-4)    /* signature does not match */
+
+/*
+ * Verifies a received request: req->headers are all headers received (the
+ * ones named in SignedHeaders are used), authorization is the received
+ * Authorization header. req->region/service/amz_date may be NULL: taken
+ * from the credential scope and X-Amz-Date. Constant-time comparison.
+ */
+int sqlambda_sigv4_verify(const sqlambda_sigv4_request *req, const char *authorization,
+                          sqlambda_secret_lookup_fn lookup, void *lookup_arg, char *err,
+                          size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SQLAMBDA_H */
