@@ -1,0 +1,1 @@
+../lambdaTempReadingTrigger/temp_readings.py
