@@ -1,0 +1,154 @@
+/*
+ * config.c — resolves the profile, region, endpoint and max attempts in the
+ * AWS SDKs' order (see docs/configuration.md): explicit options, then
+ * environment variables, then the shared config/credentials files, then
+ * (region only) EC2 instance metadata.
+ */
+#include "ini.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMDS_REGION_TIMEOUT_MS 1000
+
+static const char *env(const char *name) {
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Checks an endpoint URL: http or https, with a host. 0 if fine. */
+static int check_url(const char *url, const char *what, char *err, size_t errlen) {
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    int rc = -1;
+    if (!u) {
+        sqlambda_fmt(err, errlen, "out of memory");
+        return -1;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%.100s\" (from %s): not a URL", url,
+                     what);
+    } else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        sqlambda_fmt(err, errlen,
+                     "invalid endpoint URL \"%.100s\" (from %s): scheme must be http or https",
+                     url, what);
+    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%.100s\" (from %s): no host", url, what);
+    } else if (strpbrk(url, " \t\r\n")) {
+        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%.100s\" (from %s): contains whitespace",
+                     url, what);
+    } else {
+        rc = 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* Parses a max_attempts value: an integer >= 1. */
+static int parse_attempts(const char *v, const char *what, int *out, char *err, size_t errlen) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    while (*end == ' ' || *end == '\t') end++;
+    if (errno || end == v || *end || n < 1 || n > 100) {
+        sqlambda_fmt(err, errlen, "invalid max_attempts \"%.40s\" (from %s): must be an integer "
+                     "from 1 to 100", v, what);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+static void resolve_endpoint(const sqlambda_options *opts, const sqlambda_profiles *pf,
+                             sqlambda_config *out) {
+    const char *url = NULL, *what = NULL;
+    if (opts->endpoint_url && *opts->endpoint_url) {
+        url = opts->endpoint_url;
+        what = "the endpoint_url setting";
+    } else {
+        const char *ign = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+        int ignore = ign ? sqlambda_is_true(ign)
+                         : sqlambda_is_true(sqlambda_profile_get_config(
+                               pf, out->profile, "ignore_configured_endpoint_urls"));
+        if (ignore) return;
+        if ((url = env("AWS_ENDPOINT_URL_LAMBDA"))) what = "AWS_ENDPOINT_URL_LAMBDA";
+        else if ((url = env("AWS_ENDPOINT_URL"))) what = "AWS_ENDPOINT_URL";
+        else if ((url = sqlambda_profile_service_get(pf, out->profile, "lambda", "endpoint_url")))
+            what = "the profile's services section";
+        else if ((url = sqlambda_profile_get_config(pf, out->profile, "endpoint_url")))
+            what = "the profile's endpoint_url";
+    }
+    if (!url || !*url) return;
+    if (check_url(url, what, out->error, sizeof out->error) != 0) return;
+    out->endpoint_url = strdup(url);
+}
+
+void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out) {
+    static const sqlambda_options none;
+    sqlambda_profiles pf;
+    memset(out, 0, sizeof *out);
+    if (!opts) opts = &none;
+    if (sqlambda_profiles_load(&pf) != 0) {
+        sqlambda_fmt(out->error, sizeof out->error, "out of memory reading the AWS config files");
+        return;
+    }
+    /* profile */
+    const char *profile = opts->profile && *opts->profile ? opts->profile : env("AWS_PROFILE");
+    if (profile && !sqlambda_profiles_exists(&pf, profile)) {
+        sqlambda_fmt(out->error, sizeof out->error, "profile \"%.64s\" not found in %.80s or %.80s",
+                     profile, pf.credentials_path ? pf.credentials_path : "(no credentials file)",
+                     pf.config_path ? pf.config_path : "(no config file)");
+    }
+    out->profile = strdup(profile ? profile : "default");
+    if (!out->profile) {
+        sqlambda_fmt(out->error, sizeof out->error, "out of memory");
+        goto done;
+    }
+    if (out->error[0]) goto done;
+
+    /* max attempts */
+    const char *v;
+    out->max_attempts = 3;
+    if (opts->max_attempts < 0) {
+        sqlambda_fmt(out->error, sizeof out->error,
+                     "invalid max_attempts %d (from the options): must be at least 1",
+                     opts->max_attempts);
+        goto done;
+    } else if (opts->max_attempts > 0) {
+        out->max_attempts = opts->max_attempts;
+    } else if ((v = env("AWS_MAX_ATTEMPTS"))) {
+        if (parse_attempts(v, "AWS_MAX_ATTEMPTS", &out->max_attempts, out->error,
+                           sizeof out->error) != 0)
+            goto done;
+    } else if ((v = sqlambda_profile_get(&pf, out->profile, "max_attempts"))) {
+        if (parse_attempts(v, "the profile's max_attempts", &out->max_attempts, out->error,
+                           sizeof out->error) != 0)
+            goto done;
+    }
+
+    /* endpoint */
+    resolve_endpoint(opts, &pf, out);
+    if (out->error[0]) goto done;
+
+    /* region */
+    if (opts->region && *opts->region) v = opts->region;
+    else if (!(v = env("AWS_REGION")) && !(v = env("AWS_DEFAULT_REGION")))
+        v = sqlambda_profile_get(&pf, out->profile, "region");
+    if (v && *v) out->region = strdup(v);
+    else out->region = sqlambda_imds_region(IMDS_REGION_TIMEOUT_MS);
+done:
+    sqlambda_profiles_free(&pf);
+}
+
+void sqlambda_config_free(sqlambda_config *c) {
+    if (!c) return;
+    free(c->profile);
+    free(c->region);
+    free(c->endpoint_url);
+    memset(c, 0, sizeof *c);
+}

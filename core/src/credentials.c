@@ -1,0 +1,277 @@
+/*
+ * credentials.c — the default credential chain and its process-wide cache.
+ * Order: static keys from the options, environment, the profile's keys in
+ * the shared files, credential_process, web identity, container, EC2
+ * instance metadata. Everything after the environment is cached per chain
+ * inputs (profile, file paths, the providers' environment variables),
+ * shared by every client in the process: temporary credentials are
+ * refreshed within 5 minutes of expiry (a failed refresh keeps still-valid
+ * ones), non-expiring ones are re-read when a shared file changes.
+ */
+#include "creds_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define REFRESH_WINDOW_S 300
+
+struct sqlambda_creds_provider {
+    char *akid, *secret, *token; /* static keys from the options */
+    int has_static;
+    char *profile, *region;
+    sqlambda_log_fn log;
+    void *log_arg;
+};
+
+typedef struct file_stamp {
+    long long sec, nsec, size, ino; /* all -1 when the file is missing */
+} file_stamp;
+
+typedef struct cache_entry {
+    struct cache_entry *next;
+    char *key;
+    pthread_mutex_t lock; /* held while fetching: one fetch per entry at a time */
+    sqlambda_creds creds;
+    int have;
+    file_stamp cred_file, conf_file;
+} cache_entry;
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static cache_entry *cache_head;
+
+__attribute__((destructor)) static void cache_free_all(void) {
+    cache_entry *e = cache_head;
+    cache_head = NULL;
+    while (e) {
+        cache_entry *n = e->next;
+        sqlambda_creds_clear(&e->creds);
+        pthread_mutex_destroy(&e->lock);
+        free(e->key);
+        free(e);
+        e = n;
+    }
+}
+
+static void stamp(const char *path, file_stamp *s) {
+    struct stat st;
+    if (!path || stat(path, &st) != 0) {
+        s->sec = s->nsec = s->size = s->ino = -1;
+        return;
+    }
+    s->sec = st.st_mtim.tv_sec;
+    s->nsec = st.st_mtim.tv_nsec;
+    s->size = st.st_size;
+    s->ino = (long long)st.st_ino;
+}
+
+static int same_stamp(const file_stamp *a, const file_stamp *b) {
+    return a->sec == b->sec && a->nsec == b->nsec && a->size == b->size && a->ino == b->ino;
+}
+
+/* The chain inputs after the environment keys, as one string. */
+static char *cache_key(const sqlambda_creds_provider *p) {
+    static const char *vars[] = {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "HOME",
+                                 "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+                                 "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
+                                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                 "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                 "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                 "AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
+    sqlambda_buf b = {0};
+    int rc = sqlambda_buf_printf(&b, "%s\x1f%s", p->profile, p->region ? p->region : "");
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0] && rc == 0; i++) {
+        const char *v = getenv(vars[i]);
+        rc = sqlambda_buf_printf(&b, "\x1f%s", v ? v : "");
+    }
+    if (rc != 0) {
+        sqlambda_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static cache_entry *cache_find(const char *key) {
+    pthread_mutex_lock(&cache_lock);
+    cache_entry *e;
+    for (e = cache_head; e; e = e->next)
+        if (strcmp(e->key, key) == 0) break;
+    if (!e && (e = calloc(1, sizeof *e))) {
+        if (!(e->key = strdup(key))) {
+            free(e);
+            e = NULL;
+        } else {
+            pthread_mutex_init(&e->lock, NULL);
+            e->next = cache_head;
+            cache_head = e;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return e;
+}
+
+static int copy_creds(const sqlambda_creds *in, sqlambda_creds *out) {
+    if (sqlambda_creds_set(out, in->access_key_id, in->secret_access_key, in->session_token,
+                           in->expiration, in->source) != 0)
+        return -1;
+    return 0;
+}
+
+static void logf_(const sqlambda_creds_provider *p, int level, const char *fmt, const char *a,
+                  const char *b) {
+    if (!p->log) return;
+    char msg[400];
+    sqlambda_fmt(msg, sizeof msg, fmt, a, b);
+    p->log(p->log_arg, level, msg);
+}
+
+sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opts,
+                                                     const sqlambda_config *cfg) {
+    sqlambda_creds_provider *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    const char *prof = cfg && cfg->profile ? cfg->profile : NULL;
+    if (!prof && opts && opts->profile && *opts->profile) prof = opts->profile;
+    if (!prof) prof = getenv("AWS_PROFILE") && *getenv("AWS_PROFILE") ? getenv("AWS_PROFILE") : "default";
+    p->profile = strdup(prof);
+    p->region = cfg && cfg->region ? strdup(cfg->region) : NULL;
+    int bad = !p->profile || (cfg && cfg->region && !p->region);
+    if (opts) {
+        p->log = opts->log;
+        p->log_arg = opts->log_arg;
+        if ((opts->access_key_id && *opts->access_key_id) ||
+            (opts->secret_access_key && *opts->secret_access_key)) {
+            p->has_static = 1;
+            p->akid = sqlambda_strdup0(opts->access_key_id);
+            p->secret = sqlambda_strdup0(opts->secret_access_key);
+            p->token = sqlambda_strdup0(opts->session_token);
+            bad |= (opts->access_key_id && !p->akid) || (opts->secret_access_key && !p->secret) ||
+                   (opts->session_token && !p->token);
+        }
+    }
+    if (bad) {
+        sqlambda_creds_provider_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sqlambda_creds_provider_free(sqlambda_creds_provider *p) {
+    if (!p) return;
+    free(p->akid);
+    if (p->secret) memset(p->secret, 0, strlen(p->secret));
+    if (p->token) memset(p->token, 0, strlen(p->token));
+    free(p->secret);
+    free(p->token);
+    free(p->profile);
+    free(p->region);
+    free(p);
+}
+
+/* Runs the cached part of the chain. CREDS_FOUND / CREDS_ABSENT / CREDS_ERROR. */
+static int run_chain(const sqlambda_creds_provider *p, cache_entry *e, sqlambda_creds *out,
+                     char *err, size_t errlen) {
+    static const creds_provider_fn chain[] = {sqlambda_creds_profile, sqlambda_creds_process,
+                                              sqlambda_creds_web_identity,
+                                              sqlambda_creds_container, sqlambda_creds_imds};
+    sqlambda_profiles files;
+    if (sqlambda_profiles_load(&files) != 0) {
+        sqlambda_fmt(err, errlen, "out of memory reading the AWS config files");
+        return CREDS_ERROR;
+    }
+    stamp(files.credentials_path, &e->cred_file);
+    stamp(files.config_path, &e->conf_file);
+    creds_ctx ctx = {p->profile, &files, p->region};
+    int rc = CREDS_ABSENT;
+    char last[256] = "";
+    for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
+        err[0] = 0;
+        rc = chain[i](&ctx, out, err, errlen);
+        if (rc != CREDS_ABSENT) break;
+        if (err[0]) sqlambda_fmt(last, sizeof last, "%s", err);
+    }
+    if (rc == CREDS_ABSENT)
+        sqlambda_fmt(err, errlen, "no credentials found for profile \"%.64s\" (tried options, "
+                     "environment, shared files, credential_process, web identity, container, "
+                     "instance metadata%s%.150s)", p->profile, last[0] ? "; " : "", last);
+    sqlambda_profiles_free(&files);
+    return rc;
+}
+
+sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *out, char *err,
+                                   size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (errlen) err[0] = 0;
+    if (p->has_static) {
+        if (!p->akid || !*p->akid || !p->secret || !*p->secret) {
+            sqlambda_fmt(err, errlen, "static credentials: %s is set but %s is missing",
+                         p->akid && *p->akid ? "access_key_id" : "secret_access_key",
+                         p->akid && *p->akid ? "secret_access_key" : "access_key_id");
+            return SQLAMBDA_E_CREDENTIALS;
+        }
+        if (sqlambda_creds_set(out, p->akid, p->secret, p->token, 0, "static") != 0) goto oom;
+        return SQLAMBDA_OK;
+    }
+    creds_ctx ectx = {p->profile, NULL, p->region};
+    int rc = sqlambda_creds_env(&ectx, out, err, errlen);
+    if (rc == CREDS_FOUND) return SQLAMBDA_OK;
+    if (rc == CREDS_ERROR) return SQLAMBDA_E_CREDENTIALS;
+
+    char *key = cache_key(p);
+    cache_entry *e = key ? cache_find(key) : NULL;
+    free(key);
+    if (!e) goto oom;
+    sqlambda_status st = SQLAMBDA_OK;
+    pthread_mutex_lock(&e->lock);
+    time_t now = time(NULL);
+    if (e->have) {
+        int fresh;
+        if (e->creds.expiration == 0) {
+            sqlambda_profiles paths = {0};
+            file_stamp a, b;
+            paths.credentials_path = sqlambda_credentials_file_path();
+            paths.config_path = sqlambda_config_file_path();
+            stamp(paths.credentials_path, &a);
+            stamp(paths.config_path, &b);
+            fresh = same_stamp(&a, &e->cred_file) && same_stamp(&b, &e->conf_file);
+            free(paths.credentials_path);
+            free(paths.config_path);
+        } else {
+            fresh = now < e->creds.expiration - REFRESH_WINDOW_S;
+        }
+        if (fresh) {
+            if (copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
+            goto unlock;
+        }
+    }
+    sqlambda_creds fetched = {0};
+    rc = run_chain(p, e, &fetched, err, errlen);
+    if (rc == CREDS_FOUND) {
+        sqlambda_creds_clear(&e->creds);
+        e->creds = fetched;
+        e->have = 1;
+        logf_(p, SQLAMBDA_LOG_DEBUG, "credentials from %s for profile \"%.64s\"",
+              e->creds.source, p->profile);
+        if (copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
+    } else if (e->have && e->creds.expiration != 0 && now < e->creds.expiration) {
+        logf_(p, SQLAMBDA_LOG_WARNING, "credential refresh failed, using still-valid ones: %s%s",
+              err, "");
+        err[0] = 0;
+        if (copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
+    } else {
+        if (e->have) {
+            sqlambda_creds_clear(&e->creds);
+            e->have = 0;
+        }
+        st = SQLAMBDA_E_CREDENTIALS;
+    }
+unlock:
+    pthread_mutex_unlock(&e->lock);
+    if (st == SQLAMBDA_E_NOMEM) sqlambda_fmt(err, errlen, "out of memory");
+    return st;
+oom:
+    sqlambda_fmt(err, errlen, "out of memory");
+    return SQLAMBDA_E_NOMEM;
+}

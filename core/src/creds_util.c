@@ -1,0 +1,106 @@
+/*
+ * creds_util.c — small helpers shared by the credential providers: filling
+ * and clearing a sqlambda_creds, RFC 3339 times, reading token files.
+ */
+#include "creds_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void wipe_free(char *s) {
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+void sqlambda_creds_clear(sqlambda_creds *c) {
+    if (!c) return;
+    free(c->access_key_id);
+    wipe_free(c->secret_access_key);
+    wipe_free(c->session_token);
+    memset(c, 0, sizeof *c);
+}
+
+int sqlambda_creds_set(sqlambda_creds *out, const char *akid, const char *secret,
+                       const char *token, time_t expiration, const char *source) {
+    memset(out, 0, sizeof *out);
+    out->access_key_id = strdup(akid);
+    out->secret_access_key = strdup(secret);
+    out->session_token = token && *token ? strdup(token) : NULL;
+    out->expiration = expiration;
+    out->source = source;
+    if (!out->access_key_id || !out->secret_access_key || (token && *token && !out->session_token)) {
+        sqlambda_creds_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
+static int digits(const char **p, int n, int *out) {
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (!isdigit((unsigned char)**p)) return -1;
+        v = v * 10 + (**p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int sqlambda_parse_rfc3339(const char *s, time_t *out) {
+    struct tm tm = {0};
+    int y, mo, d, h, mi, se;
+    const char *p = s;
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' ') || !*p++ ||
+        digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+        digits(&p, 2, &se))
+        return -1;
+    if (*p == '.')
+        for (p++; isdigit((unsigned char)*p); p++) {
+        }
+    long off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om;
+        if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om)) return -1;
+        off = sign * (oh * 3600L + om * 60L);
+    } else {
+        return -1;
+    }
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    *out = timegm(&tm) - off;
+    return 0;
+}
+
+char *sqlambda_read_small_file(const char *path, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t n = fread(buf, 1, cap, f);
+    int toolong = fgetc(f) != EOF;
+    fclose(f);
+    if (toolong) {
+        free(buf);
+        errno = EFBIG;
+        return NULL;
+    }
+    while (n && isspace((unsigned char)buf[n - 1])) n--;
+    buf[n] = 0;
+    return buf;
+}

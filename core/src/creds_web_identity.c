@@ -1,0 +1,158 @@
+/*
+ * creds_web_identity.c — AssumeRoleWithWebIdentity: a token file plus a
+ * role (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME],
+ * else the profile's web_identity_token_file / role_arn / role_session_name)
+ * exchanged at STS with an unsigned POST; the XML answer holds temporary
+ * credentials. STS endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else
+ * https://sts.<region>.amazonaws.com (global endpoint without a region).
+ */
+#include "creds_internal.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STS_TIMEOUT_MS 5000
+#define TOKEN_MAX (64 * 1024)
+
+/* Text of the first <tag>...</tag> in xml (malloc'd), or NULL. */
+static char *xml_text(const char *xml, const char *tag) {
+    char open[64], close[64];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *s = strstr(xml, open);
+    if (!s) return NULL;
+    s += strlen(open);
+    const char *e = strstr(s, close);
+    if (!e) return NULL;
+    char *out = strndup(s, (size_t)(e - s));
+    if (!out) return NULL;
+    /* the five XML entities (STS answers use &amp; etc. in messages) */
+    static const struct { const char *ent; char c; } ents[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    char *w = out;
+    for (const char *r = out; *r;) {
+        size_t i;
+        for (i = 0; i < 5; i++)
+            if (strncmp(r, ents[i].ent, strlen(ents[i].ent)) == 0) break;
+        if (i < 5) {
+            *w++ = ents[i].c;
+            r += strlen(ents[i].ent);
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = 0;
+    return out;
+}
+
+static char *sts_url(const char *region) {
+    const char *e = getenv("AWS_ENDPOINT_URL_STS");
+    if (!e || !*e) e = getenv("AWS_ENDPOINT_URL");
+    if (sqlambda_is_true(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) e = NULL;
+    char *u = NULL;
+    if (e && *e) return strdup(e);
+    if (!region || !*region) return strdup("https://sts.amazonaws.com");
+    const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
+    if (asprintf(&u, "https://sts.%s.%s", region, suffix) < 0) return NULL;
+    return u;
+}
+
+static int form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v) {
+    char *enc = curl_easy_escape(h, v, 0);
+    if (!enc) return -1;
+    int rc = sqlambda_buf_printf(b, "&%s=%s", k, enc);
+    curl_free(enc);
+    return rc;
+}
+
+int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char *err,
+                                size_t errlen) {
+    const char *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    const char *role = getenv("AWS_ROLE_ARN"), *session = getenv("AWS_ROLE_SESSION_NAME");
+    const char *where = "environment";
+    if (!file || !*file || !role || !*role) {
+        file = sqlambda_profile_get(ctx->files, ctx->profile, "web_identity_token_file");
+        role = sqlambda_profile_get(ctx->files, ctx->profile, "role_arn");
+        session = sqlambda_profile_get(ctx->files, ctx->profile, "role_session_name");
+        where = "profile";
+        if (!file || !*file) return CREDS_ABSENT;
+        if (!role || !*role) {
+            sqlambda_fmt(err, errlen, "web identity (profile \"%.64s\"): web_identity_token_file "
+                         "is set but role_arn is missing", ctx->profile);
+            return CREDS_ERROR;
+        }
+    }
+    char sess_buf[64];
+    if (!session || !*session) {
+        snprintf(sess_buf, sizeof sess_buf, "sqlambda-session-%lld", (long long)time(NULL));
+        session = sess_buf;
+    }
+    int ret = CREDS_ERROR;
+    char *token = NULL, *url = NULL, *id = NULL, *secret = NULL, *stok = NULL, *exp = NULL;
+    sqlambda_buf form = {0};
+    sqlambda_http_response r = {0};
+    CURL *h = NULL;
+    token = sqlambda_read_small_file(file, TOKEN_MAX);
+    if (!token || !*token) {
+        sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): cannot read token file "
+                     "%.120s", where, ctx->profile, file);
+        goto out;
+    }
+    url = sts_url(ctx->region);
+    h = curl_easy_init();
+    if (!url || !h || sqlambda_buf_printf(&form, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15") != 0 ||
+        form_add(&form, h, "RoleArn", role) != 0 || form_add(&form, h, "RoleSessionName", session) != 0 ||
+        form_add(&form, h, "WebIdentityToken", token) != 0) {
+        sqlambda_fmt(err, errlen, "out of memory");
+        goto out;
+    }
+    const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8",
+                          "Accept: application/xml", NULL};
+    if (sqlambda_http_simple("POST", url, hdrs, form.data, STS_TIMEOUT_MS, &r) != 0) {
+        sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS at %.100s "
+                     "unreachable: %s", where, ctx->profile, url, r.error);
+        goto out;
+    }
+    if (r.status != 200) {
+        char *code = xml_text(r.body.data, "Code"), *msg = xml_text(r.body.data, "Message");
+        sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS %.100s answered HTTP "
+                     "%ld %.60s: %.120s", where, ctx->profile, url, r.status, code ? code : "",
+                     msg ? msg : "");
+        free(code);
+        free(msg);
+        goto out;
+    }
+    id = xml_text(r.body.data, "AccessKeyId");
+    secret = xml_text(r.body.data, "SecretAccessKey");
+    stok = xml_text(r.body.data, "SessionToken");
+    exp = xml_text(r.body.data, "Expiration");
+    time_t t = 0;
+    if (!id || !secret || !stok || !exp || sqlambda_parse_rfc3339(exp, &t) != 0) {
+        sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS %.100s answered "
+                     "without complete credentials", where, ctx->profile, url);
+        goto out;
+    }
+    if (sqlambda_creds_set(out, id, secret, stok, t, "web-identity") != 0) {
+        sqlambda_fmt(err, errlen, "out of memory");
+        goto out;
+    }
+    ret = CREDS_FOUND;
+out:
+    if (token) memset(token, 0, strlen(token));
+    if (secret) memset(secret, 0, strlen(secret));
+    if (form.data) memset(form.data, 0, form.len);
+    if (r.body.data) memset(r.body.data, 0, r.body.len);
+    free(token);
+    free(url);
+    free(id);
+    free(secret);
+    free(stok);
+    free(exp);
+    sqlambda_buf_free(&form);
+    sqlambda_http_response_free(&r);
+    if (h) curl_easy_cleanup(h);
+    return ret;
+}

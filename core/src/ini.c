@@ -1,0 +1,269 @@
+/*
+ * ini.c — parses the AWS shared config/credentials file format: [sections],
+ * key = value lines, full-line comments (# ;) and inline comments after
+ * whitespace, case-insensitive keys, nested properties under an empty-valued
+ * key ("lambda =" + indented lines), and continuation lines. Also finds the
+ * files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, $HOME/.aws).
+ */
+#include "ini.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+typedef struct ini_entry {
+    char *section, *key, *value;
+} ini_entry;
+
+struct sqlambda_ini {
+    ini_entry *e;
+    size_t n, cap;
+    char **sections;
+    size_t nsections, capsections;
+};
+
+#define INI_MAX_FILE (4 * 1024 * 1024)
+
+static char *dupn(const char *s, size_t n) {
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+static void trim(const char **s, const char **e) {
+    while (*s < *e && isspace((unsigned char)**s)) (*s)++;
+    while (*e > *s && isspace((unsigned char)(*e)[-1])) (*e)--;
+}
+
+/* Cuts an inline comment: '#' or ';' preceded by whitespace. */
+static const char *cut_comment(const char *s, const char *e) {
+    for (const char *p = s; p < e; p++)
+        if ((*p == '#' || *p == ';') && p > s && isspace((unsigned char)p[-1])) return p;
+    return e;
+}
+
+static int add_section(sqlambda_ini *ini, const char *name) {
+    for (size_t i = 0; i < ini->nsections; i++)
+        if (strcmp(ini->sections[i], name) == 0) return 0;
+    if (ini->nsections == ini->capsections) {
+        size_t nc = ini->capsections ? ini->capsections * 2 : 8;
+        char **ns = realloc(ini->sections, nc * sizeof *ns);
+        if (!ns) return -1;
+        ini->sections = ns;
+        ini->capsections = nc;
+    }
+    if (!(ini->sections[ini->nsections] = strdup(name))) return -1;
+    ini->nsections++;
+    return 0;
+}
+
+static ini_entry *find(const sqlambda_ini *ini, const char *section, const char *key) {
+    if (!ini || !section || !key) return NULL;
+    for (size_t i = ini->n; i-- > 0;)
+        if (strcmp(ini->e[i].section, section) == 0 && strcasecmp(ini->e[i].key, key) == 0)
+            return &ini->e[i];
+    return NULL;
+}
+
+/* Sets section/key (later definitions win); takes ownership of value. */
+static int set(sqlambda_ini *ini, const char *section, const char *key, char *value) {
+    ini_entry *x = find(ini, section, key);
+    if (x) {
+        free(x->value);
+        x->value = value;
+        return 0;
+    }
+    if (ini->n == ini->cap) {
+        size_t nc = ini->cap ? ini->cap * 2 : 16;
+        ini_entry *ne = realloc(ini->e, nc * sizeof *ne);
+        if (!ne) goto fail;
+        ini->e = ne;
+        ini->cap = nc;
+    }
+    ini_entry *en = &ini->e[ini->n];
+    en->section = strdup(section);
+    en->key = strdup(key);
+    if (!en->section || !en->key) {
+        free(en->section);
+        free(en->key);
+        goto fail;
+    }
+    for (char *k = en->key; *k; k++) *k = (char)tolower((unsigned char)*k);
+    en->value = value;
+    ini->n++;
+    return 0;
+fail:
+    free(value);
+    return -1;
+}
+
+sqlambda_ini *sqlambda_ini_parse(const char *text, size_t len) {
+    sqlambda_ini *ini = calloc(1, sizeof *ini);
+    if (!ini) return NULL;
+    char *section = NULL;  /* current section, NULL before the first */
+    char *lastkey = NULL;  /* last top-level key in this section */
+    int last_empty = 0;    /* its value was empty: indented lines nest */
+    const char *p = text, *end = text + len;
+    int oom = 0;
+    while (p < end && !oom) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *s = p, *e = le;
+        p = nl ? nl + 1 : end;
+        int indented = s < e && (*s == ' ' || *s == '\t');
+        trim(&s, &e);
+        if (s == e || *s == '#' || *s == ';') continue;
+        if (*s == '[') {
+            const char *close = memchr(s, ']', (size_t)(e - s));
+            free(lastkey);
+            lastkey = NULL;
+            free(section);
+            section = NULL;
+            if (!close) continue; /* malformed header: ignore until the next one */
+            const char *ns = s + 1, *ne = close;
+            trim(&ns, &ne);
+            /* collapse the whitespace between "profile" and the name */
+            char *name = dupn(ns, (size_t)(ne - ns));
+            if (!name) { oom = 1; break; }
+            char *sp = name;
+            while (*sp && !isspace((unsigned char)*sp)) sp++;
+            if (*sp) {
+                char *rest = sp;
+                while (isspace((unsigned char)*rest)) rest++;
+                *sp = ' ';
+                memmove(sp + 1, rest, strlen(rest) + 1);
+            }
+            section = name;
+            if (add_section(ini, section) != 0) oom = 1;
+            continue;
+        }
+        if (!section) continue;
+        e = cut_comment(s, e);
+        trim(&s, &e);
+        if (s == e) continue;
+        const char *eq = memchr(s, '=', (size_t)(e - s));
+        if (indented && lastkey) {
+            if (last_empty && eq) { /* nested property: parent.sub */
+                const char *ks = s, *ke = eq, *vs = eq + 1, *ve = e;
+                trim(&ks, &ke);
+                trim(&vs, &ve);
+                if (ks == ke) continue;
+                size_t kl = strlen(lastkey) + 1 + (size_t)(ke - ks);
+                char *k = malloc(kl + 1);
+                char *v = dupn(vs, (size_t)(ve - vs));
+                if (!k || !v) { free(k); free(v); oom = 1; break; }
+                snprintf(k, kl + 1, "%s.%.*s", lastkey, (int)(ke - ks), ks);
+                if (set(ini, section, k, v) != 0) oom = 1;
+                free(k);
+            } else if (!last_empty) { /* continuation of the last value */
+                ini_entry *x = find(ini, section, lastkey);
+                if (!x) continue;
+                size_t ol = strlen(x->value), al = (size_t)(e - s);
+                char *v = realloc(x->value, ol + 1 + al + 1);
+                if (!v) { oom = 1; break; }
+                v[ol] = '\n';
+                memcpy(v + ol + 1, s, al);
+                v[ol + 1 + al] = 0;
+                x->value = v;
+            }
+            continue;
+        }
+        if (!eq) continue; /* not a key = value line */
+        const char *ks = s, *ke = eq, *vs = eq + 1, *ve = e;
+        trim(&ks, &ke);
+        trim(&vs, &ve);
+        if (ks == ke) continue;
+        char *k = dupn(ks, (size_t)(ke - ks));
+        char *v = dupn(vs, (size_t)(ve - vs));
+        if (!k || !v) { free(k); free(v); oom = 1; break; }
+        if (set(ini, section, k, v) != 0) { free(k); oom = 1; break; }
+        free(lastkey);
+        lastkey = k;
+        last_empty = (ve == vs);
+    }
+    free(section);
+    free(lastkey);
+    if (oom) {
+        sqlambda_ini_free(ini);
+        return NULL;
+    }
+    return ini;
+}
+
+sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime) {
+    if (mtime) *mtime = 0;
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) return sqlambda_ini_parse("", 0);
+    struct stat st;
+    if (mtime && fstat(fileno(f), &st) == 0) *mtime = st.st_mtime;
+    char *buf = malloc(INI_MAX_FILE);
+    if (!buf) {
+        fclose(f);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, INI_MAX_FILE, f);
+    fclose(f);
+    sqlambda_ini *ini = sqlambda_ini_parse(buf, n);
+    free(buf);
+    return ini;
+}
+
+void sqlambda_ini_free(sqlambda_ini *ini) {
+    if (!ini) return;
+    for (size_t i = 0; i < ini->n; i++) {
+        free(ini->e[i].section);
+        free(ini->e[i].key);
+        free(ini->e[i].value);
+    }
+    for (size_t i = 0; i < ini->nsections; i++) free(ini->sections[i]);
+    free(ini->sections);
+    free(ini->e);
+    free(ini);
+}
+
+int sqlambda_ini_has_section(const sqlambda_ini *ini, const char *section) {
+    if (!ini || !section) return 0;
+    for (size_t i = 0; i < ini->nsections; i++)
+        if (strcmp(ini->sections[i], section) == 0) return 1;
+    return 0;
+}
+
+const char *sqlambda_ini_get(const sqlambda_ini *ini, const char *section, const char *key) {
+    ini_entry *x = find(ini, section, key);
+    return x ? x->value : NULL;
+}
+
+static char *file_path(const char *env, const char *leaf) {
+    const char *v = getenv(env);
+    const char *home = getenv("HOME");
+    char *out = NULL;
+    if (v && *v) {
+        if (strncmp(v, "~/", 2) == 0 && home) {
+            if (asprintf(&out, "%s/%s", home, v + 2) < 0) out = NULL;
+            return out;
+        }
+        return strdup(v);
+    }
+    if (!home || !*home) return NULL;
+    if (asprintf(&out, "%s/.aws/%s", home, leaf) < 0) out = NULL;
+    return out;
+}
+
+char *sqlambda_credentials_file_path(void) {
+    return file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+}
+char *sqlambda_config_file_path(void) { return file_path("AWS_CONFIG_FILE", "config"); }
+
+int sqlambda_is_true(const char *v) {
+    if (!v) return 0;
+    while (isspace((unsigned char)*v)) v++;
+    size_t n = strlen(v);
+    while (n && isspace((unsigned char)v[n - 1])) n--;
+    return n == 4 && strncasecmp(v, "true", 4) == 0;
+}

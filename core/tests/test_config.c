@@ -1,0 +1,247 @@
+/* test_config.c — sqlambda_config_resolve's order for profile, region,
+ * endpoint and max attempts; ignore-configured-endpoints; bad endpoint URLs;
+ * missing profile; bad max attempts; partition endpoints. */
+#include "internal.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+static char conf[256], cred[256];
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void clear_aws_env(void) {
+    for (;;) {
+        char **e;
+        for (e = environ; *e; e++)
+            if (strncmp(*e, "AWS_", 4) == 0) break;
+        if (!*e) break;
+        char name[256];
+        size_t n = strcspn(*e, "=");
+        snprintf(name, sizeof name, "%.*s", (int)n, *e);
+        unsetenv(name);
+    }
+    setenv("AWS_CONFIG_FILE", conf, 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+}
+
+static sqlambda_config R(const sqlambda_options *o) {
+    sqlambda_config c;
+    sqlambda_config_resolve(o, &c);
+    return c;
+}
+
+#define CHECK_FIELD(opts, field, want, name)        \
+    do {                                          \
+        sqlambda_config c_ = R(opts);             \
+        is_str(c_.field, want, name);             \
+        if (c_.error[0]) diag("error: %s", c_.error); \
+        sqlambda_config_free(&c_);                \
+    } while (0)
+
+#define CHECK_ERROR(opts, pattern, name)                                        \
+    do {                                                                      \
+        sqlambda_config c_ = R(opts);                                         \
+        if (!ok(strstr(c_.error, pattern) != NULL, name)) diag("error: '%s'", c_.error); \
+        sqlambda_config_free(&c_);                                            \
+    } while (0)
+
+int main(void) {
+    char dir[] = "/tmp/sqlambda-config-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    snprintf(conf, sizeof conf, "%s/config", dir);
+    snprintf(cred, sizeof cred, "%s/credentials", dir);
+    write_file(conf, "[default]\nregion = conf-default-region\nmax_attempts = 5\n"
+                     "[profile dev]\nregion = dev-region\nendpoint_url = http://127.0.0.1:7001\n"
+                     "services = local\n"
+                     "[profile plain]\nendpoint_url = http://127.0.0.1:7002/\n"
+                     "[profile ign]\nendpoint_url = http://127.0.0.1:7003\n"
+                     "ignore_configured_endpoint_urls = true\n"
+                     "[profile badurl]\nendpoint_url = ftp://127.0.0.1/\n"
+                     "[profile nohost]\nendpoint_url = http://\n"
+                     "[profile badattempts]\nmax_attempts = 0\n"
+                     "[profile wordattempts]\nmax_attempts = three\n"
+                     "[profile noregion]\n"
+                     "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n"
+                     "sts =\n  endpoint_url = http://127.0.0.1:7005\n");
+    write_file(cred, "[credonly]\naws_access_key_id = A\naws_secret_access_key = B\n"
+                     "region = cred-region\n");
+    sqlambda_options o = {0};
+    clear_aws_env();
+
+    /* profile */
+    CHECK_FIELD(&o, profile, "default", "profile defaults to \"default\"");
+    setenv("AWS_PROFILE", "dev", 1);
+    CHECK_FIELD(&o, profile, "dev", "AWS_PROFILE used");
+    o.profile = "plain";
+    CHECK_FIELD(&o, profile, "plain", "options profile beats AWS_PROFILE");
+    o.profile = "credonly";
+    CHECK_FIELD(&o, profile, "credonly", "profile only in the credentials file exists");
+    o.profile = "nosuch";
+    CHECK_ERROR(&o, "profile \"nosuch\" not found in", "explicit missing profile is an error");
+    CHECK_ERROR(&o, conf, "missing profile error names the config file");
+    o.profile = NULL;
+    setenv("AWS_PROFILE", "ghost", 1);
+    CHECK_ERROR(&o, "profile \"ghost\" not found", "missing AWS_PROFILE profile is an error");
+    unsetenv("AWS_PROFILE");
+    unlink(conf);
+    {
+        sqlambda_config c = R(&o);
+        ok(c.error[0] == 0 && c.region == NULL, "no files and default profile: no error, no region");
+        sqlambda_config_free(&c);
+    }
+    write_file(conf, "[default]\nregion = conf-default-region\nmax_attempts = 5\n"
+                     "[profile dev]\nregion = dev-region\nendpoint_url = http://127.0.0.1:7001\n"
+                     "services = local\n"
+                     "[profile plain]\nendpoint_url = http://127.0.0.1:7002/\n"
+                     "[profile ign]\nendpoint_url = http://127.0.0.1:7003\n"
+                     "ignore_configured_endpoint_urls = true\n"
+                     "[profile badurl]\nendpoint_url = ftp://127.0.0.1/\n"
+                     "[profile nohost]\nendpoint_url = http://\n"
+                     "[profile badattempts]\nmax_attempts = 0\n"
+                     "[profile wordattempts]\nmax_attempts = three\n"
+                     "[profile noregion]\n"
+                     "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n");
+
+    /* region */
+    CHECK_FIELD(&o, region, "conf-default-region", "region from the profile");
+    o.profile = "credonly";
+    CHECK_FIELD(&o, region, "cred-region", "region from the credentials file profile");
+    o.profile = NULL;
+    setenv("AWS_DEFAULT_REGION", "env-default-region", 1);
+    CHECK_FIELD(&o, region, "env-default-region", "AWS_DEFAULT_REGION beats profile");
+    setenv("AWS_REGION", "env-region", 1);
+    CHECK_FIELD(&o, region, "env-region", "AWS_REGION beats AWS_DEFAULT_REGION");
+    o.region = "opt-region";
+    CHECK_FIELD(&o, region, "opt-region", "options region beats AWS_REGION");
+    o.region = NULL;
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    o.profile = "noregion";
+    CHECK_FIELD(&o, region, NULL, "no region anywhere, IMDS disabled: NULL");
+    setenv("AWS_REGION", "", 1);
+    CHECK_FIELD(&o, region, NULL, "empty AWS_REGION is ignored");
+    unsetenv("AWS_REGION");
+    o.profile = NULL;
+
+    /* endpoint */
+    CHECK_FIELD(&o, endpoint_url, NULL, "no endpoint configured: NULL (derive)");
+    o.profile = "plain";
+    CHECK_FIELD(&o, endpoint_url, "http://127.0.0.1:7002/", "profile endpoint_url");
+    o.profile = "dev";
+    CHECK_FIELD(&o, endpoint_url, "http://127.0.0.1:7004", "services section beats profile endpoint_url");
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7010", 1);
+    CHECK_FIELD(&o, endpoint_url, "http://127.0.0.1:7010", "AWS_ENDPOINT_URL beats services section");
+    setenv("AWS_ENDPOINT_URL_LAMBDA", "https://lambda.example.test", 1);
+    CHECK_FIELD(&o, endpoint_url, "https://lambda.example.test", "AWS_ENDPOINT_URL_LAMBDA beats AWS_ENDPOINT_URL");
+    o.endpoint_url = "http://127.0.0.1:7020";
+    CHECK_FIELD(&o, endpoint_url, "http://127.0.0.1:7020", "options endpoint beats everything");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+    CHECK_FIELD(&o, endpoint_url, "http://127.0.0.1:7020", "options endpoint kept when ignoring configured ones");
+    o.endpoint_url = NULL;
+    CHECK_FIELD(&o, endpoint_url, NULL, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores env and profile");
+    unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    unsetenv("AWS_ENDPOINT_URL");
+    unsetenv("AWS_ENDPOINT_URL_LAMBDA");
+    o.profile = "ign";
+    CHECK_FIELD(&o, endpoint_url, NULL, "profile ignore_configured_endpoint_urls=true");
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7011", 1);
+    CHECK_FIELD(&o, endpoint_url, NULL, "profile ignore also ignores AWS_ENDPOINT_URL");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false", 1);
+    CHECK_FIELD(&o, endpoint_url, "http://127.0.0.1:7011", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false overrides the profile");
+    unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    unsetenv("AWS_ENDPOINT_URL");
+    o.profile = "badurl";
+    CHECK_ERROR(&o, "scheme must be http or https", "ftp endpoint rejected");
+    CHECK_ERROR(&o, "the profile's endpoint_url", "bad endpoint error names its source");
+    o.profile = "nohost";
+    CHECK_ERROR(&o, "invalid endpoint URL \"http://\"", "endpoint without host rejected");
+    o.profile = NULL;
+    setenv("AWS_ENDPOINT_URL_LAMBDA", "not a url", 1);
+    CHECK_ERROR(&o, "AWS_ENDPOINT_URL_LAMBDA", "bad AWS_ENDPOINT_URL_LAMBDA rejected, named");
+    unsetenv("AWS_ENDPOINT_URL_LAMBDA");
+    o.endpoint_url = "lambda.us-east-1.amazonaws.com";
+    CHECK_ERROR(&o, "invalid endpoint URL", "scheme-less options endpoint rejected");
+    o.endpoint_url = "https://host with space/";
+    CHECK_ERROR(&o, "invalid endpoint URL", "endpoint with a space rejected");
+    o.endpoint_url = NULL;
+
+    /* max attempts */
+    {
+        sqlambda_config c = R(&o);
+        is_int(c.max_attempts, 5, "max_attempts from the profile");
+        sqlambda_config_free(&c);
+        o.profile = "noregion";
+        c = R(&o);
+        is_int(c.max_attempts, 3, "max_attempts defaults to 3");
+        sqlambda_config_free(&c);
+        o.profile = NULL;
+        setenv("AWS_MAX_ATTEMPTS", "7", 1);
+        c = R(&o);
+        is_int(c.max_attempts, 7, "AWS_MAX_ATTEMPTS beats the profile");
+        sqlambda_config_free(&c);
+        o.max_attempts = 2;
+        c = R(&o);
+        is_int(c.max_attempts, 2, "options max_attempts beats AWS_MAX_ATTEMPTS");
+        sqlambda_config_free(&c);
+        o.max_attempts = -1;
+        CHECK_ERROR(&o, "invalid max_attempts -1", "negative options max_attempts rejected");
+        o.max_attempts = 0;
+        setenv("AWS_MAX_ATTEMPTS", "0", 1);
+        CHECK_ERROR(&o, "invalid max_attempts \"0\" (from AWS_MAX_ATTEMPTS)", "AWS_MAX_ATTEMPTS=0 rejected, named");
+        setenv("AWS_MAX_ATTEMPTS", "4x", 1);
+        CHECK_ERROR(&o, "invalid max_attempts \"4x\"", "AWS_MAX_ATTEMPTS=4x rejected");
+        unsetenv("AWS_MAX_ATTEMPTS");
+        o.profile = "badattempts";
+        CHECK_ERROR(&o, "(from the profile's max_attempts)", "profile max_attempts = 0 rejected");
+        o.profile = "wordattempts";
+        CHECK_ERROR(&o, "invalid max_attempts \"three\"", "profile max_attempts = three rejected");
+        o.profile = NULL;
+    }
+
+    /* IMDS region: unreachable endpoint gives NULL quickly, no error */
+    unsetenv("AWS_EC2_METADATA_DISABLED");
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
+    o.profile = "noregion";
+    {
+        double t0 = sqlambda_now_ms();
+        sqlambda_config c = R(&o);
+        ok(c.region == NULL && c.error[0] == 0, "unreachable IMDS: no region, no error");
+        ok(sqlambda_now_ms() - t0 < 3000, "unreachable IMDS gives up quickly");
+        sqlambda_config_free(&c);
+    }
+    o.profile = NULL;
+
+    /* partitions */
+    static const char *parts[][2] = {
+        {"us-east-1", "https://lambda.us-east-1.amazonaws.com"},
+        {"eu-west-3", "https://lambda.eu-west-3.amazonaws.com"},
+        {"cn-north-1", "https://lambda.cn-north-1.amazonaws.com.cn"},
+        {"cn-northwest-1", "https://lambda.cn-northwest-1.amazonaws.com.cn"},
+        {"us-gov-west-1", "https://lambda.us-gov-west-1.amazonaws.com"},
+        {"us-iso-east-1", "https://lambda.us-iso-east-1.c2s.ic.gov"},
+        {"us-isob-east-1", "https://lambda.us-isob-east-1.sc2s.sgov.gov"},
+    };
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        char *e = sqlambda_default_endpoint(parts[k][0]);
+        char name[80];
+        snprintf(name, sizeof name, "default endpoint for %s", parts[k][0]);
+        is_str(e, parts[k][1], name);
+        free(e);
+    }
+    ok(sqlambda_default_endpoint("") == NULL && sqlambda_default_endpoint(NULL) == NULL,
+       "no region, no default endpoint");
+    unlink(conf);
+    unlink(cred);
+    rmdir(dir);
+    return tap_done();
+}
