@@ -1,0 +1,222 @@
+/*
+ * invoke_cmd.c — `sqlambda invoke [options] FUNCTION [PAYLOAD]`: parses the
+ * command line into core options and a request, makes one synchronous call
+ * through libsqlambda and hands the result to invoke_output.c.
+ */
+#include "cli.h"
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+void cli_invoke_usage(FILE *out) {
+    fprintf(out,
+            "Usage: sqlambda invoke [options] FUNCTION [PAYLOAD]\n"
+            "\n"
+            "Invokes a Lambda function and writes its response payload to standard output\n"
+            "exactly as returned (a final newline is added only when stdout is a terminal).\n"
+            "\n"
+            "FUNCTION  a name, name:qualifier, partial ARN (ACCOUNT:function:NAME) or full ARN\n"
+            "PAYLOAD   JSON text, @FILE to read a file, or - to read standard input\n"
+            "          (default {}). Use -- before a payload that starts with '-'.\n"
+            "\n"
+            "Options:\n"
+            "  --invocation-type TYPE    RequestResponse (default), Event or DryRun\n"
+            "  --log-type TYPE           None (default) or Tail: the decoded last 4 KB of\n"
+            "                            the function's log is written to standard error\n"
+            "  --client-context JSON     a JSON object passed to the function (sent base64)\n"
+            "  --qualifier Q             version or alias to invoke\n"
+            "  --region REGION           region (else AWS_REGION, AWS_DEFAULT_REGION, the\n"
+            "                            profile's region, EC2 instance metadata)\n"
+            "  --endpoint-url URL        endpoint (else AWS_ENDPOINT_URL_LAMBDA,\n"
+            "                            AWS_ENDPOINT_URL, the profile, the AWS default)\n"
+            "  --profile NAME            shared config/credentials profile (else AWS_PROFILE)\n"
+            "  --connect-timeout-ms N    connect timeout per attempt (default 1000)\n"
+            "  --timeout-ms N            whole-attempt timeout (default 60000)\n"
+            "  --max-attempts N          HTTP attempts, retries included (default: AWS_MAX_ATTEMPTS,\n"
+            "                            the profile's max_attempts, else 3)\n"
+            "  -v, --verbose             status, executed version, request id, attempts and\n"
+            "                            timing on standard error\n"
+            "  --debug                   core's trace lines on standard error (no payloads,\n"
+            "                            no secrets)\n"
+            "  -h, --help                show this help and exit\n"
+            "\n"
+            "Credentials come from the AWS default chain: environment, shared files\n"
+            "(--profile, credential_process), web identity, container, EC2 instance role.\n"
+            "\n"
+            "Exit status: 0 success, 1 the function returned an error (its payload is\n"
+            "still printed), 2 usage error or invalid request, 3 service, transport,\n"
+            "credentials or configuration error. Errors are one line on standard error\n"
+            "naming the function, the endpoint host and the error type.\n");
+}
+
+enum {
+    OPT_INVOCATION_TYPE = 256,
+    OPT_LOG_TYPE,
+    OPT_CLIENT_CONTEXT,
+    OPT_QUALIFIER,
+    OPT_REGION,
+    OPT_ENDPOINT_URL,
+    OPT_PROFILE,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TIMEOUT,
+    OPT_MAX_ATTEMPTS,
+    OPT_DEBUG
+};
+
+static const struct option long_opts[] = {
+    {"invocation-type", required_argument, NULL, OPT_INVOCATION_TYPE},
+    {"log-type", required_argument, NULL, OPT_LOG_TYPE},
+    {"client-context", required_argument, NULL, OPT_CLIENT_CONTEXT},
+    {"qualifier", required_argument, NULL, OPT_QUALIFIER},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"verbose", no_argument, NULL, 'v'},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+static int usage_error(const char *fmt, const char *a, const char *b) {
+    fprintf(stderr, "sqlambda invoke: ");
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, " (see 'sqlambda invoke --help')\n");
+    return CLI_EXIT_USAGE;
+}
+
+/* Strict positive integer within [1, max]; -1 when not. */
+static long parse_positive(const char *s, long max) {
+    if (!s || !*s) return -1;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v < 1 || v > max) return -1;
+    return v;
+}
+
+static void debug_log(void *arg, int level, const char *message) {
+    (void)arg;
+    const char *lv = level >= SQLAMBDA_LOG_WARNING ? "warning"
+                     : level == SQLAMBDA_LOG_INFO  ? "info"
+                                                   : "debug";
+    fprintf(stderr, "sqlambda invoke: [%s] %s\n", lv, message);
+}
+
+typedef struct invoke_args {
+    sqlambda_options opts;
+    sqlambda_request req;
+    const char *payload_arg;
+    int verbose, debug;
+} invoke_args;
+
+/* Returns -1 when parsing succeeded, else the exit status to return now. */
+static int parse_args(int argc, char **argv, invoke_args *a) {
+    optind = 1;
+    opterr = 0;
+    int c;
+    long v;
+    while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+        const char *arg = optarg;
+        switch (c) {
+        case OPT_INVOCATION_TYPE:
+            if (!strcasecmp(arg, "RequestResponse"))
+                a->req.invocation_type = SQLAMBDA_REQUEST_RESPONSE;
+            else if (!strcasecmp(arg, "Event"))
+                a->req.invocation_type = SQLAMBDA_EVENT;
+            else if (!strcasecmp(arg, "DryRun"))
+                a->req.invocation_type = SQLAMBDA_DRY_RUN;
+            else
+                return usage_error("invalid --invocation-type '%s'%s: expected RequestResponse, "
+                                   "Event or DryRun", arg, "");
+            break;
+        case OPT_LOG_TYPE:
+            if (!strcasecmp(arg, "None"))
+                a->req.log_type = SQLAMBDA_LOG_NONE;
+            else if (!strcasecmp(arg, "Tail"))
+                a->req.log_type = SQLAMBDA_LOG_TAIL;
+            else
+                return usage_error("invalid --log-type '%s'%s: expected None or Tail", arg, "");
+            break;
+        case OPT_CLIENT_CONTEXT: a->req.client_context = arg; break;
+        case OPT_QUALIFIER: a->req.qualifier = arg; break;
+        case OPT_REGION: a->opts.region = arg; break;
+        case OPT_ENDPOINT_URL: a->opts.endpoint_url = arg; break;
+        case OPT_PROFILE: a->opts.profile = arg; break;
+        case OPT_CONNECT_TIMEOUT:
+        case OPT_TIMEOUT:
+            if ((v = parse_positive(arg, 24L * 3600 * 1000)) < 0)
+                return usage_error("invalid %s value '%s': expected milliseconds, a positive integer",
+                                   c == OPT_TIMEOUT ? "--timeout-ms" : "--connect-timeout-ms", arg);
+            if (c == OPT_TIMEOUT)
+                a->opts.request_timeout_ms = v;
+            else
+                a->opts.connect_timeout_ms = v;
+            break;
+        case OPT_MAX_ATTEMPTS:
+            if ((v = parse_positive(arg, 100)) < 0)
+                return usage_error("invalid --max-attempts value '%s'%s: expected an integer from 1 to 100",
+                                   arg, "");
+            a->opts.max_attempts = (int)v;
+            break;
+        case 'v': a->verbose = 1; break;
+        case OPT_DEBUG: a->debug = 1; break;
+        case 'h': cli_invoke_usage(stdout); return CLI_EXIT_OK;
+        case ':': return usage_error("option '%s' needs a value%s", argv[optind - 1], "");
+        default:
+            if (optopt)
+                return usage_error("unknown option '-%c'%s", (char[]){(char)optopt, 0}, "");
+            return usage_error("unknown option '%s'%s", argv[optind - 1], "");
+        }
+    }
+    int rest = argc - optind;
+    if (rest < 1) return usage_error("missing FUNCTION%s%s", "", "");
+    if (rest > 2)
+        return usage_error("too many arguments: '%s'%s (quote the payload as one argument)",
+                           argv[optind + 2], "");
+    a->req.function = argv[optind];
+    if (!*a->req.function) return usage_error("FUNCTION is empty%s%s", "", "");
+    a->payload_arg = rest == 2 ? argv[optind + 1] : NULL;
+    return -1;
+}
+
+int cli_invoke_main(int argc, char **argv) {
+    invoke_args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+
+    char *payload = NULL;
+    size_t payload_len = 0;
+    if (a.payload_arg) {
+        char err[512];
+        if (cli_read_payload(a.payload_arg, SQLAMBDA_MAX_SYNC_PAYLOAD, &payload, &payload_len, err,
+                             sizeof err) != 0) {
+            fprintf(stderr, "sqlambda invoke: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+        a.req.payload = payload;
+        a.req.payload_len = payload_len;
+    }
+
+    a.opts.user_agent_extra = "cli";
+    if (a.debug) a.opts.log = debug_log;
+    sqlambda_client *client = sqlambda_client_new(&a.opts);
+    if (!client) {
+        fprintf(stderr, "sqlambda invoke: out of memory creating the client\n");
+        free(payload);
+        return CLI_EXIT_FAILURE;
+    }
+    sqlambda_result res;
+    memset(&res, 0, sizeof res);
+    sqlambda_invoke(client, &a.req, &res);
+    cli_output_opts out = {.verbose = a.verbose, .stdout_isatty = isatty(STDOUT_FILENO)};
+    rc = cli_report_result(&a.req, &res, &out);
+    sqlambda_result_free(&res);
+    sqlambda_client_free(client);
+    free(payload);
+    return rc;
+}
