@@ -1,0 +1,149 @@
+/*
+ * client.c — sqlambda_client: copies the options, resolves configuration
+ * once, owns the credential provider, the curl multi handle (kept for the
+ * client's life so connections and TLS sessions are reused), a small pool
+ * of easy handles, the retry quota and the log hook.
+ */
+#include "client_internal.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static int dup_opt(const char **field) {
+    if (!*field) return 0;
+    char *d = strdup(*field);
+    if (!d) return -1;
+    *field = d;
+    return 0;
+}
+
+static void free_opts(sqlambda_options *o) {
+    free((char *)o->region);
+    free((char *)o->endpoint_url);
+    free((char *)o->profile);
+    free((char *)o->access_key_id);
+    free((char *)o->secret_access_key);
+    free((char *)o->session_token);
+    free((char *)o->ca_file);
+    free((char *)o->allowed_functions);
+    free((char *)o->user_agent_extra);
+}
+
+static int copy_opts(sqlambda_options *dst, const sqlambda_options *src) {
+    *dst = *src;
+    dst->region = dst->endpoint_url = dst->profile = dst->access_key_id = NULL;
+    dst->secret_access_key = dst->session_token = dst->ca_file = NULL;
+    dst->allowed_functions = dst->user_agent_extra = NULL;
+    const char **f[] = {&dst->region, &dst->endpoint_url, &dst->profile, &dst->access_key_id,
+                        &dst->secret_access_key, &dst->session_token, &dst->ca_file,
+                        &dst->allowed_functions, &dst->user_agent_extra};
+    const char *s[] = {src->region, src->endpoint_url, src->profile, src->access_key_id,
+                       src->secret_access_key, src->session_token, src->ca_file,
+                       src->allowed_functions, src->user_agent_extra};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        *f[i] = s[i];
+        if (dup_opt(f[i]) != 0) {
+            *f[i] = NULL;
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+sqlambda_client *sqlambda_client_new(const sqlambda_options *opts) {
+    static const sqlambda_options zero;
+    if (!opts) opts = &zero;
+    pthread_once(&curl_once, curl_init_once);
+    sqlambda_client *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    if (copy_opts(&c->opts, opts) != 0) goto fail;
+    c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+                                                         : SQLAMBDA_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->request_timeout_ms = opts->request_timeout_ms > 0 ? opts->request_timeout_ms
+                                                         : SQLAMBDA_DEFAULT_REQUEST_TIMEOUT_MS;
+    c->max_response = opts->max_response_bytes > 0 ? opts->max_response_bytes
+                                                   : SQLAMBDA_DEFAULT_MAX_RESPONSE;
+    sqlambda_config_resolve(&c->opts, &c->cfg);
+    c->max_attempts = c->cfg.max_attempts > 0 ? c->cfg.max_attempts : 3;
+    if (opts->max_attempts > 0) c->max_attempts = opts->max_attempts;
+    c->creds = sqlambda_creds_provider_new(&c->opts, &c->cfg);
+    if (!c->creds) goto fail;
+    const char *extra = c->opts.user_agent_extra;
+    size_t ualen = 64 + (extra ? strlen(extra) : 0);
+    if (!(c->user_agent = malloc(ualen))) goto fail;
+    snprintf(c->user_agent, ualen, "sqlambda/%s%s%s", SQLAMBDA_VERSION, extra && *extra ? " " : "",
+             extra && *extra ? extra : "");
+    sqlambda_retry_quota_init(&c->quota);
+    if (getrandom(&c->rng, sizeof c->rng, GRND_NONBLOCK) != (ssize_t)sizeof c->rng)
+        c->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)c;
+    c->rng |= 1;
+    c->timer_at = -1;
+    if (!(c->multi = curl_multi_init())) goto fail;
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sqlambda_multi_socket_cb);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, sqlambda_multi_timer_cb);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 64L);
+    if (!(c->share = curl_share_init())) goto fail;
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    return c;
+fail:
+    sqlambda_client_free(c);
+    return NULL;
+}
+
+void sqlambda_client_free(sqlambda_client *c) {
+    if (!c) return;
+    for (int i = 0; i < c->npool; i++) curl_easy_cleanup(c->pool[i]);
+    if (c->multi) curl_multi_cleanup(c->multi);
+    if (c->share) curl_share_cleanup(c->share);
+    free(c->socks);
+    if (c->creds) sqlambda_creds_provider_free(c->creds);
+    sqlambda_config_free(&c->cfg);
+    free(c->user_agent);
+    free_opts(&c->opts);
+    free(c);
+}
+
+void sqlambda_client_log(sqlambda_client *c, int level, const char *fmt, ...) {
+    if (!c->opts.log) return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    c->opts.log(c->opts.log_arg, level, line);
+}
+
+CURL *sqlambda_client_easy_get(sqlambda_client *c) {
+    if (c->npool > 0) return c->pool[--c->npool];
+    return curl_easy_init();
+}
+
+void sqlambda_client_easy_put(sqlambda_client *c, CURL *e) {
+    if (!e) return;
+    if (c->npool < SQLAMBDA_EASY_POOL) {
+        curl_easy_reset(e);
+        c->pool[c->npool++] = e;
+    } else {
+        curl_easy_cleanup(e);
+    }
+}
+
+double sqlambda_client_random(sqlambda_client *c) {
+    /* xorshift64*: per-client state, so clients in threads never share it */
+    uint64_t x = c->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    c->rng = x;
+    return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}

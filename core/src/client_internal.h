@@ -1,0 +1,135 @@
+/*
+ * client_internal.h — the transport's private types: the client, one call
+ * (request + attempts + result), and the contracts between client.c,
+ * request_build.c, response.c, multi.c and invoke.c.
+ */
+#ifndef SQLAMBDA_CLIENT_INTERNAL_H
+#define SQLAMBDA_CLIENT_INTERNAL_H
+
+#include "internal.h"
+#include "retry.h"
+#include <curl/curl.h>
+
+#define SQLAMBDA_DEFAULT_CONNECT_TIMEOUT_MS 1000L
+#define SQLAMBDA_DEFAULT_REQUEST_TIMEOUT_MS 60000L
+#define SQLAMBDA_DEFAULT_MAX_RESPONSE ((size_t)6 * 1024 * 1024 + 64 * 1024)
+#define SQLAMBDA_EASY_POOL 16
+#define SQLAMBDA_MAX_WAIT_MS 1000L
+
+typedef struct sqlambda_sock {
+    curl_socket_t fd;
+    int events; /* SQLAMBDA_WAIT_READ | SQLAMBDA_WAIT_WRITE */
+} sqlambda_sock;
+
+struct sqlambda_client {
+    sqlambda_options opts; /* strings below are owned copies */
+    sqlambda_config cfg;
+    sqlambda_creds_provider *creds;
+    char *user_agent;
+    long connect_timeout_ms, request_timeout_ms;
+    size_t max_response;
+    int max_attempts;
+    sqlambda_retry_quota quota;
+    uint64_t rng; /* jitter source (per client: no shared state) */
+    CURLM *multi;
+    CURLSH *share; /* DNS cache and TLS sessions across easy handles */
+    CURL *pool[SQLAMBDA_EASY_POOL];
+    int npool;
+    sqlambda_sock *socks; /* sockets curl wants watched */
+    int nsocks, capsocks;
+    double timer_at; /* curl's timer as absolute ms; <0: none */
+};
+
+typedef enum call_state { CALL_QUEUED, CALL_RUNNING, CALL_BACKOFF, CALL_DONE } call_state;
+
+/* What came back for one attempt, filled by the curl callbacks. */
+typedef struct sqlambda_reply {
+    long status;
+    sqlambda_buf body;
+    char *executed_version, *log_result_b64, *function_error, *error_type_hdr, *request_id;
+    double retry_after_ms; /* <0: none */
+    size_t cap;
+    int oversize;   /* body (or announced Content-Length) over cap */
+    int bad_header; /* a header we need was malformed */
+} sqlambda_reply;
+
+typedef struct sqlambda_call sqlambda_call;
+struct sqlambda_call {
+    sqlambda_call *next, *prev; /* list links (queue, running, backoff, done) */
+    struct sqlambda_multi *m;
+    void *user;
+    call_state state;
+    /* owned copies of the request */
+    sqlambda_request req;
+    char *function, *payload, *client_context, *qualifier, *region;
+    /* prepared once */
+    sqlambda_function_ref ref;
+    char *cc_b64;
+    char *url_base; /* scheme://host[:port][/prefix] */
+    char *host;     /* Host header value */
+    char *path, *query;
+    const char *sign_region;
+    /* attempt state */
+    CURL *easy;
+    struct curl_slist *headers;
+    sqlambda_reply reply;
+    char curl_err[CURL_ERROR_SIZE];
+    double attempt_start, retry_at, start_ms;
+    int retry_cost_taken; /* quota tokens held by the last retry */
+    sqlambda_result res;
+};
+
+typedef struct call_list {
+    sqlambda_call *head, *tail;
+    size_t n;
+} call_list;
+
+struct sqlambda_multi {
+    sqlambda_client *c;
+    int max_in_flight;
+    call_list queued, running, backoff, done;
+};
+
+/* client.c */
+void sqlambda_client_log(sqlambda_client *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+CURL *sqlambda_client_easy_get(sqlambda_client *c);
+void sqlambda_client_easy_put(sqlambda_client *c, CURL *e);
+double sqlambda_client_random(sqlambda_client *c); /* [0,1) */
+
+/* multi.c: curl multi callbacks the client installs. */
+int sqlambda_multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp);
+int sqlambda_multi_timer_cb(CURLM *m, long timeout_ms, void *userp);
+
+/* request_build.c: resolves region/endpoint/path for the call (once);
+ * then sets up c->easy for one attempt (fresh date and signature).
+ * Both return OK or an error status with res->message filled. */
+sqlambda_status sqlambda_call_prepare(sqlambda_client *c, sqlambda_call *call);
+sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *call);
+
+/* response.c */
+size_t sqlambda_reply_header_cb(char *buf, size_t size, size_t n, void *userp);
+size_t sqlambda_reply_body_cb(char *buf, size_t size, size_t n, void *userp);
+void sqlambda_reply_reset(sqlambda_reply *r, size_t cap);
+void sqlambda_reply_free(sqlambda_reply *r);
+/* Classifies one finished attempt (curl code + reply) into call->res:
+ * status, fields, error type/message. *sent says whether the request may
+ * have reached the service. */
+void sqlambda_response_classify(sqlambda_call *call, CURLcode cc, int sent);
+/* Parses an error body: fills type/message (malloc'd, may stay NULL). */
+void sqlambda_parse_error_body(const char *body, size_t len, char **type, char **message);
+/* Strips the x-amzn-ErrorType decoration ("Code:http://..." -> "Code"). */
+char *sqlambda_error_type_from_header(const char *v);
+/* Writes res->message: one line naming function, host, type, attempts. */
+void sqlambda_result_message(sqlambda_result *res, const char *detail);
+
+/* invoke.c: a call from a request (copied), checked (validation, allowlist,
+ * region, endpoint); on failure call->res holds the error. NULL: no memory. */
+sqlambda_call *sqlambda_call_new(sqlambda_client *c, const sqlambda_request *req, void *user);
+/* Frees the call; its result members too when free_result. */
+void sqlambda_call_free(sqlambda_call *call, int free_result);
+
+/* multi.c: puts a new call on m's queue (ok) or straight into done. */
+void sqlambda_multi_enqueue(sqlambda_multi *m, sqlambda_call *call, int ok);
+
+#endif

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""fault_server.py — a loopback Lambda-Invoke-shaped HTTP server that
+misbehaves on purpose, for transport tests (core, PostgreSQL, MariaDB).
+
+Start:  python3 fault_server.py --port-file FILE [--port N]
+        (binds 127.0.0.1, port 0 = any free one; writes the port to FILE once
+        listening). Stop it with SIGTERM.
+
+Invoke: POST /2015-03-31/functions/<NAME>/invocations
+  NAME is "<scenario>" or "<scenario>_<tag>"; counts are kept per full NAME,
+  so give each test its own tag. Scenarios:
+    ok           200, echoes the payload; X-Amz-Executed-Version: $LATEST;
+                 Tail -> X-Amz-Log-Result (base64 "START fault\\nEND\\n");
+                 X-Amz-Invocation-Type Event -> 202 empty, DryRun -> 204
+    slow<MS>     like ok after sleeping MS milliseconds (slow100)
+    throttle     429 TooManyRequestsException (header + JSON body) always
+    throttleRA<S> 429 with Retry-After: S seconds
+    fail<C>x<N>  HTTP C (500/502/503/504, JSON ServiceException body) for
+                 the first N attempts, then like ok (fail503x2, fail500x5)
+    reset        reads the request, then resets the connection (RST)
+    hang         reads the request, never answers (closes after 60 s)
+    truncated    200 with Content-Length 100 but 10 bytes, then close
+    html502      502 with an HTML body (like a proxy)
+    xml403       403 SignatureDoesNotMatch as moto sends it (XML)
+    big          200 with a 7 MB body
+    funcerror    200 + X-Amz-Function-Error: Unhandled + errorType/errorMessage
+    notfound     404 ResourceNotFoundException with AWS's headers and body
+    badlog       200 with a malformed X-Amz-Log-Result
+Control:
+  GET  /_counts         {"attempts": {NAME: n}, "requests": n, "connections": n}
+  GET  /_last?name=NAME {"path", "query", "headers"} of NAME's last request
+  POST /_reset          clears counts
+"""
+import argparse, base64, json, os, signal, socket, struct, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit, parse_qs, unquote
+
+lock = threading.Lock()
+state = {"attempts": {}, "requests": 0, "connections": 0, "last": {}}
+
+PREFIX = "/2015-03-31/functions/"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def setup(self):
+        super().setup()
+        with lock:
+            state["connections"] += 1
+
+    def send(self, code, body=b"", headers=None, ctype="application/json"):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "00000000-fault-server")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def do_GET(self):
+        u = urlsplit(self.path)
+        with lock:
+            if u.path == "/_counts":
+                out = {k: state[k] for k in ("attempts", "requests", "connections")}
+            elif u.path == "/_last":
+                out = state["last"].get(parse_qs(u.query).get("name", [""])[0], {})
+            else:
+                return self.send(404, b'{"message":"no such control endpoint"}')
+            body = json.dumps(out).encode()
+        self.send(200, body)
+
+    def do_POST(self):
+        u = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if u.path == "/_reset":
+            with lock:
+                state.update(attempts={}, requests=0, connections=0, last={})
+            return self.send(200, b"{}")
+        if not (u.path.startswith(PREFIX) and u.path.endswith("/invocations")):
+            return self.send(404, b'{"message":"unknown path"}')
+        name = unquote(u.path[len(PREFIX):-len("/invocations")])
+        with lock:
+            n = state["attempts"].get(name, 0) + 1
+            state["attempts"][name] = n
+            state["requests"] += 1
+            state["last"][name] = {"path": u.path, "query": u.query,
+                                   "headers": {k.lower(): v for k, v in self.headers.items()}}
+        self.scenario(name.split(":")[0].split("_")[0], n, body)
+
+    def ok(self, body):
+        t = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if t == "Event":
+            return self.send(202)
+        if t == "DryRun":
+            return self.send(204)
+        h = {"X-Amz-Executed-Version": "$LATEST"}
+        if self.headers.get("X-Amz-Log-Type") == "Tail":
+            h["X-Amz-Log-Result"] = base64.b64encode(b"START fault\nEND\n").decode()
+        self.send(200, body, h)
+
+    def error(self, code, etype, message):
+        body = json.dumps({"Type": "Service", "message": message}).encode()
+        self.send(code, body, {"x-amzn-ErrorType": etype})
+
+    def scenario(self, s, n, body):
+        if s == "ok":
+            return self.ok(body)
+        if s.startswith("slow"):
+            time.sleep(int(s[4:] or 100) / 1000.0)
+            return self.ok(body)
+        if s.startswith("throttle"):
+            h = {"x-amzn-ErrorType": "TooManyRequestsException"}
+            if s.startswith("throttleRA"):
+                h["Retry-After"] = s[len("throttleRA"):]
+            b = json.dumps({"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+                            "Type": "User", "message": "Rate Exceeded."}).encode()
+            return self.send(429, b, h)
+        if s.startswith("fail"):
+            code, times = s[4:].split("x")
+            if n <= int(times):
+                return self.error(int(code), "ServiceException", f"transient failure {n}")
+            return self.ok(body)
+        if s == "reset":
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        if s == "hang":
+            for _ in range(600):
+                time.sleep(0.1)
+            self.close_connection = True
+            return
+        if s == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"partial":')
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if s == "html502":
+            return self.send(502, b"<html><body><h1>502 Bad Gateway</h1>\n</body></html>\n", ctype="text/html")
+        if s == "xml403":
+            b = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>'
+                 b'<Message>The request signature we calculated does not match the signature you provided.</Message>'
+                 b'</Error><RequestId>x</RequestId></ErrorResponse>')
+            return self.send(403, b, ctype="text/xml")
+        if s == "big":
+            return self.send(200, b'"' + b"a" * (7 * 1024 * 1024) + b'"')
+        if s == "funcerror":
+            b = json.dumps({"errorMessage": "boom happened", "errorType": "ValueError",
+                            "stackTrace": ["  File x"]}).encode()
+            return self.send(200, b, {"X-Amz-Function-Error": "Unhandled", "X-Amz-Executed-Version": "$LATEST"})
+        if s == "notfound":
+            b = json.dumps({"Type": "User", "Message": "Function not found: arn:aws:lambda:us-east-1:123456789012:function:notfound"}).encode()
+            return self.send(404, b, {"x-amzn-ErrorType": "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda.core/"})
+        if s == "badlog":
+            return self.send(200, b"{}", {"X-Amz-Log-Result": "!!not*base64!!"})
+        return self.error(400, "InvalidParameterValueException", f"fault_server: unknown scenario {s}")
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    a = ap.parse_args()
+    srv = Server(("127.0.0.1", a.port), Handler)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    if a.port_file:
+        tmp = a.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(srv.server_address[1]))
+        os.rename(tmp, a.port_file)
+    else:
+        print(srv.server_address[1], flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
