@@ -168,7 +168,7 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
         case ':': return usage_error("option '%s' needs a value%s", argv[optind - 1], "");
         default:
             if (optopt)
-                return usage_error("unknown option '-%c'%s", (char[]){(char)optopt, 0}, "");
+                return usage_error("unknown option '-%s'%s", (char[]){(char)optopt, 0}, "");
             return usage_error("unknown option '%s'%s", argv[optind - 1], "");
         }
     }
