@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# samples/tests/walkthrough.sh — runs scripts/demo-walkthrough end to end
+# (moto + sqlambda serve + PostgreSQL with aws_lambda) and asserts its
+# outputs: lambdaTest's answer, the 8 CloudWatch values in order and the PNG
+# chart, the 8 Firehose records in S3, the Kinesis readings in order and the
+# resume point, the failure step's SQL error; then that no service is left
+# running and that a second run right after also succeeds. Skipped (with the
+# reason) until the CLI with `serve` and the PostgreSQL extension are built.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/scripts/lib/tap.sh"
+cli=${SQLAMBDA_CLI:-$top/cli/build/sqlambda}
+skip() { echo "ok - walkthrough end to end # SKIP $*"; exit 0; }
+[ -x "$cli" ] || skip "cli/build/sqlambda not built"
+"$cli" serve --help 2>&1 | grep -q 'no local runtime' && skip "sqlambda built without the local runtime"
+[ -x "$top/scripts/pg-start" ] || skip "scripts/pg-start not there yet (postgres/ part)"
+[ -f "$(pg_config --sharedir)/extension/aws_lambda.control" ] || skip "aws_lambda extension not installed (make -C postgres install)"
+
+outdir=$(mktemp -d /tmp/sqlambda-walk-test.XXXXXX)
+trap 'rm -rf "$outdir"' EXIT
+DEMO_OUT=$outdir timeout 170 "$top/scripts/demo-walkthrough" >"$outdir/run1.log" 2>&1
+rc=$?
+sed 's/^/# /' "$outdir/run1.log"
+log=$(cat "$outdir/run1.log")
+is "demo-walkthrough exits 0" "$rc" 0
+
+like "1: lambdaTest answers Status OK with the name" "$log" '\{"Status": ?"OK", ?"name": ?"bob"\}|\{"name": ?"bob", ?"Status": ?"OK"\}'
+cw=$(printf '%s\n' "$log" | sed -n '/get-metric-statistics/,/datapoints)/p' | awk -F'|' '/^  20/ {gsub(/ /,"",$2); printf "%s ", $2}')
+is "2: CloudWatch holds the 8 readings, in time order" "$cw" "65.0 65.0 63.0 67.0 74.0 82.0 85.0 86.0 "
+like "2: 8 datapoints" "$log" '\(8 datapoints\)'
+check "2: chart is a PNG file" sh -c "head -c 4 '$outdir/temperature.png' | od -c | grep -q 'P   N   G'"
+fh=$(printf '%s\n' "$log" | grep -E '^  \{"reading_time".*"sensor_id":2' | sed -E 's/.*"temperature":([0-9.]+).*/\1/' | tr '\n' ' ')
+is "3: Firehose delivered the 8 rows to S3 (sorted by time)" "$fh" "65 65 63 67 74 82 85 86 "
+notices=$(printf '%s\n' "$log" | grep -E 'NOTICE:  Time ' | sed -E 's/.*Temperature //' | tr '\n' ' ')
+is "4: Kinesis readings in order, then only the two new ones after the resume" "$notices" "99 100 110 111 112 "
+puts=$(printf '%s\n' "$log" | awk '/^\$ aws kinesis put-record/ { getline; for (i = 1; i <= NF; i++) if ($i !~ /^shardId/) print $i }')
+third=$(printf '%s\n' "$puts" | sed -n 3p); fifth=$(printf '%s\n' "$puts" | sed -n 5p)
+first_ret=$(printf '%s\n' "$log" | awk "/processSensorReadings\\(''\\)/ { f = 1 } f && /^-+\$/ { getline; print \$1; exit }")
+is "4: first loop returns the third record's sequence number" "$first_ret" "$third"
+[ -n "$third" ] && resume=$(printf '%s\n' "$log" | grep -c "processSensorReadings('$third')") || resume=0
+is "4: the resume call passes that sequence number back unquoted" "$resume" 1
+last=$(printf '%s\n' "$log" | awk '/^-+$/ { getline; v = $1 } END { print v }')
+is "4: the resume call returns the fifth record's sequence number" "$last" "$fifth"
+like "5: lambdaFail surfaces as an SQL ERROR" "$log" 'ERROR: .*(lambdaFail|SensorRejected)'
+like "5: PL/pgSQL catches it" "$log" 'NOTICE:  caught: '
+moto_url=$(printf '%s\n' "$log" | sed -n 's/^# moto at \([^:]*:[^:]*:[0-9]*\).*/\1/p')
+serve_url=$(printf '%s\n' "$log" | sed -n 's/^# local Lambda at //p')
+check "no moto left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$moto_url/moto-api/'"
+check "no sqlambda serve left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$serve_url/2015-03-31/functions/'"
+
+DEMO_OUT=$outdir timeout 170 "$top/scripts/demo-walkthrough" >"$outdir/run2.log" 2>&1
+rc=$?
+is "a second run right after also succeeds" "$rc" 0
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$outdir/run2.log"
+tap_exit
