@@ -27,7 +27,9 @@ Invoke: POST /2015-03-31/functions/<NAME>/invocations
     notfound     404 ResourceNotFoundException with AWS's headers and body
     badlog       200 with a malformed X-Amz-Log-Result
 Control:
-  GET  /_counts         {"attempts": {NAME: n}, "requests": n, "connections": n}
+  GET  /_counts         {"attempts": {NAME: n}, "requests": n, "connections": n,
+                         "connections_by_name": {NAME: connections that carried NAME}}
+                        ("connections" includes control requests' own)
   GET  /_last?name=NAME {"path", "query", "headers"} of NAME's last request
   POST /_reset          clears counts
 """
@@ -36,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs, unquote
 
 lock = threading.Lock()
-state = {"attempts": {}, "requests": 0, "connections": 0, "last": {}}
+state = {"attempts": {}, "requests": 0, "connections": 0, "connections_by_name": {}, "last": {}}
 
 PREFIX = "/2015-03-31/functions/"
 
@@ -49,6 +51,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        self.names_seen = set()
         with lock:
             state["connections"] += 1
 
@@ -67,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         u = urlsplit(self.path)
         with lock:
             if u.path == "/_counts":
-                out = {k: state[k] for k in ("attempts", "requests", "connections")}
+                out = {k: state[k] for k in ("attempts", "requests", "connections", "connections_by_name")}
             elif u.path == "/_last":
                 out = state["last"].get(parse_qs(u.query).get("name", [""])[0], {})
             else:
@@ -80,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if u.path == "/_reset":
             with lock:
-                state.update(attempts={}, requests=0, connections=0, last={})
+                state.update(attempts={}, requests=0, connections=0, connections_by_name={}, last={})
             return self.send(200, b"{}")
         if not (u.path.startswith(PREFIX) and u.path.endswith("/invocations")):
             return self.send(404, b'{"message":"unknown path"}')
@@ -89,6 +92,10 @@ class Handler(BaseHTTPRequestHandler):
             n = state["attempts"].get(name, 0) + 1
             state["attempts"][name] = n
             state["requests"] += 1
+            if name not in self.names_seen:
+                self.names_seen.add(name)
+                cb = state["connections_by_name"]
+                cb[name] = cb.get(name, 0) + 1
             state["last"][name] = {"path": u.path, "query": u.query,
                                    "headers": {k.lower(): v for k, v in self.headers.items()}}
         self.scenario(name.split(":")[0].split("_")[0], n, body)
@@ -168,6 +175,11 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
     allow_reuse_address = True
     request_queue_size = 128
 
