@@ -1,0 +1,216 @@
+/*
+ * plugin.c — the plugin declaration (a daemon plugin named aws_lambda) with
+ * its system variables aws_lambda_endpoint_url, _region,
+ * _allowed_functions, _request_timeout_ms, _connect_timeout_ms,
+ * _max_attempts (global only: SET GLOBAL needs SUPER) and status variables
+ * aws_lambda_calls, _errors, _clients_built. Values go to settings.c.
+ */
+#include "udf_abi.h"
+
+#include "plugin_active.h"
+#include "settings.h"
+#include "sqlambda.h"
+#include "stats.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#if MDB_MARIADB
+typedef struct st_mysql_sys_var mdb_sysvar;
+#else
+typedef SYS_VAR mdb_sysvar;
+#endif
+
+static atomic_int plugin_active;
+int mdb_plugin_active(void) { return atomic_load(&plugin_active); }
+
+static char *var_endpoint_url;
+static char *var_region;
+static char *var_allowed_functions;
+static unsigned long var_request_timeout_ms;
+static unsigned long var_connect_timeout_ms;
+static unsigned int var_max_attempts;
+
+/* ---- checks: reject bad values at SET GLOBAL time --------------------- */
+
+static int has_control_or_space(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) return 1;
+    return 0;
+}
+
+/* Fetches the string being set; on success stores a THD-owned copy (or NULL)
+ * in *save, as the server's own string check does. */
+static int take_string(MYSQL_THD thd, void *save, struct st_mysql_value *value, const char **out,
+                       int *len) {
+    char buf[256];
+    int n = (int)sizeof buf;
+    const char *s = value->val_str(value, buf, &n);
+    if (s) s = thd_strmake(thd, s, (size_t)n);
+    *(const char **)save = s;
+    *out = s;
+    *len = s ? n : 0;
+    return 0;
+}
+
+static int check_endpoint(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
+    const char *s;
+    int n;
+    take_string(thd, save, value, &s, &n);
+    if (!s || n == 0) return 0;
+    if (n > 2048 || has_control_or_space(s, (size_t)n)) return 1;
+    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) return 1;
+    return 0;
+}
+
+static int check_region(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
+    const char *s;
+    int n;
+    take_string(thd, save, value, &s, &n);
+    if (!s || n == 0) return 0;
+    if (n > 31) return 1;
+    for (int i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return 1;
+    return 0;
+}
+
+/* Each comma-separated entry must be a valid function identifier, or a
+ * pattern with '*'. */
+static int check_allowed(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
+    const char *s;
+    int n;
+    take_string(thd, save, value, &s, &n);
+    if (!s || n == 0) return 0;
+    if (n > 65535) return 1;
+    const char *p = s, *end = s + n;
+    while (p <= end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *e = comma ? comma : end;
+        while (p < e && *p == ' ') p++;
+        const char *q = e;
+        while (q > p && q[-1] == ' ') q--;
+        if (q == p) return 1; /* empty entry */
+        char entry[512];
+        if ((size_t)(q - p) >= sizeof entry) return 1;
+        memcpy(entry, p, (size_t)(q - p));
+        entry[q - p] = 0;
+        if (has_control_or_space(entry, strlen(entry))) return 1;
+        if (!strchr(entry, '*')) {
+            sqlambda_function_ref ref;
+            char err[128];
+            if (sqlambda_parse_function(entry, &ref, err, sizeof err) != SQLAMBDA_OK) return 1;
+        }
+        if (!comma) break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+/* ---- updates: store the value (server contract), then tell settings.c --- */
+
+static void update_str(mdb_setting_str which, void *var_ptr, const void *save) {
+    const char *v = *(const char *const *)save;
+    *(const char **)var_ptr = v;
+    mdb_settings_set_str(which, v);
+}
+static void update_endpoint(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    update_str(MDB_SET_ENDPOINT_URL, var_ptr, save);
+}
+static void update_region(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    update_str(MDB_SET_REGION, var_ptr, save);
+}
+static void update_allowed(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    update_str(MDB_SET_ALLOWED_FUNCTIONS, var_ptr, save);
+}
+static void update_request_timeout(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    *(unsigned long *)var_ptr = *(const unsigned long *)save;
+    mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, (long)*(const unsigned long *)save);
+}
+static void update_connect_timeout(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    *(unsigned long *)var_ptr = *(const unsigned long *)save;
+    mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, (long)*(const unsigned long *)save);
+}
+static void update_max_attempts(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    *(unsigned int *)var_ptr = *(const unsigned int *)save;
+    mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)*(const unsigned int *)save);
+}
+
+static MYSQL_SYSVAR_STR(endpoint_url, var_endpoint_url, PLUGIN_VAR_RQCMDARG | PLUGIN_VAR_MEMALLOC,
+                        "Lambda endpoint URL (http:// or https://). Empty: resolved from "
+                        "AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL, the AWS config file, "
+                        "else https://lambda.<region>.amazonaws.com",
+                        check_endpoint, update_endpoint, NULL);
+static MYSQL_SYSVAR_STR(region, var_region, PLUGIN_VAR_RQCMDARG | PLUGIN_VAR_MEMALLOC,
+                        "AWS region for calls by name. Empty: AWS_REGION, AWS_DEFAULT_REGION, "
+                        "the AWS config file, EC2 instance metadata",
+                        check_region, update_region, NULL);
+static MYSQL_SYSVAR_STR(allowed_functions, var_allowed_functions,
+                        PLUGIN_VAR_RQCMDARG | PLUGIN_VAR_MEMALLOC,
+                        "Comma-separated functions (names, name:qualifier, ARNs; '*' globs) "
+                        "that may be invoked. Empty: any",
+                        check_allowed, update_allowed, NULL);
+static MYSQL_SYSVAR_ULONG(request_timeout_ms, var_request_timeout_ms, PLUGIN_VAR_RQCMDARG,
+                          "Time limit of one HTTP attempt in ms, connect included",
+                          NULL, update_request_timeout, 60000, 1, 15 * 60 * 1000 + 60000, 0);
+static MYSQL_SYSVAR_ULONG(connect_timeout_ms, var_connect_timeout_ms, PLUGIN_VAR_RQCMDARG,
+                          "Time limit of a TCP/TLS connect in ms", NULL, update_connect_timeout,
+                          1000, 1, 600000, 0);
+static MYSQL_SYSVAR_UINT(max_attempts, var_max_attempts, PLUGIN_VAR_RQCMDARG,
+                         "HTTP attempts per call (retries of throttling, 5xx, connection "
+                         "failures). 0: AWS_MAX_ATTEMPTS, the AWS config file, else 3",
+                         NULL, update_max_attempts, 0, 0, 20, 0);
+
+static mdb_sysvar *system_variables[] = {
+    MYSQL_SYSVAR(endpoint_url),       MYSQL_SYSVAR(region),
+    MYSQL_SYSVAR(allowed_functions),  MYSQL_SYSVAR(request_timeout_ms),
+    MYSQL_SYSVAR(connect_timeout_ms), MYSQL_SYSVAR(max_attempts),
+    NULL};
+
+static struct st_mysql_show_var status_variables[] = {
+    {"aws_lambda_calls", (char *)&mdb_stat_calls, SHOW_LONG},
+    {"aws_lambda_errors", (char *)&mdb_stat_errors, SHOW_LONG},
+    {"aws_lambda_clients_built", (char *)&mdb_stat_clients_built, SHOW_LONG},
+    {NULL, NULL, SHOW_LONG}};
+
+/* Startup values (command line / my.cnf) are not passed to the update
+ * callbacks, so copy them here. */
+static int plugin_init(void *p) {
+    if (mdb_settings_set_str(MDB_SET_ENDPOINT_URL, var_endpoint_url) ||
+        mdb_settings_set_str(MDB_SET_REGION, var_region) ||
+        mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, var_allowed_functions))
+        return 1;
+    mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, (long)var_request_timeout_ms);
+    mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, (long)var_connect_timeout_ms);
+    mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)var_max_attempts);
+    atomic_store(&plugin_active, 1);
+    return 0;
+}
+
+/* Uninstalled: back to environment-only settings. */
+static int plugin_deinit(void *p) {
+    atomic_store(&plugin_active, 0);
+    mdb_settings_set_str(MDB_SET_ENDPOINT_URL, NULL);
+    mdb_settings_set_str(MDB_SET_REGION, NULL);
+    mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, NULL);
+    mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, 0);
+    mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, 0);
+    mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, 0);
+    return 0;
+}
+
+static struct st_mysql_daemon daemon_info = {MYSQL_DAEMON_INTERFACE_VERSION};
+
+#define MDB_PLUGIN_FIELDS                                                                       \
+    .type = MYSQL_DAEMON_PLUGIN, .info = &daemon_info, .name = "aws_lambda",                  \
+    .author = "sqlambda", .descr = "Invoke AWS Lambda from SQL: settings for the "            \
+                                   "awslambda_fn / lambda_sync UDFs",                          \
+    .license = PLUGIN_LICENSE_GPL, .init = plugin_init, .deinit = plugin_deinit,              \
+    .version = 0x0001, .status_vars = status_variables, .system_vars = system_variables
+
+#if MDB_MARIADB
+/* GAMMA: the lowest maturity a stock server loads (plugin_maturity=gamma). */
+maria_declare_plugin(aws_lambda){MDB_PLUGIN_FIELDS, .version_info = SQLAMBDA_VERSION,
+                                 .maturity = MariaDB_PLUGIN_MATURITY_GAMMA} maria_declare_plugin_end;
+#else
+mysql_declare_plugin(aws_lambda){MDB_PLUGIN_FIELDS} mysql_declare_plugin_end;
+#endif

@@ -1,0 +1,66 @@
+# mariadb/tests/lib.sh — shared setup for the plugin's TAP tests (source it):
+# a scratch dir removed on exit, moto_server, core's fault server, throwaway
+# MariaDB servers loading the freshly built plugin, and query helpers.
+# Every process started here is stopped by the EXIT trap.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/scripts/lib/tap.sh"
+build=${SQLAMBDA_MARIADB_BUILD:-$top/mariadb/build}
+work=$(mktemp -d /tmp/sqlambda-mariadb-test.XXXXXX)
+FAULT_PID=
+DBS=()
+
+cleanup() {
+  [ -n "$FAULT_PID" ] && kill "$FAULT_PID" 2>/dev/null
+  for d in "${DBS[@]}"; do "$top/scripts/mariadb-stop" "$d" >/dev/null 2>&1; done
+  [ -d "$work/moto" ] && "$top/scripts/moto-stop" "$work/moto" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# start_moto: exports MOTO_URL, MOTO_ACCESS_KEY_ID, MOTO_SECRET_ACCESS_KEY, ...
+start_moto() {
+  local out
+  out=$("$top/scripts/moto-start" "$work/moto" 2>"$work/moto.err") || { cat "$work/moto.err" >&2; return 1; }
+  eval "$out"
+}
+
+# start_fault: core's misbehaving Lambda endpoint; exports FAULT_URL.
+start_fault() {
+  python3 "$top/core/tests/fault_server.py" --port-file "$work/fault.port" >"$work/fault.log" 2>&1 &
+  FAULT_PID=$!
+  for _ in $(seq 1 100); do [ -s "$work/fault.port" ] && break; sleep 0.05; done
+  [ -s "$work/fault.port" ] || return 1
+  FAULT_URL=http://127.0.0.1:$(cat "$work/fault.port")
+}
+fault_count() { # fault_count NAME: attempts the fault server saw for NAME
+  curl -fs "$FAULT_URL/_counts" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attempts"].get(sys.argv[1], 0))' "$1"
+}
+fault_connections() { curl -fs "$FAULT_URL/_counts" | python3 -c 'import json,sys; print(json.load(sys.stdin)["connections"])'; }
+
+# start_db NAME [VAR=value ...]: a server whose environment is this shell's
+# plus the assignments, with the plugin installed (sql/install.sql). Sets
+# SOCK (and DB_DIR) for q/qu; creates database t, which q/qu use.
+start_db() {
+  local name=$1; shift
+  local out
+  out=$(env "$@" "$top/scripts/mariadb-start" "$work/$name" "$build" 2>"$work/$name.err") ||
+    { cat "$work/$name.err" >&2; return 1; }
+  DBS+=("$work/$name")
+  eval "$out"
+  SOCK=$MARIADB_SOCKET DB_DIR=$work/$name
+  q_root <"$top/mariadb/sql/install.sql" && q_root -e 'CREATE DATABASE t'
+}
+# moto's credentials and endpoint, as the server's environment
+moto_env() {
+  echo AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID="$MOTO_ACCESS_KEY_ID" \
+    AWS_SECRET_ACCESS_KEY="$MOTO_SECRET_ACCESS_KEY" AWS_REGION=us-east-1 \
+    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+}
+
+q_root() { mariadb --no-defaults --socket="$SOCK" -uroot "$@"; }
+# q SQL: one statement's result rows (tab-separated), or the error text;
+# stderr folded in so tests can match error messages.
+q() { mariadb --no-defaults --socket="$SOCK" -uroot -D t -N -B -e "$1" 2>&1; }
+# qu USER SQL: the same as another user (no password, database t)
+qu() { mariadb --no-defaults --socket="$SOCK" -u"$1" -D t -N -B -e "$2" 2>&1; }
+server_alive() { q 'SELECT 1' | grep -qx 1; }
