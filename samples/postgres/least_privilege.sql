@@ -4,7 +4,11 @@
 -- they stay ungranted (the extension installs them without PUBLIC execute).
 -- The application role gets only wrappers with a FIXED function name:
 -- SECURITY DEFINER, owned by the administrator who runs this file.
--- Run after temp_reading.sql and kinesis_reader.sql.
+-- Run after temp_reading.sql and kinesis_reader.sql. The wrappers' fixed
+-- search_path lists only trusted schemas: aws_lambda (the extension's
+-- functions) and public, where these samples live (PostgreSQL 15 no longer
+-- lets PUBLIC create objects in it); pg_temp last, so a caller's temporary
+-- objects cannot shadow anything.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sensor_app') THEN
@@ -16,7 +20,7 @@ $$;
 -- Publish one reading to CloudWatch now, through lambdaTempReadingTrigger only.
 CREATE OR REPLACE FUNCTION publish_temperature(reading_time timestamptz, temperature numeric)
 RETURNS json
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, aws_lambda, public, pg_temp
 AS $$
     SELECT CAST(awslambda_fn('lambdaTempReadingTrigger',
                 json_build_object('reading_time', reading_time, 'temperature', temperature)::text) AS json)
@@ -25,7 +29,7 @@ $$;
 -- Read new sensor readings from Kinesis, through lambdaReadKinesisStream only.
 CREATE OR REPLACE FUNCTION read_sensor_readings(after_sequence text)
 RETURNS text
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, aws_lambda, public, pg_temp
 AS $$ SELECT processSensorReadings(after_sequence) $$;
 
 REVOKE ALL ON FUNCTION publish_temperature(timestamptz, numeric) FROM PUBLIC;

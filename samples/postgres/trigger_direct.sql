@@ -19,9 +19,10 @@
 -- owner's right to call awslambda_fn_async), so application roles that may
 -- INSERT into temp_reading need no Lambda privileges of their own; EXECUTE
 -- on it is revoked from PUBLIC so nobody else can attach it to another
--- table with a function name of their choosing.
+-- table with a function name of their choosing. Its search_path holds only
+-- trusted schemas (aws_lambda is where the extension puts awslambda_fn*).
 CREATE OR REPLACE FUNCTION temp_reading_to_lambda() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, aws_lambda, pg_temp
 AS $$
 DECLARE
     fn_name text := coalesce(TG_ARGV[0], 'lambdaTempReadingTrigger');
