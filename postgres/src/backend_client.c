@@ -1,0 +1,100 @@
+/*
+ * backend_client.c — the backend's one libsqlambda client. Built on first
+ * use from the aws_lambda.* settings and kept for the backend's life, so the
+ * HTTP connection stays alive and credentials stay cached across calls.
+ * Each call compares the settings with those the client was built from (a
+ * few string compares) and rebuilds the client only when one has changed.
+ */
+#include "aws_lambda.h"
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "utils/memutils.h"
+
+#include <string.h>
+
+typedef struct client_settings {
+    int connect_timeout_ms;
+    int request_timeout_ms;
+    int max_attempts;
+    char *endpoint_override;
+    char *region;
+    char *profile;
+    char *allowed_functions;
+} client_settings;
+
+static sqlambda_client *client;
+static client_settings built_from;
+static bool exit_hook_set;
+
+static bool same_str(const char *a, const char *b) {
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static bool settings_unchanged(void) {
+    return built_from.connect_timeout_ms == awsl_connect_timeout_ms &&
+           built_from.request_timeout_ms == awsl_request_timeout_ms &&
+           built_from.max_attempts == awsl_max_attempts &&
+           same_str(built_from.endpoint_override, awsl_endpoint_override) &&
+           same_str(built_from.region, awsl_region) && same_str(built_from.profile, awsl_profile) &&
+           same_str(built_from.allowed_functions, awsl_allowed_functions);
+}
+
+static char *keep(const char *s) { return MemoryContextStrdup(TopMemoryContext, s ? s : ""); }
+
+static void forget_settings(void) {
+    char **fields[] = {&built_from.endpoint_override, &built_from.region, &built_from.profile,
+                       &built_from.allowed_functions};
+    for (size_t i = 0; i < lengthof(fields); i++) {
+        if (*fields[i]) pfree(*fields[i]);
+        *fields[i] = NULL;
+    }
+}
+
+static void free_client(int code, Datum arg) {
+    if (client) sqlambda_client_free(client);
+    client = NULL;
+}
+
+static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
+
+sqlambda_client *awsl_client(void) {
+    if (client && settings_unchanged()) return client;
+    if (client) {
+        sqlambda_client_free(client);
+        client = NULL;
+    }
+    forget_settings();
+    built_from.connect_timeout_ms = awsl_connect_timeout_ms;
+    built_from.request_timeout_ms = awsl_request_timeout_ms;
+    built_from.max_attempts = awsl_max_attempts;
+    built_from.endpoint_override = keep(awsl_endpoint_override);
+    built_from.region = keep(awsl_region);
+    built_from.profile = keep(awsl_profile);
+    built_from.allowed_functions = keep(awsl_allowed_functions);
+
+    char user_agent[64];
+    snprintf(user_agent, sizeof user_agent, "postgres/%d aws_lambda/1.0", PG_VERSION_NUM);
+    sqlambda_options o;
+    memset(&o, 0, sizeof o);
+    o.endpoint_url = nonempty(built_from.endpoint_override);
+    o.region = nonempty(built_from.region);
+    o.profile = nonempty(built_from.profile);
+    o.allowed_functions = nonempty(built_from.allowed_functions);
+    o.connect_timeout_ms = built_from.connect_timeout_ms;
+    o.request_timeout_ms = built_from.request_timeout_ms;
+    o.max_attempts = built_from.max_attempts;
+    o.user_agent_extra = user_agent;
+    o.wait = awsl_wait_hook;
+    o.log = awsl_log_hook;
+
+    client = sqlambda_client_new(&o); /* copies every option */
+    if (!client)
+        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                        errmsg("out of memory creating the Lambda client")));
+    if (!exit_hook_set) {
+        on_proc_exit(free_client, (Datum)0);
+        exit_hook_set = true;
+    }
+    return client;
+}
