@@ -2,7 +2,8 @@
  * test_sigv4_vectors.c — signs every case of the official SigV4 test suite
  * (../shared/aws-sig-v4-test-suite/v4, walked at run time) and compares the
  * canonical request, string to sign and signature; then checks that the
- * verifier accepts each signed request and rejects it once altered.
+ * verifier accepts each signed request and rejects it once altered; then
+ * the verifier's error cases and the signer's path/query edge cases.
  */
 #include "internal.h"
 #include "tap.h"
@@ -174,6 +175,108 @@ out:
     free(want_sig);
 }
 
+
+static const char SECRET[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+/* Verifier error cases: each returns the right code, names the problem,
+ * and never leaks the secret or the expected signature. */
+static void verify_cases(void) {
+    sqlambda_header h[] = {{"Host", "lambda.us-east-1.amazonaws.com"},
+                           {"X-Amz-Date", "20240102T030405Z"},
+                           {"User-Agent", "not signed"}};
+    sqlambda_sigv4_request r = {.method = "POST", .path = "/2015-03-31/functions/f/invocations",
+                                .headers = h, .nheaders = 2, .body = "{}", .body_len = 2,
+                                .region = "us-east-1", .service = "lambda",
+                                .amz_date = "20240102T030405Z", .double_encode_path = 1,
+                                .normalize_path = 1};
+    sqlambda_sigv4_credentials cr = {"AKIDEXAMPLE", SECRET, NULL};
+    char auth[1024], err[256], expect_sig[65] = "";
+    ok(sqlambda_sigv4_sign(&r, &cr, auth, sizeof auth, NULL, NULL) == 0, "sign a Lambda request");
+    const char *sg = strstr(auth, "Signature=");
+    if (sg) snprintf(expect_sig, sizeof expect_sig, "%s", sg + 10);
+    const char *kv[2] = {"AKIDEXAMPLE", SECRET};
+    sqlambda_sigv4_request v = r;
+    v.nheaders = 3;
+    v.region = v.amz_date = NULL;
+    is_int(sqlambda_sigv4_verify(&v, auth, secret_for, kv, err, sizeof err), SQLAMBDA_SIG_OK,
+           "verify: unsigned extra header (User-Agent) is ignored");
+    struct { const char *label, *auth; int rc; const char *want; } cases[] = {
+        {"missing", NULL, SQLAMBDA_SIG_MISSING, "missing Authorization"},
+        {"empty", "", SQLAMBDA_SIG_MISSING, "missing Authorization"},
+        {"other scheme", "AWS AKIDEXAMPLE:abc", SQLAMBDA_SIG_MALFORMED, "not AWS4-HMAC-SHA256"},
+        {"no Signature", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date",
+         SQLAMBDA_SIG_MALFORMED, "lacks Signature="},
+        {"bad Credential", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1, SignedHeaders=host, Signature=" "0000000000000000000000000000000000000000000000000000000000000000",
+         SQLAMBDA_SIG_MALFORMED, "malformed Credential"},
+        {"short Signature", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
+         SQLAMBDA_SIG_MALFORMED, "64 lowercase hex"},
+        {"unsigned host", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request, SignedHeaders=x-amz-date, Signature=" "0000000000000000000000000000000000000000000000000000000000000000",
+         SQLAMBDA_SIG_MALFORMED, "must include host"},
+        {"absent signed header", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=" "0000000000000000000000000000000000000000000000000000000000000000",
+         SQLAMBDA_SIG_MALFORMED, "\"x-amz-security-token\" is not in the request"},
+        {"unknown key", "AWS4-HMAC-SHA256 Credential=AKIDOTHER/20240102/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=" "0000000000000000000000000000000000000000000000000000000000000000",
+         SQLAMBDA_SIG_UNKNOWN_KEY, "\"AKIDOTHER\" is not known"},
+        {"scope date differs", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240103/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=" "0000000000000000000000000000000000000000000000000000000000000000",
+         SQLAMBDA_SIG_MISMATCH, "does not match the credential scope date"},
+        {"wrong signature", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=" "0000000000000000000000000000000000000000000000000000000000000000",
+         SQLAMBDA_SIG_MISMATCH, "signature does not match"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err[0] = '\0';
+        int rc = sqlambda_sigv4_verify(&v, cases[i].auth, secret_for, kv, err, sizeof err);
+        if (!ok(rc == cases[i].rc && strstr(err, cases[i].want) && !strstr(err, SECRET) &&
+                    !strstr(err, expect_sig),
+                "verify rejects %s: %s", cases[i].label, cases[i].want))
+            diag("rc %d (want %d) err \"%s\"", rc, cases[i].rc, err);
+    }
+    sqlambda_sigv4_request w = v;
+    w.region = "eu-west-1";
+    err[0] = '\0';
+    int rc = sqlambda_sigv4_verify(&w, auth, secret_for, kv, err, sizeof err);
+    ok(rc == SQLAMBDA_SIG_MISMATCH && strstr(err, "us-east-1") && strstr(err, "eu-west-1"),
+       "verify rejects a scope for another region, naming both");
+    const char *kv2[2] = {"AKIDEXAMPLE", "another-secret"};
+    rc = sqlambda_sigv4_verify(&v, auth, secret_for, kv2, err, sizeof err);
+    ok(rc == SQLAMBDA_SIG_MISMATCH && !strstr(err, "another-secret") && !strstr(err, expect_sig),
+       "verify rejects another secret without leaking secret or expected signature");
+
+    /* signer input checks and path handling */
+    sqlambda_sigv4_request bad = r;
+    bad.amz_date = "2024-01-02";
+    ok(sqlambda_sigv4_sign(&bad, &cr, auth, sizeof auth, NULL, NULL) == -1, "sign rejects a malformed date");
+    bad = r;
+    bad.region = NULL;
+    ok(sqlambda_sigv4_sign(&bad, &cr, auth, sizeof auth, NULL, NULL) == -1, "sign rejects a missing region");
+    ok(sqlambda_sigv4_sign(&r, &cr, auth, 40, NULL, NULL) == -1, "sign reports a too small output buffer");
+    struct { const char *path; int dbl, norm; const char *want; } paths[] = {
+        {"/a/./b//c/../d/", 1, 1, "/a/b/d/"},
+        {"/f%3Aq/invocations", 1, 1, "/f%253Aq/invocations"},
+        {"/f%3Aq/x", 0, 1, "/f%3Aq/x"},
+        {"//a/../..", 0, 1, "/"},
+        {"", 1, 1, "/"},
+        {"/a b/~x", 1, 0, "/a%20b/~x"},
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        sqlambda_sigv4_request pr = r;
+        pr.path = paths[i].path;
+        pr.double_encode_path = paths[i].dbl;
+        pr.normalize_path = paths[i].norm;
+        char *creq = NULL;
+        sqlambda_sigv4_sign(&pr, &cr, auth, sizeof auth, &creq, NULL);
+        char *nl = creq ? strchr(creq, '\n') : NULL, *nl2 = nl ? strchr(nl + 1, '\n') : NULL;
+        if (nl2) *nl2 = '\0';
+        is_str(nl ? nl + 1 : NULL, paths[i].want, paths[i].path);
+        free(creq);
+    }
+    sqlambda_sigv4_request q = r;
+    q.query = "b=2&a=%7E&a=1&Qualifier=$LATEST&flag";
+    char *creq = NULL;
+    sqlambda_sigv4_sign(&q, &cr, auth, sizeof auth, &creq, NULL);
+    ok(creq && strstr(creq, "\nQualifier=%24LATEST&a=1&a=~&b=2&flag=\n"),
+       "canonical query: decoded, re-encoded, sorted by name then value");
+    free(creq);
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b) {
     return strcmp((*a)->d_name, (*b)->d_name);
 }
@@ -208,5 +311,6 @@ int main(void) {
     }
     free(ents);
     ok(cases >= 30, "walked %d vector cases (expect the full suite, >= 30)", cases);
+    verify_cases();
     return tap_done();
 }
