@@ -174,7 +174,7 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
         name_i = 6;
         has_q = np == 8;
         qual_i = 7;
-    } else if (np >= 2 && plen[1] == 8 && strncmp(part[1], "function", 8) == 0) {
+    } else if (np >= 3 && plen[1] == 8 && strncmp(part[1], "function", 8) == 0) {
         if (np < 3 || np > 4) {
             sqlambda_fmt(err, errlen, "partial ARN \"%.100s\" is malformed: expected "
                                       "<account>:function:<name>[:<qualifier>]", function);

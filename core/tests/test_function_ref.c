@@ -38,6 +38,7 @@ int main(void) {
     good("myfn:prod", "myfn", "prod", "", "", "");
     good("myfn:$LATEST", "myfn", "$LATEST", "", "", "");
     good("myfn:42", "myfn", "42", "", "", "");
+    good("myfn:function", "myfn", "function", "", "", ""); /* an alias named function */
     good("123456789012:function:myfn", "myfn", "", "123456789012", "", "");
     good("123456789012:function:myfn:live", "myfn", "live", "123456789012", "", "");
     good("arn:aws:lambda:us-east-1:123456789012:function:myfn", "myfn", "", "123456789012",
