@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# bench/core.sh — libsqlambda's speed against the fastest possible peer: a
+# loopback nginx returning fixed JSON (scripts/nginx-start). In one run:
+# wrk -t1 -c1 (one connection, like core's sequential calls) as the
+# baseline, core's sequential invoke rate, the ratio (target >= 50%), the
+# cost of one SigV4 signature, and RSS after N1 and N2 invokes (growth
+# target < 5 MB). Env: CORE_BENCH_SECONDS (5), CORE_BENCH_SIGN_ITERS
+# (200000), CORE_BENCH_RSS_N1 (10000), CORE_BENCH_RSS_N2 (1000000).
+# Prints "summary: ..." lines (collected by bench/run).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${CORE_BENCH_SECONDS:-5}
+sign_iters=${CORE_BENCH_SIGN_ITERS:-200000}
+n1=${CORE_BENCH_RSS_N1:-10000}
+n2=${CORE_BENCH_RSS_N2:-1000000}
+make -s -C "$top/bench" >/dev/null
+drv=$top/bench/build/core_invoke
+dir=$(mktemp -d /tmp/sqlambda-bench-core.XXXXXX)
+trap '"$top/scripts/nginx-stop" "$dir"; rm -rf "$dir"' EXIT
+eval "$("$top/scripts/nginx-start" "$dir")"
+url=$NGINX_URL
+
+echo "# core: nginx at $url ($(nproc) cores); wrk -t1 -c1 -d${secs}s, then core for ${secs}s"
+wrk_out=$(wrk -t1 -c1 -d"${secs}s" -s "$top/bench/core_wrk.lua" "$url")
+echo "$wrk_out" | sed 's/^/#   /'
+if echo "$wrk_out" | grep -q 'Non-2xx'; then echo "core.sh: wrk got errors from nginx" >&2; exit 1; fi
+wrk_rate=$(echo "$wrk_out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
+core_out=$("$drv" rate "$url" "$secs")
+echo "$core_out" | sed 's/^/#   /'
+core_rate=$(echo "$core_out" | awk '$1 == "core_rate" {print $2}')
+sign_us=$("$drv" sign "$sign_iters" | awk '$1 == "sign_us" {print $2}')
+echo "# RSS over $n2 sequential invokes (takes a while; CORE_BENCH_RSS_N2 to change)"
+rss_out=$("$drv" rss "$url" "$n1" "$n2")
+echo "$rss_out" | sed 's/^/#   /'
+rss1=$(echo "$rss_out" | awk -v n="$n1" '$1 == "rss_kb_after" && $2 == n {print $3}')
+rss2=$(echo "$rss_out" | awk -v n="$n2" '$1 == "rss_kb_after" && $2 == n {print $3}')
+ratio=$(awk -v a="$core_rate" -v b="$wrk_rate" 'BEGIN {printf "%.0f", 100 * a / b}')
+growth=$(awk -v a="$rss1" -v b="$rss2" 'BEGIN {printf "%.2f", (b - a) / 1024}')
+verdict() { if awk -v v="$1" -v t="$3" 'BEGIN {exit !('"$2"')}'; then echo "met"; else echo "MISSED"; fi; }
+echo "summary: core sequential invoke: $core_rate calls/s; wrk -t1 -c1 baseline: $wrk_rate req/s; ratio ${ratio}% (target >= 50%: $(verdict "$ratio" 'v >= t' 50))"
+echo "summary: SigV4 signing: $sign_us us per request ($sign_iters iterations)"
+echo "summary: RSS: ${rss1} kB after $n1 invokes, ${rss2} kB after $n2; growth ${growth} MB (target < 5 MB: $(verdict "$growth" 'v < t' 5))"
