@@ -69,6 +69,10 @@ static int run(const char *cmd, sqlambda_buf *outbuf, int *overflow, char *err, 
     close(fds[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0) {
+        if (errno == ECHILD) { /* host ignores SIGCHLD: already reaped, status unknown */
+            st = 0;
+            break;
+        }
         if (errno != EINTR) {
             sqlambda_fmt(err, errlen, "waitpid: %s", strerror(errno));
             return -1;

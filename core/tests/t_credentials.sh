@@ -163,6 +163,12 @@ like "config: no IMDS region when AWS_EC2_METADATA_DISABLED=true" "$out" 'region
 out=$(tool config --profile nosuchprofile)
 like "config: unknown profile named" "$out" 'profile "nosuchprofile" not found in'
 
+dead_proxy=http://127.0.0.1:$(free_port)
+out=$(export http_proxy=$dead_proxy HTTP_PROXY=$dead_proxy https_proxy=$dead_proxy; tool get --profile none)
+like "proxy: instance metadata on loopback bypasses a configured proxy" "$out" '^source=imds'
+out=$(export http_proxy=$dead_proxy AWS_CONTAINER_CREDENTIALS_FULL_URI=$LONG/creds; tool get --profile none)
+like "proxy: container endpoint on loopback bypasses a configured proxy" "$out" '^source=container'
+
 # ---- the chain's order ----------------------------------------------------------------
 out=$(export AWS_ACCESS_KEY_ID=AKIAENV AWS_SECRET_ACCESS_KEY=s AWS_CONTAINER_CREDENTIALS_FULL_URI=$LONG/creds; tool get --profile keys)
 like "order: environment beats profile" "$out" '^source=environment'
