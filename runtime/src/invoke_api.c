@@ -1,0 +1,135 @@
+/*
+ * invoke_api.c — the HTTP server clients talk to (libmicrohttpd, one thread
+ * per connection so an invoke may wait for an instance without blocking
+ * others). Collects the body (discarding beyond the payload limit so the
+ * client still gets a 413), checks the SigV4 signature when --credentials
+ * is set, and routes /2015-03-31/functions/... to invoke.c / control_api.c.
+ */
+#include "serve.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#define FUNCTIONS "/2015-03-31/functions"
+#define MAX_SYNC (6 * 1024 * 1024)
+#define MAX_EVENT (1024 * 1024)
+#define MAX_OTHER (64 * 1024)
+
+typedef struct ireq {
+    char *raw_uri; /* as received: path still percent-encoded, query included */
+    sbuf body;
+    size_t limit;
+    int too_large;
+    int started;
+} ireq;
+
+static struct MHD_Daemon *daemon_;
+
+/* The raw request URI (MHD decodes the url it passes to the handler; SigV4
+ * and ARNs with ':' need it as sent). Its return value becomes *req_cls. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c) {
+    ireq *q = xcalloc(1, sizeof *q);
+    q->raw_uri = xstrdup(uri);
+    return q;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe) {
+    ireq *q = *req_cls;
+    if (q) {
+        free(q->raw_uri);
+        sbuf_free(&q->body);
+        free(q);
+    }
+    *req_cls = NULL;
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, ireq *q, const char *method) {
+    char *path = q->raw_uri;
+    char *qm = strchr(path, '?');
+    const char *query = NULL;
+    if (qm) {
+        *qm = 0;
+        query = qm + 1;
+    }
+    serve_debug("%s %s%s%s (%zu bytes)", method, path, query ? "?" : "", query ? query : "",
+                q->body.len);
+    if (auth_enabled() && auth_check(c, method, path, query, q->body.data, q->body.len) != 0)
+        return MHD_YES;
+    pthread_mutex_lock(&g.mu);
+    int stopping = g.stopping;
+    pthread_mutex_unlock(&g.mu);
+    if (stopping)
+        return aws_error(c, 503, "ServiceException", "Service", "Message",
+                         "The server is shutting down.") ? MHD_YES : MHD_NO;
+    size_t plen = strlen(FUNCTIONS);
+    if (strncmp(path, FUNCTIONS, plen) == 0 && (path[plen] == 0 || path[plen] == '/')) {
+        const char *rest = path + plen + (path[plen] == '/');
+        const char *slash = strchr(rest, '/');
+        int r = -1;
+        if (!*rest && strcmp(method, "GET") == 0) {
+            r = handle_list_functions(c);
+        } else if (*rest && !slash && strcmp(method, "GET") == 0) {
+            r = handle_get_function(c, rest, query);
+        } else if (slash && strcmp(slash, "/invocations") == 0 && strcmp(method, "POST") == 0) {
+            char *seg = xstrndup(rest, (size_t)(slash - rest));
+            r = handle_invoke(c, seg, query, q->body.data ? q->body.data : "", q->body.len,
+                              q->too_large);
+            free(seg);
+        }
+        if (r >= 0) return r ? MHD_YES : MHD_NO;
+    }
+    return aws_error(c, 404, "UnknownOperationException", NULL, "message", "Unknown operation") ? MHD_YES
+                                                                                                : MHD_NO;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **req_cls) {
+    ireq *q = *req_cls;
+    if (!q) { /* no URI log callback call: should not happen */
+        *req_cls = q = xcalloc(1, sizeof *q);
+        q->raw_uri = xstrdup(url);
+    }
+    if (!q->started) {
+        q->started = 1;
+        q->limit = MAX_OTHER;
+        if (strcmp(method, "POST") == 0) {
+            const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Invocation-Type");
+            q->limit = t && strcmp(t, "Event") == 0 ? MAX_EVENT : MAX_SYNC;
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (q->body.len + *upload_data_size > q->limit)
+            q->too_large = 1; /* keep reading, answer 413 at the end */
+        else
+            sbuf_append(&q->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return route(c, q, method);
+}
+
+int invoke_api_start(int listen_fd) {
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                   MHD_USE_POLL | MHD_USE_ITC,
+                               0, NULL, NULL, handler, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                               MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+                               MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+    return daemon_ ? 0 : -1;
+}
+
+void invoke_api_quiesce(void) {
+    if (!daemon_) return;
+    int fd = MHD_quiesce_daemon(daemon_);
+    if (fd >= 0) close(fd);
+}
+
+void invoke_api_stop(void) {
+    if (daemon_) MHD_stop_daemon(daemon_);
+    daemon_ = NULL;
+}

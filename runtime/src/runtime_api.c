@@ -1,0 +1,184 @@
+/*
+ * runtime_api.c — the Lambda Runtime API (/2018-06-01/runtime/...) that a
+ * worker talks to. Each instance has its own listener on 127.0.0.1:<port>
+ * (AWS_LAMBDA_RUNTIME_API), so /invocation/next needs no routing: it blocks
+ * until the pool assigns this instance an invocation.
+ */
+#include "serve.h"
+#include "net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#define PREFIX "/2018-06-01/runtime/"
+#define MAX_RESPONSE (6 * 1024 * 1024)
+
+typedef struct rreq {
+    sbuf body;
+    int too_large;
+} rreq;
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body) {
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result next_invocation(instance *in, struct MHD_Connection *c) {
+    pthread_mutex_lock(&g.mu);
+    while (in->state != INST_DEAD && !(in->cur && !in->cur->delivered))
+        pthread_cond_wait(&in->cv, &g.mu);
+    if (in->state == INST_DEAD) {
+        pthread_mutex_unlock(&g.mu);
+        return MHD_NO;
+    }
+    invocation *inv = in->cur;
+    double t = now_ms();
+    if (in->cold && in->init_ms == 0) in->init_ms = t - in->spawn_ms;
+    inv->delivered = 1;
+    inv->delivered_ms = t;
+    inv->deadline_epoch_ms = epoch_ms() + (long long)in->fv->timeout_s * 1000;
+    struct MHD_Response *r = MHD_create_response_from_buffer(inv->payload_len, (void *)inv->payload,
+                                                             MHD_RESPMEM_MUST_COPY);
+    char deadline[32];
+    snprintf(deadline, sizeof deadline, "%lld", inv->deadline_epoch_ms);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", inv->request_id);
+    MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", deadline);
+    MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn", inv->invoked_arn);
+    MHD_add_response_header(r, "Lambda-Runtime-Trace-Id", inv->trace_id);
+    if (inv->client_context)
+        MHD_add_response_header(r, "Lambda-Runtime-Client-Context", inv->client_context);
+    pthread_cond_broadcast(&in->cv);
+    pthread_mutex_unlock(&g.mu);
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Body of an /error post: the runtime's JSON object, or one built from it. */
+static void error_body(sbuf *out, struct MHD_Connection *c, const rreq *q) {
+    json_t *j = q->body.len ? json_loadb(q->body.data, q->body.len, 0, NULL) : NULL;
+    if (json_is_object(j)) {
+        sbuf_append(out, q->body.data, q->body.len);
+    } else {
+        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                       "Lambda-Runtime-Function-Error-Type");
+        json_t *e = json_pack("{s:s%, s:s}", "errorMessage", q->body.len ? q->body.data : "",
+                              q->body.len, "errorType", type ? type : "Runtime.Unknown");
+        char *s = json_dumps(e, JSON_COMPACT);
+        sbuf_append(out, s, strlen(s));
+        free(s);
+        json_decref(e);
+    }
+    json_decref(j);
+}
+
+static enum MHD_Result post_result(instance *in, struct MHD_Connection *c, const char *id,
+                                   int is_error, rreq *q) {
+    pthread_mutex_lock(&g.mu);
+    invocation *inv = in->cur;
+    if (!inv || !inv->delivered || strcmp(inv->request_id, id) != 0 || inv->outcome != OUT_PENDING) {
+        pthread_mutex_unlock(&g.mu);
+        return reply(c, 400, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}");
+    }
+    unsigned status = 202;
+    if (q->too_large) {
+        inv->outcome = OUT_FN_ERROR;
+        pool_error_body(&inv->body, "Function.ResponseSizeTooLarge",
+                        "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
+        status = 413;
+    } else if (is_error) {
+        inv->outcome = OUT_FN_ERROR;
+        error_body(&inv->body, c, q);
+    } else {
+        inv->outcome = OUT_OK;
+        sbuf_append(&inv->body, q->body.data ? q->body.data : "", q->body.len);
+    }
+    pthread_cond_broadcast(&in->cv);
+    pthread_mutex_unlock(&g.mu);
+    return status == 202 ? reply(c, 202, "{\"status\":\"OK\"}")
+                         : reply(c, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
+}
+
+static enum MHD_Result init_error(instance *in, struct MHD_Connection *c, rreq *q) {
+    pthread_mutex_lock(&g.mu);
+    invocation *inv = in->cur;
+    if (inv && inv->outcome == OUT_PENDING) {
+        inv->outcome = OUT_INIT_ERROR;
+        error_body(&inv->body, c, q);
+        pthread_cond_broadcast(&in->cv);
+    }
+    pthread_mutex_unlock(&g.mu);
+    return reply(c, 202, "{\"status\":\"OK\"}");
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **req_cls) {
+    instance *in = cls;
+    rreq *q = *req_cls;
+    if (!q) {
+        *req_cls = q = xcalloc(1, sizeof *q);
+        if (strcmp(method, "GET") == 0 && strcmp(url, PREFIX "invocation/next") == 0)
+            return next_invocation(in, c);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (q->body.len + *upload_data_size > MAX_RESPONSE)
+            q->too_large = 1;
+        else
+            sbuf_append(&q->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "POST") == 0 && strncmp(url, PREFIX, strlen(PREFIX)) == 0) {
+        const char *rest = url + strlen(PREFIX);
+        if (strcmp(rest, "init/error") == 0) return init_error(in, c, q);
+        if (strncmp(rest, "invocation/", 11) == 0) {
+            const char *id = rest + 11, *slash = strchr(id, '/');
+            if (slash && slash - id < 64) {
+                char rid[64];
+                memcpy(rid, id, (size_t)(slash - id));
+                rid[slash - id] = 0;
+                if (strcmp(slash, "/response") == 0) return post_result(in, c, rid, 0, q);
+                if (strcmp(slash, "/error") == 0) return post_result(in, c, rid, 1, q);
+            }
+        }
+    }
+    return reply(c, 404, "{\"errorMessage\":\"Unknown Runtime API path\",\"errorType\":\"InvalidPath\"}");
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe) {
+    rreq *q = *req_cls;
+    if (q) {
+        sbuf_free(&q->body);
+        free(q);
+    }
+    *req_cls = NULL;
+}
+
+int runtime_api_start(instance *in, char *err, size_t errlen) {
+    int port;
+    int fd = listen_tcp("127.0.0.1", 0, &port, err, errlen);
+    if (fd < 0) return -1;
+    in->rapi = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                    MHD_USE_POLL,
+                                0, NULL, NULL, handler, in, MHD_OPTION_LISTEN_SOCKET, fd,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+    if (!in->rapi) {
+        snprintf(err, errlen, "cannot start the Runtime API listener");
+        close(fd);
+        return -1;
+    }
+    in->port = port;
+    return 0;
+}

@@ -1,0 +1,252 @@
+/*
+ * serve.h — internal contracts between the modules of the local Lambda
+ * runtime (`sqlambda serve`). Each block names the file that implements it.
+ * One server per process: its state is the global `g` (serve_main.c).
+ * Pool state (functions' counters, instances, invocations) is guarded by
+ * g.mu; every condition variable below is used with g.mu.
+ */
+#ifndef SQLAMBDA_SERVE_INTERNAL_H
+#define SQLAMBDA_SERVE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct MHD_Daemon;
+struct MHD_Connection;
+struct instance;
+
+/* ---- util.c: small helpers ------------------------------------------------ */
+
+typedef struct sbuf { /* growable byte buffer, always NUL-terminated */
+    char *data;
+    size_t len, cap;
+} sbuf;
+void sbuf_append(sbuf *b, const void *p, size_t n); /* aborts on ENOMEM */
+void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_free(sbuf *b);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+double now_ms(void);              /* monotonic */
+long long epoch_ms(void);         /* wall clock */
+void iso_time(char out[32]);      /* "2026-11-26T23:00:00.123Z" */
+void make_uuid(char out[37]);     /* random (v4) */
+char *b64_encode(const void *p, size_t n);
+unsigned char *b64_decode(const char *s, size_t n, size_t *outlen); /* NULL if invalid */
+/* Percent-decodes s[0..n) (no '+' handling); NULL if a %xx is malformed. */
+char *pct_decode(const char *s, size_t n);
+/* Value of key in a raw query string, decoded, or NULL. *bad set on bad %. */
+char *query_param(const char *query, const char *key, int *bad);
+void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr */
+void serve_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* --verbose */
+
+/* ---- registry.c: the function directory (function.json per function) ---- */
+
+typedef struct function function;
+
+typedef struct fn_version { /* one runnable configuration: a function at a version */
+    function *fn;
+    char *version;     /* "$LATEST" or "1", "2", ... */
+    char *runtime;     /* "python3" or "provided" */
+    char *handler;     /* "module.function" for python3; free text for provided */
+    char *code_dir;    /* absolute path of the code (LAMBDA_TASK_ROOT) */
+    char *description;
+    int timeout_s;     /* 1..900, default 3 */
+    int memory_mb;     /* 128..10240, default 128 */
+    json_t *environment; /* object of string values (owned) */
+    long long code_size;
+    char last_modified[40];
+    struct instance *instances; /* pool (g.mu) */
+} fn_version;
+
+typedef struct fn_alias {
+    char *name;
+    fn_version *target;
+} fn_alias;
+
+struct function {
+    char *name;
+    char *dir;
+    int reserved;        /* reserved concurrency, -1: none */
+    fn_version **versions; /* [0] is $LATEST */
+    size_t nversions;
+    fn_alias *aliases;
+    size_t naliases;
+    int busy;            /* invocations running, all versions (g.mu) */
+    pthread_cond_t freed; /* signalled when busy drops or an instance dies */
+};
+
+typedef struct registry {
+    function **fns;
+    size_t n;
+} registry;
+
+/* Loads every subdirectory of dir that holds a function.json. Returns 0, or
+ * -1 with a message naming the file and the problem in err. */
+int registry_load(const char *dir, registry *out, char *err, size_t errlen);
+void registry_free(registry *r);
+function *registry_find(const registry *r, const char *name);
+/* Version or alias ("" or "$LATEST": latest); NULL when unknown. */
+fn_version *function_qualify(function *f, const char *qualifier);
+/* "arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]" (malloc'd). */
+char *function_arn(const function *f, const char *qualifier);
+
+/* ---- spawner.c: every fork happens on one long-lived thread -------------
+ * (PR_SET_PDEATHSIG fires when the forking *thread* exits.) */
+
+int spawner_start(void);
+void spawner_stop(void);
+/* Forks and execs argv/envp in a new process group with stdin /dev/null and
+ * stdout+stderr on out_fd, cwd dir. Returns the pid or -1. */
+pid_t spawner_spawn(char *const argv[], char *const envp[], const char *dir, int out_fd);
+
+/* ---- invocation (pool.c) ------------------------------------------------- */
+
+enum outcome { OUT_PENDING = 0, OUT_OK, OUT_FN_ERROR, OUT_TIMEOUT, OUT_EXIT, OUT_INIT_ERROR };
+
+typedef struct invocation {
+    char request_id[37];
+    const char *payload;
+    size_t payload_len;
+    const char *client_context; /* decoded JSON text or NULL */
+    const char *invoked_arn;
+    char trace_id[128];
+    int want_tail;
+    /* filled while running */
+    long long deadline_epoch_ms;
+    double assigned_ms, delivered_ms;
+    int delivered;
+    /* outcome */
+    enum outcome outcome;
+    sbuf body;          /* response or error JSON */
+    char *log_tail_b64; /* when want_tail */
+    double duration_ms;
+} invocation;
+
+/* ---- instance.c: a warm instance = worker process + Runtime API port ---- */
+
+enum inst_state { INST_STARTING, INST_IDLE, INST_BUSY, INST_DEAD };
+
+typedef struct instance {
+    fn_version *fv;
+    int id;
+    pid_t pid;
+    int log_fd;          /* read end of the worker's stdout+stderr, O_NONBLOCK */
+    pthread_t log_thread;
+    int log_thread_started;
+    struct MHD_Daemon *rapi;
+    int port;
+    pthread_cond_t cv;   /* invocation assigned / result posted / worker exited */
+    enum inst_state state;
+    int exited, exit_status;
+    invocation *cur;     /* the invocation it runs, NULL when idle */
+    int cold;            /* cur is this instance's first invocation */
+    double spawn_ms, init_ms;
+    long max_rss_mb;
+    sbuf log;            /* log of the current invocation (capped, tail kept) */
+    struct instance *next;
+} instance;
+
+/* Creates an instance (state STARTING): Runtime API listener, log pipe,
+ * worker process. Called without g.mu. Returns NULL with a message in err. */
+instance *instance_start(fn_version *fv, char *err, size_t errlen);
+/* Kills the worker's process group (SIGKILL), waits for it, stops the
+ * listener and frees. The instance must be out of every list. No g.mu. */
+void instance_destroy(instance *in);
+/* Reads whatever the worker wrote so far into in->log. Holds g.mu. */
+void instance_drain_log(instance *in);
+/* Peak RSS of the worker in MB (0 if unknown). */
+long instance_max_rss_mb(const instance *in);
+
+/* ---- runtime_api.c: the per-instance Runtime API listener ------------- */
+
+/* Starts the listener on 127.0.0.1:0 for in; sets in->rapi and in->port. */
+int runtime_api_start(instance *in, char *err, size_t errlen);
+
+/* ---- pool.c: acquire an instance, run an invocation, release ---------- */
+
+enum run_status { RUN_DONE = 0, RUN_THROTTLED, RUN_STOPPING, RUN_FAILED };
+/* Runs inv on fv. wait=0: throttle (RUN_THROTTLED) when the function's
+ * reserved concurrency is in use; wait=1: wait for a slot. On RUN_DONE the
+ * outcome and body are set (caller frees inv->body, inv->log_tail_b64). */
+enum run_status pool_run(fn_version *fv, invocation *inv, int wait);
+/* Shutdown: SIGTERM every worker, then destroy every instance. */
+void pool_stop_all(void);
+/* Function error body for outcomes the server produces itself. */
+void pool_error_body(sbuf *b, const char *type, const char *message);
+
+/* ---- event_queue.c: asynchronous (Event) invocations with retries ------- */
+
+int event_queue_start(int threads);
+/* Takes copies; the event runs as soon as a thread is free. */
+void event_queue_push(fn_version *fv, const char *payload, size_t len, const char *client_context,
+                      const char *invoked_arn, const char *request_id);
+/* Stops the threads after their current invocation; drops what is queued. */
+void event_queue_stop(void);
+
+/* ---- auth.c: --credentials file and SigV4 verification ----------------- */
+
+int auth_load(const char *path, char *err, size_t errlen);
+int auth_enabled(void);
+/* Returns 0 if the request is correctly signed; otherwise queues the AWS
+ * error response on conn and returns -1. */
+int auth_check(struct MHD_Connection *conn, const char *method, const char *raw_path,
+               const char *raw_query, const char *body, size_t body_len);
+void auth_free(void);
+
+/* ---- aws_errors.c: responses shaped like AWS's ---------------------------- */
+
+/* Queues status with x-amzn-ErrorType: type and body {"Type":"User",<msg_key>:msg}.
+ * msg_key is "Message" or "message" as the service model spells it; kind is
+ * "User" or "Service" (NULL: no Type member). */
+int aws_error(struct MHD_Connection *conn, unsigned status, const char *type, const char *kind,
+              const char *msg_key, const char *message);
+/* 429 TooManyRequestsException with Retry-After. */
+int aws_throttled(struct MHD_Connection *conn, const char *reason);
+/* Queues a JSON (or empty) response with x-amzn-RequestId. */
+int send_json(struct MHD_Connection *conn, unsigned status, const char *body, size_t len,
+              const char *request_id);
+
+/* ---- invoke_api.c / invoke.c / control_api.c: the Invoke API server ---- */
+
+int invoke_api_start(int listen_fd);
+void invoke_api_quiesce(void);
+void invoke_api_stop(void);
+/* POST .../functions/{fn}/invocations (body complete, signature checked). */
+int handle_invoke(struct MHD_Connection *conn, const char *fn_segment, const char *raw_query,
+                  const char *body, size_t body_len, int too_large);
+/* GET .../functions/{fn} and GET .../functions/ */
+int handle_get_function(struct MHD_Connection *conn, const char *fn_segment,
+                        const char *raw_query);
+int handle_list_functions(struct MHD_Connection *conn);
+/* Resolves the (decoded) identifier and Qualifier: on failure queues the AWS
+ * error and returns NULL. *qualifier_out gets the qualifier as given (malloc'd). */
+fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment,
+                             const char *raw_query, char **qualifier_out, function **fn_out);
+
+/* ---- serve_main.c: options and global state ------------------------------- */
+
+typedef struct serve_state {
+    pthread_mutex_t mu;
+    pthread_cond_t idle;   /* signalled when inflight drops */
+    int inflight;          /* invocations running (sync and Event) */
+    int stopping;
+    registry reg;
+    char region[64];
+    char account[16];
+    int verbose;
+    long event_retry_delay_ms;
+    long init_timeout_ms;
+    int max_concurrency;   /* per function without reserved concurrency */
+    const char *python;    /* interpreter for python3 functions */
+    char bootstrap_py[512]; /* the Python bootstrap, written at startup */
+    char tmpdir[256];
+    int next_instance_id;
+} serve_state;
+
+extern serve_state g;
+
+#endif

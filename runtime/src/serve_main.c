@@ -1,0 +1,225 @@
+/*
+ * serve_main.c — `sqlambda serve`: parses options, loads the function
+ * directory, starts the Invoke API, waits for SIGTERM/SIGINT, then drains:
+ * stops accepting, lets in-flight invocations finish, stops the Event
+ * threads, terminates every worker process group, and cleans up.
+ */
+#include "serve.h"
+#include "net.h"
+#include "sqlambda_serve.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+serve_state g = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+/* python/bootstrap.py, embedded at build time (build/gen/python_bootstrap.c) */
+extern unsigned char python_bootstrap_py[];
+extern unsigned int python_bootstrap_py_len;
+
+static void usage(FILE *f) {
+    fputs("usage: sqlambda serve --functions DIR [--listen HOST:PORT] [--credentials FILE] [--verbose]\n"
+          "         [--region REGION] [--account ID] [--event-retry-delay-ms N]\n"
+          "         [--init-timeout-ms N] [--max-concurrency N] [--event-threads N] [--python PATH]\n"
+          "  --listen HOST:PORT        Invoke API address (default 127.0.0.1:9001; port 0: any free port)\n"
+          "  --functions DIR           one subdirectory per function, each with a function.json\n"
+          "  --credentials FILE        verify SigV4 signatures against these access keys\n"
+          "  --verbose                 log requests and function output to stderr\n"
+          "  --region REGION           region in ARNs and AWS_REGION (default: $AWS_REGION, us-east-1)\n"
+          "  --account ID              12-digit account id in ARNs (default 123456789012)\n"
+          "  --event-retry-delay-ms N  delay before the first Event retry; the second waits 2N (default 60000)\n"
+          "  --init-timeout-ms N       limit for a new worker to ask for its first event (default 10000)\n"
+          "  --max-concurrency N       instances per function without reserved concurrency (default 32)\n"
+          "  --event-threads N         Event invocations run at once (default 4)\n"
+          "  --python PATH             interpreter for python3 functions (default python3 on PATH)\n"
+          "See docs/serve.md.\n",
+          f);
+}
+
+static int num_arg(const char *opt, const char *v, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (!v || !*v || *end || errno || n < min || n > max) {
+        fprintf(stderr, "sqlambda serve: %s needs a number from %ld to %ld\n", opt, min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int write_bootstrap(char *err, size_t errlen) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(g.tmpdir, sizeof g.tmpdir, "%s/sqlambda-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(g.tmpdir)) {
+        snprintf(err, errlen, "mkdtemp %.200s: %s", g.tmpdir, strerror(errno));
+        return -1;
+    }
+    snprintf(g.bootstrap_py, sizeof g.bootstrap_py, "%s/bootstrap.py", g.tmpdir);
+    FILE *f = fopen(g.bootstrap_py, "w");
+    if (!f || fwrite(python_bootstrap_py, 1, python_bootstrap_py_len, f) != python_bootstrap_py_len ||
+        fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write %.400s", g.bootstrap_py);
+        return -1;
+    }
+    return 0;
+}
+
+static void remove_bootstrap(void) {
+    if (g.bootstrap_py[0]) unlink(g.bootstrap_py);
+    if (g.tmpdir[0]) rmdir(g.tmpdir);
+}
+
+int sqlambda_serve_main(int argc, char **argv) {
+    const char *listen_spec = "127.0.0.1:9001", *functions = NULL, *credentials = NULL;
+    long retry_ms = 60000, init_ms = 10000, maxc = 32, evthreads = 4;
+    const char *region = getenv("AWS_REGION");
+    if (!region || !*region) region = getenv("AWS_DEFAULT_REGION");
+    if (!region || !*region) region = "us-east-1";
+    const char *account = "123456789012";
+    g.python = "python3";
+    g.verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define TAKES_VALUE                                                                   \
+    do {                                                                              \
+        if (!v) {                                                                     \
+            fprintf(stderr, "sqlambda serve: %s needs a value\n", a);                 \
+            return 2;                                                                 \
+        }                                                                             \
+        i++;                                                                          \
+    } while (0)
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            g.verbose = 1;
+        } else if (strcmp(a, "--listen") == 0) {
+            TAKES_VALUE;
+            listen_spec = v;
+        } else if (strcmp(a, "--functions") == 0) {
+            TAKES_VALUE;
+            functions = v;
+        } else if (strcmp(a, "--credentials") == 0) {
+            TAKES_VALUE;
+            credentials = v;
+        } else if (strcmp(a, "--region") == 0) {
+            TAKES_VALUE;
+            region = v;
+        } else if (strcmp(a, "--account") == 0) {
+            TAKES_VALUE;
+            if (strlen(v) != 12 || strspn(v, "0123456789") != 12) {
+                fprintf(stderr, "sqlambda serve: --account needs a 12-digit account id\n");
+                return 2;
+            }
+            account = v;
+        } else if (strcmp(a, "--python") == 0) {
+            TAKES_VALUE;
+            g.python = v;
+        } else if (strcmp(a, "--event-retry-delay-ms") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 0, 3600000, &retry_ms)) return 2;
+        } else if (strcmp(a, "--init-timeout-ms") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 1, 600000, &init_ms)) return 2;
+        } else if (strcmp(a, "--max-concurrency") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 1, 1000, &maxc)) return 2;
+        } else if (strcmp(a, "--event-threads") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 1, 256, &evthreads)) return 2;
+        } else {
+            fprintf(stderr, "sqlambda serve: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+#undef TAKES_VALUE
+    }
+    if (!functions) {
+        fprintf(stderr, "sqlambda serve: --functions DIR is required\n");
+        usage(stderr);
+        return 2;
+    }
+    if (strlen(region) >= sizeof g.region) {
+        fprintf(stderr, "sqlambda serve: --region is too long\n");
+        return 2;
+    }
+    snprintf(g.region, sizeof g.region, "%s", region);
+    snprintf(g.account, sizeof g.account, "%s", account);
+    g.event_retry_delay_ms = retry_ms;
+    g.init_timeout_ms = init_ms;
+    g.max_concurrency = (int)maxc;
+    g.stopping = 0;
+    g.inflight = 0;
+
+    char err[512], host[64];
+    int port, bound;
+    if (parse_listen(listen_spec, host, sizeof host, &port, err, sizeof err)) {
+        fprintf(stderr, "sqlambda serve: %s\n", err);
+        return 2;
+    }
+    if (credentials && auth_load(credentials, err, sizeof err)) {
+        fprintf(stderr, "sqlambda serve: %s\n", err);
+        return 2;
+    }
+    if (registry_load(functions, &g.reg, err, sizeof err)) {
+        fprintf(stderr, "sqlambda serve: %s\n", err);
+        auth_free();
+        return 2;
+    }
+    if (g.reg.n == 0) serve_log("warning: no function directories (with function.json) in %s", functions);
+    int lfd = listen_tcp(host, port, &bound, err, sizeof err);
+    if (lfd < 0 || write_bootstrap(err, sizeof err)) {
+        fprintf(stderr, "sqlambda serve: %s\n", err);
+        if (lfd >= 0) close(lfd);
+        remove_bootstrap();
+        registry_free(&g.reg);
+        auth_free();
+        return 1;
+    }
+
+    /* Signals are taken by sigwait below; every thread inherits the mask. */
+    sigset_t stopsigs, oldmask;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGTERM);
+    sigaddset(&stopsigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 0;
+    if (spawner_start() || event_queue_start((int)evthreads) || invoke_api_start(lfd)) {
+        fprintf(stderr, "sqlambda serve: cannot start the server threads\n");
+        rc = 1;
+    } else {
+        printf("listening on http://%s:%d\n", host, bound);
+        fflush(stdout);
+        serve_debug("%zu function(s) from %s; region %s%s", g.reg.n, functions, g.region,
+                    credentials ? "; SigV4 verification on" : "");
+        int sig = 0;
+        sigwait(&stopsigs, &sig);
+        serve_log("%s: draining in-flight invocations", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+
+    /* drain */
+    invoke_api_quiesce();
+    pthread_mutex_lock(&g.mu);
+    g.stopping = 1;
+    for (size_t i = 0; i < g.reg.n; i++) pthread_cond_broadcast(&g.reg.fns[i]->freed);
+    while (g.inflight > 0) pthread_cond_wait(&g.idle, &g.mu);
+    pthread_mutex_unlock(&g.mu);
+    event_queue_stop();
+    pool_stop_all();
+    invoke_api_stop();
+    spawner_stop();
+    remove_bootstrap();
+    registry_free(&g.reg);
+    auth_free();
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    serve_log("stopped");
+    return rc;
+}

@@ -1,0 +1,201 @@
+/*
+ * util.c — small helpers for the local runtime: buffers, allocation,
+ * clocks, request ids, base64 (OpenSSL), percent-decoding, logging.
+ */
+#include "serve.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static void oom(void) {
+    fputs("sqlambda serve: out of memory\n", stderr);
+    abort();
+}
+
+void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) oom();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t m) {
+    void *p = calloc(n ? n : 1, m ? m : 1);
+    if (!p) oom();
+    return p;
+}
+
+char *xstrdup(const char *s) {
+    char *p = strdup(s ? s : "");
+    if (!p) oom();
+    return p;
+}
+
+char *xstrndup(const char *s, size_t n) {
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+void sbuf_append(sbuf *b, const void *p, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) oom();
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void sbuf_printf(sbuf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    char *tmp = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sbuf_append(b, tmp, (size_t)n);
+    free(tmp);
+}
+
+void sbuf_free(sbuf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+long long epoch_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void iso_time(char out[32]) {
+    long long ms = epoch_ms();
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+void make_uuid(char out[37]) {
+    unsigned char r[16];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        for (size_t i = 0; i < sizeof r; i++) r[i] = (unsigned char)rand();
+    }
+    r[6] = (r[6] & 0x0f) | 0x40;
+    r[8] = (r[8] & 0x3f) | 0x80;
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+             r[14], r[15]);
+}
+
+char *b64_encode(const void *p, size_t n) {
+    char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+    int len = EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+    out[len < 0 ? 0 : len] = 0;
+    return out;
+}
+
+unsigned char *b64_decode(const char *s, size_t n, size_t *outlen) {
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ')) n--;
+    if (n % 4) return NULL;
+    unsigned char *out = xmalloc(n / 4 * 3 + 1);
+    int len = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
+    if (len < 0) {
+        free(out);
+        return NULL;
+    }
+    /* EVP_DecodeBlock counts padding bytes as data: remove them. */
+    if (n && s[n - 1] == '=') len--;
+    if (n > 1 && s[n - 2] == '=') len--;
+    out[len] = 0;
+    *outlen = (size_t)len;
+    return out;
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+char *pct_decode(const char *s, size_t n) {
+    char *out = xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int h = i + 2 < n ? hexval(s[i + 1]) : -1, l = i + 2 < n ? hexval(s[i + 2]) : -1;
+            if (h < 0 || l < 0) {
+                free(out);
+                return NULL;
+            }
+            out[o++] = (char)(h * 16 + l);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = 0;
+    return out;
+}
+
+char *query_param(const char *query, const char *key, int *bad) {
+    if (!query) return NULL;
+    size_t klen = strlen(key);
+    const char *p = query;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len >= klen && strncmp(p, key, klen) == 0 && (len == klen || p[klen] == '=')) {
+            const char *v = len > klen ? p + klen + 1 : p + len;
+            size_t vlen = len > klen ? len - klen - 1 : 0;
+            char *d = pct_decode(v, vlen);
+            if (!d && bad) *bad = 1;
+            return d;
+        }
+        if (!amp) break;
+        p = amp + 1;
+    }
+    return NULL;
+}
+
+void serve_log(const char *fmt, ...) {
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "sqlambda serve: %s\n", line);
+}
+
+void serve_debug(const char *fmt, ...) {
+    if (!g.verbose) return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "sqlambda serve: %s\n", line);
+}
