@@ -13,6 +13,7 @@
 #include "stats.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if MDB_MARIADB
@@ -39,8 +40,8 @@ static int has_control_or_space(const char *s, size_t n) {
     return 0;
 }
 
-/* Fetches the string being set; on success stores a THD-owned copy (or NULL)
- * in *save, as the server's own string check does. */
+/* Fetches the string being set and stores a THD-owned copy (or NULL) in
+ * *save, as the server's own string check does; the update copies it. */
 static int take_string(MYSQL_THD thd, void *save, struct st_mysql_value *value, const char **out,
                        int *len) {
     char buf[256];
@@ -108,10 +109,20 @@ static int check_allowed(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_m
 
 /* ---- updates: store the value (server contract), then tell settings.c --- */
 
+/* The string variables are not PLUGIN_VAR_MEMALLOC (the server would then
+ * free our copies with its own allocator): we own the copies the variables
+ * point at. The server calls updates and reads the variables under its
+ * LOCK_global_system_variables, so swapping the pointer here is safe. */
+static char *owned_str[3];
+
 static void update_str(mdb_setting_str which, void *var_ptr, const void *save) {
     const char *v = *(const char *const *)save;
-    *(const char **)var_ptr = v;
-    mdb_settings_set_str(which, v);
+    char *copy = v ? strdup(v) : NULL;
+    if (v && !copy) return; /* out of memory: keep the old value */
+    *(char **)var_ptr = copy;
+    free(owned_str[which]);
+    owned_str[which] = copy;
+    mdb_settings_set_str(which, copy);
 }
 static void update_endpoint(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
     update_str(MDB_SET_ENDPOINT_URL, var_ptr, save);
@@ -135,17 +146,16 @@ static void update_max_attempts(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, c
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)*(const unsigned int *)save);
 }
 
-static MYSQL_SYSVAR_STR(endpoint_url, var_endpoint_url, PLUGIN_VAR_RQCMDARG | PLUGIN_VAR_MEMALLOC,
+static MYSQL_SYSVAR_STR(endpoint_url, var_endpoint_url, PLUGIN_VAR_RQCMDARG,
                         "Lambda endpoint URL (http:// or https://). Empty: resolved from "
                         "AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL, the AWS config file, "
                         "else https://lambda.<region>.amazonaws.com",
                         check_endpoint, update_endpoint, NULL);
-static MYSQL_SYSVAR_STR(region, var_region, PLUGIN_VAR_RQCMDARG | PLUGIN_VAR_MEMALLOC,
+static MYSQL_SYSVAR_STR(region, var_region, PLUGIN_VAR_RQCMDARG,
                         "AWS region for calls by name. Empty: AWS_REGION, AWS_DEFAULT_REGION, "
                         "the AWS config file, EC2 instance metadata",
                         check_region, update_region, NULL);
-static MYSQL_SYSVAR_STR(allowed_functions, var_allowed_functions,
-                        PLUGIN_VAR_RQCMDARG | PLUGIN_VAR_MEMALLOC,
+static MYSQL_SYSVAR_STR(allowed_functions, var_allowed_functions, PLUGIN_VAR_RQCMDARG,
                         "Comma-separated functions (names, name:qualifier, ARNs; '*' globs) "
                         "that may be invoked. Empty: any",
                         check_allowed, update_allowed, NULL);
@@ -189,6 +199,11 @@ static int plugin_init(void *p) {
 /* Uninstalled: back to environment-only settings. */
 static int plugin_deinit(void *p) {
     atomic_store(&plugin_active, 0);
+    for (int i = 0; i < 3; i++) {
+        free(owned_str[i]);
+        owned_str[i] = NULL;
+    }
+    var_endpoint_url = var_region = var_allowed_functions = NULL;
     mdb_settings_set_str(MDB_SET_ENDPOINT_URL, NULL);
     mdb_settings_set_str(MDB_SET_REGION, NULL);
     mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, NULL);
