@@ -207,6 +207,10 @@ out=$(tool get --profile webmissing)
 like "web identity: unreadable token file" "$out" 'cannot read token file .*no-such-token'
 out=$(AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(free_port) tool get --profile web)
 like "web identity: STS unreachable" "$out" 'web identity \(profile, profile "web"\): STS at .* unreachable'
+out=$(AWS_ENDPOINT_URL_STS=$LONG/sts tool get --profile web)
+like "web identity: STS error code and message reported" "$out" 'STS .* answered HTTP 403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity & more'
+out=$(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=creds tool get --profile none)
+like "container: relative URI without a leading / refused" "$out" 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path'
 out=$(AWS_CONTAINER_CREDENTIALS_FULL_URI=http://10.1.2.3/creds tool get --profile none)
 like "container: non-loopback http full URI refused" "$out" 'host 10.1.2.3 is not allowed over http'
 out=$(AWS_CONTAINER_CREDENTIALS_FULL_URI=ftp://127.0.0.1/creds tool get --profile none)
