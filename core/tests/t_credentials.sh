@@ -41,7 +41,7 @@ start_fixture() { # start_fixture NAME ARGS... -> sets port in $tmp/NAME.port
 start_fixture tok --token "Bearer sekrit-token" --expires-in 3600
 start_fixture short --expires-in 120
 start_fixture long --expires-in 3600
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do # up to ~30 s on a loaded machine
   curl -fs "http://127.0.0.1:$moto_port/moto-api/" -o /dev/null 2>/dev/null &&
     [ -f "$tmp/tok.port" ] && [ -f "$tmp/short.port" ] && [ -f "$tmp/long.port" ] && break
   sleep 0.05
