@@ -141,6 +141,8 @@ int sqlambda_sigv4_verify(const sqlambda_sigv4_request *req, const char *authori
     }
     size_t nh = 0;
     int have_host = 0;
+    const char *prev = NULL;
+    size_t prev_len = 0;
     for (char *p = a.signed_headers; *p;) {
         char *semi = strchr(p, ';');
         size_t l = semi ? (size_t)(semi - p) : strlen(p);
@@ -149,10 +151,26 @@ int sqlambda_sigv4_verify(const sqlambda_sigv4_request *req, const char *authori
             sqlambda_fmt(err, errlen, "malformed SignedHeaders: empty header name");
             goto out;
         }
+        /* SigV4 lists names lowercase, sorted, once each; anything else
+         * could never match and must not select a header twice. */
+        int order = prev ? strncmp(prev, p, prev_len < l ? prev_len : l) : -1;
+        if (order > 0 || (order == 0 && prev_len >= l)) {
+            sqlambda_fmt(err, errlen, "malformed SignedHeaders: names must be sorted and not "
+                                      "repeated (\"%.*s\")", (int)(l > 64 ? 64 : l), p);
+            goto out;
+        }
+        for (size_t i = 0; i < l; i++)
+            if (p[i] >= 'A' && p[i] <= 'Z') {
+                sqlambda_fmt(err, errlen, "malformed SignedHeaders: \"%.*s\" is not lowercase",
+                             (int)(l > 64 ? 64 : l), p);
+                goto out;
+            }
+        prev = p;
+        prev_len = l;
         if (l == 4 && strncmp(p, "host", 4) == 0) have_host = 1;
         for (size_t i = 0; i < req->nheaders; i++) {
             const char *n = req->headers[i].name;
-            if (n && strlen(n) == l && strncasecmp(n, p, l) == 0) {
+            if (n && strlen(n) == l && strncasecmp(n, p, l) == 0 && nh < req->nheaders) {
                 hs[nh++] = req->headers[i];
                 found = 1;
             }
