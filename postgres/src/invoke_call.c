@@ -57,7 +57,8 @@ void awsl_invoke(const sqlambda_request *req, awsl_result *out) {
     res.status = st;
 
     fn = pstrdup(res.function_name ? res.function_name : req->function ? req->function : "");
-    awsl_stats_record(fn, st, res.attempts, res.throttles, res.elapsed_ms);
+    if (st != SQLAMBDA_E_INVALID) /* malformed names would only clutter the view */
+        awsl_stats_record(fn, st, res.attempts, res.throttles, res.elapsed_ms);
 
     if (st == SQLAMBDA_OK) {
         out->http_status = res.http_status;

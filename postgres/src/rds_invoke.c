@@ -73,7 +73,8 @@ static char *valid_text(char *s) {
     return s;
 }
 
-static Datum make_result(FunctionCallInfo fcinfo, const awsl_result *res) {
+static Datum make_result(FunctionCallInfo fcinfo, const awsl_result *res,
+                         sqlambda_invocation_type invocation_type) {
     TupleDesc td;
     Datum values[4];
     bool nulls[4] = {false, false, false, false};
@@ -83,8 +84,8 @@ static Datum make_result(FunctionCallInfo fcinfo, const awsl_result *res) {
                         errmsg("aws_lambda.invoke must be called in a context that accepts a record")));
     td = BlessTupleDesc(td);
     values[0] = Int32GetDatum((int32)res->http_status);
-    if (res->payload_len == 0) {
-        nulls[1] = true; /* Event and DryRun answer with no payload */
+    if (res->payload_len == 0 || invocation_type == SQLAMBDA_EVENT) {
+        nulls[1] = true; /* Event and DryRun answer with no payload (as on RDS) */
     } else {
         pg_verifymbstr(res->payload, (int)res->payload_len, false);
         if (TupleDescAttr(td, 1)->atttypid == JSONBOID)
@@ -115,7 +116,7 @@ static Datum invoke_common(FunctionCallInfo fcinfo, sqlambda_request *req, int f
     req->client_context = json_arg(fcinfo, first + 2);
     req->qualifier = text_arg(fcinfo, first + 3);
     awsl_invoke(req, &res);
-    return make_result(fcinfo, &res);
+    return make_result(fcinfo, &res, req->invocation_type);
 }
 
 /* invoke(function_name text, payload json(b), region text, invocation_type,
