@@ -132,6 +132,9 @@ static int fail(const char *msg, char *error) {
 int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, char *error) {
     mdb_udf_state *st = (mdb_udf_state *)initid->ptr;
     sqlambda_result_free(&st->res);
+    /* The server keeps *error set for the rest of the statement once a row
+     * failed and returns NULL whatever we return: call nothing more. */
+    if (*error) return -1;
     if (!args->args[0] || !args->args[1]) return 1;
     mdb_stat_add(mdb_stat_calls);
 

@@ -32,7 +32,8 @@ void mdb_udf_deinit(UDF_INIT *initid);
 /*
  * The row-time call. Returns 1 when any argument is NULL (result NULL, no
  * error), 0 on success (state->res.payload/payload_len hold the response),
- * -1 on failure (already reported; *error set).
+ * -1 on failure (already reported; *error set), or when an earlier row of
+ * the statement failed (the server then returns NULL for every later row).
  */
 int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, char *error);
 
