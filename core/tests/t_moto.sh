@@ -22,9 +22,15 @@ if ! "$top/scripts/moto-start" "$tmp/moto" >"$tmp/moto-start.log" 2>&1; then
   not_ok "moto_server started"; cat "$tmp/moto-start.log" | sed 's/^/# /'; exit 1
 fi
 . "$tmp/moto/env"
+# run_tool ARGS...: runs tool_invoke (under $SQLAMBDA_WRAP) into $out; a
+# non-zero exit (crash, sanitizer report, valgrind error) is a failed test.
+run_tool() {
+  out=$($W "$@" 2>"$tmp/err"); local rc=$?
+  if [ "$rc" -ne 0 ]; then not_ok "tool_invoke exited $rc: ${*:2}"; sed 's/^/#   /' "$tmp/err" | head -20; fi
+}
 f() { printf '%s\n' "$out" | sed -n "s/^$1=//p" | head -1; }
 host=${MOTO_URL#http://}
-inv() { out=$($W "$B" --endpoint "$MOTO_URL" --region us-east-1 "$@" 2>"$tmp/err"); }
+inv() { run_tool "$B" --endpoint "$MOTO_URL" --region us-east-1 "$@"; }
 
 inv --key "$MOTO_ACCESS_KEY_ID" --secret "$MOTO_SECRET_ACCESS_KEY" lambdaTest '{"hello":"moto"}'
 is "signed call: OK" "$(f status)/$(f http)" OK/200

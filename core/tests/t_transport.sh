@@ -24,7 +24,13 @@ PORT=$(cat "$tmp/port")
 URL=http://127.0.0.1:$PORT
 slow=1; [ -n "$W" ] && slow=4 # timing bounds are looser under valgrind
 
-inv() { out=$($W "$B" --endpoint "$URL" --region us-east-1 --key AKIDTEST --secret "$SECRET" "$@" 2>"$tmp/err"); }
+inv() { run_tool "$B" --endpoint "$URL" --region us-east-1 --key AKIDTEST --secret "$SECRET" "$@"; }
+# run_tool ARGS...: runs tool_invoke (under $SQLAMBDA_WRAP) into $out; a
+# non-zero exit (crash, sanitizer report, valgrind error) is a failed test.
+run_tool() {
+  out=$($W "$@" 2>"$tmp/err"); local rc=$?
+  if [ "$rc" -ne 0 ]; then not_ok "tool_invoke exited $rc: ${*:2}"; sed 's/^/#   /' "$tmp/err" | head -20; fi
+}
 f() { printf '%s\n' "$out" | sed -n "s/^$1=//p" | head -1; }
 count() { curl -s "$URL/_counts" | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['attempts'].get('$1',0) if '$1' != 'requests' else d['$1'])"; }
 conns() { curl -s "$URL/_counts" | python3 -c "import json,sys; print(json.load(sys.stdin)['connections_by_name'].get('$1',0))"; }
@@ -105,7 +111,7 @@ is "XML 403: type from <Code>" "$(f status)/$(f error_type)/$(f attempts)" Servi
 inv badlog_a
 is "malformed X-Amz-Log-Result: E_RESPONSE" "$(f status)" BadResponse
 free=$(free_port)
-out=$($W "$B" --endpoint "http://127.0.0.1:$free" --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_x 2>"$tmp/err")
+run_tool "$B" --endpoint "http://127.0.0.1:$free" --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_x
 is "connection refused: retried then E_TRANSPORT" "$(f status)/$(f attempts)" TransportError/3
 like "connection refused: message names host" "$(f message)" "at 127.0.0.1:$free: TransportError: .*\(3 attempts\)"
 inv --max-attempts 2 throttleRA1_a
@@ -160,12 +166,12 @@ before=$((before + 1))
 is "invalid input: the server saw no request" "$(count requests)" "$before"
 inv --validate ok_v '{}'
 is "validate: valid request" "$(f status)/$(f attempts)" OK/0
-out=$($W "$B" --endpoint "$URL" --key AKIDTEST --secret "$SECRET" ok_nr '{}' 2>"$tmp/err")
+run_tool "$B" --endpoint "$URL" --key AKIDTEST --secret "$SECRET" ok_nr '{}'
 is "no region: E_CONFIG" "$(f status)" ConfigError
 like "no region: message" "$(f message)" 'no region'
-out=$($W "$B" --endpoint "$URL" --region us-east-1 ok_nc '{}' 2>"$tmp/err")
+run_tool "$B" --endpoint "$URL" --region us-east-1 ok_nc '{}'
 is "no credentials: E_CREDENTIALS, nothing sent" "$(f status)/$(f attempts)" CredentialsError/0
-out=$($W "$B" --endpoint "ftp://127.0.0.1:$PORT" --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_ftp '{}' 2>"$tmp/err")
+run_tool "$B" --endpoint "ftp://127.0.0.1:$PORT" --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_ftp '{}'
 is "bad endpoint scheme: E_CONFIG" "$(f status)" ConfigError
 is "no request reached the server" "$(count requests)" "$before"
 tap_exit
