@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# t_cancel.sh — a call in flight (core's fault server "hang" scenario: never
+# answers) is stopped by statement_timeout, pg_cancel_backend and
+# pg_terminate_backend within 200 ms, with PostgreSQL's own errors; the
+# backend stays usable and keeps no file descriptors from aborted calls.
+# Needs PGHOST/PGPORT and FAULT_URL (test/run exports them).
+set -u
+source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/tap.sh"
+export PGDATABASE=aws_lambda_regress
+setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$FAULT_URL';
+SET aws_lambda.request_timeout_ms = 60000; SET lc_messages = 'C';"
+tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# 1. statement_timeout: the error is PostgreSQL's, it comes on time, and the
+#    same backend then makes a normal call.
+out=$(psql -X -At 2>&1 <<SQL
+$setup
+SET statement_timeout = 300;
+SELECT awslambda_fn('hang_st1', '{}');
+DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
+  PERFORM awslambda_fn('hang_st2', '{}');
+EXCEPTION WHEN query_canceled THEN
+  RAISE NOTICE 'overshoot_ms=%', round(extract(epoch FROM clock_timestamp() - t0) * 1000) - 300;
+END \$\$;
+RESET statement_timeout;
+SELECT awslambda_fn('ok_after_timeout', '{"usable": true}');
+SQL
+)
+like "statement_timeout: PostgreSQL's own error (57014)" "$out" "ERROR:  canceling statement due to statement timeout"
+overshoot=$(echo "$out" | sed -n 's/.*overshoot_ms=\(-\?[0-9]*\).*/\1/p')
+if [ -n "$overshoot" ] && [ "$overshoot" -lt 200 ]; then ok "statement_timeout stops the call within 200 ms (overshoot ${overshoot} ms)"
+else not_ok "statement_timeout stops the call within 200 ms (overshoot '${overshoot}' ms)"; echo "$out" | sed 's/^/# /'; fi
+like "statement_timeout: backend usable afterwards" "$out" '\{"usable": true\}'
+
+# 2. pg_cancel_backend from another session.
+PGAPPNAME=awsl_cancel psql -X -At >"$tmp/a.out" 2>&1 <<SQL &
+$setup
+SELECT awslambda_fn('hang_cancel', '{}');
+SELECT 'after=' || extract(epoch FROM clock_timestamp());
+SELECT awslambda_fn('ok_after_cancel', '{"usable": "again"}');
+SQL
+apid=$!
+waiting=
+for _ in $(seq 1 100); do
+  waiting=$(psql -X -At -c "SELECT pid || ' ' || coalesce(wait_event_type, '-') || ' ' || coalesce(wait_event, '-') FROM pg_stat_activity WHERE application_name = 'awsl_cancel' AND state = 'active' AND query LIKE '%hang_cancel%'")
+  [ -n "$waiting" ] && break
+  sleep 0.05
+done
+sleep 0.2
+like "a call in flight waits on the latch (wait event Extension)" "$waiting" '^[0-9]+ Extension Extension$'
+bpid=${waiting%% *}
+t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_cancel_backend(${bpid:-0}) c WHERE c")
+wait "$apid"
+aout=$(cat "$tmp/a.out")
+like "pg_cancel_backend: PostgreSQL's own error" "$aout" "ERROR:  canceling statement due to user request"
+t1=$(echo "$aout" | sed -n 's/^after=//p')
+ms=$(python3 -c "print(int((float('${t1:-0}') - float('${t0:-0}')) * 1000))" 2>/dev/null || echo 99999)
+if [ -n "$t0" ] && [ -n "$t1" ] && [ "$ms" -ge 0 ] && [ "$ms" -lt 200 ]; then ok "pg_cancel_backend stops the call within 200 ms ($ms ms)"
+else not_ok "pg_cancel_backend stops the call within 200 ms (t0=$t0 t1=$t1)"; sed 's/^/# /' "$tmp/a.out"; fi
+like "pg_cancel_backend: backend usable afterwards" "$aout" '\{"usable": "again"\}'
+
+# 3. Nothing leaks: five cancelled calls leave the backend's descriptor
+#    count where one kept-alive connection had it.
+out=$(psql -X -At 2>&1 <<SQL
+$setup
+SELECT awslambda_fn('ok_fd', '{}');
+SELECT 'fds_before=' || count(*) FROM pg_ls_dir('/proc/self/fd');
+SET statement_timeout = 100;
+SELECT awslambda_fn('hang_fd1', '{}');
+SELECT awslambda_fn('hang_fd2', '{}');
+SELECT awslambda_fn('hang_fd3', '{}');
+SELECT awslambda_fn('hang_fd4', '{}');
+SELECT awslambda_fn('hang_fd5', '{}');
+RESET statement_timeout;
+SELECT awslambda_fn('ok_fd', '{}');
+SELECT 'fds_after=' || count(*) FROM pg_ls_dir('/proc/self/fd');
+SQL
+)
+before=$(echo "$out" | sed -n 's/^fds_before=//p'); after=$(echo "$out" | sed -n 's/^fds_after=//p')
+is "five cancelled calls: 5 timeout errors" "$(echo "$out" | grep -c 'canceling statement due to statement timeout')" 5
+if [ -n "$before" ] && [ "$before" = "$after" ]; then ok "no descriptor leaked by cancelled calls ($before before, $after after)"
+else not_ok "no descriptor leaked by cancelled calls (before=$before after=$after)"; echo "$out" | sed 's/^/# /'; fi
+
+# 4. pg_terminate_backend: the backend exits at once.
+PGAPPNAME=awsl_terminate psql -X -At >"$tmp/t.out" 2>&1 <<SQL &
+$setup
+SELECT awslambda_fn('hang_terminate', '{}');
+SQL
+tpid_job=$!
+tpid=
+for _ in $(seq 1 100); do
+  tpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_terminate' AND wait_event = 'Extension'")
+  [ -n "$tpid" ] && break
+  sleep 0.05
+done
+start=$(date +%s%N)
+psql -X -At -c "SELECT pg_terminate_backend(${tpid:-0})" >/dev/null
+gone=
+for _ in $(seq 1 200); do
+  if ! kill -0 "${tpid:-0}" 2>/dev/null; then gone=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+  sleep 0.005
+done
+wait "$tpid_job"
+if [ -n "$tpid" ] && [ -n "$gone" ] && [ "$gone" -lt 200 ]; then ok "pg_terminate_backend ends the backend within 200 ms ($gone ms)"
+else not_ok "pg_terminate_backend ends the backend within 200 ms (pid=$tpid gone=$gone)"; sed 's/^/# /' "$tmp/t.out"; fi
+like "pg_terminate_backend: PostgreSQL's own message" "$(cat "$tmp/t.out")" "terminating connection due to administrator command"
+tap_exit
