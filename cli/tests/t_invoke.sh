@@ -13,7 +13,9 @@ CLI=${SQLAMBDA_CLI:-$top/cli/build/sqlambda}
 WRAP=${SQLAMBDA_WRAP:-}
 T=$(mktemp -d /tmp/sqlambda-cli-test.XXXXXX)
 FAULT_PID=
+SERVE_PID=
 cleanup() {
+  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null
   "$top/scripts/moto-stop" "$T/moto" >/dev/null 2>&1
   [ -n "$FAULT_PID" ] && kill "$FAULT_PID" 2>/dev/null
   rm -rf "$T"
@@ -232,6 +234,28 @@ else
   ua=$(curl -s "$F/_last?name=ok_cc" | python3 -c 'import sys,json; print(json.load(sys.stdin)["headers"]["user-agent"])')
   like "User-Agent names the CLI" "$ua" '^sqlambda/0\.1\.0 .*cli'
   kill "$FAULT_PID" 2>/dev/null; FAULT_PID=
+fi
+
+# ---- end to end with the local runtime: `sqlambda serve` + `sqlambda invoke` ---
+if ! nm "$CLI" 2>/dev/null | grep -q ' T sqlambda_serve_main'; then
+  ok "invoke through sqlambda serve # SKIP this build has no local runtime"
+else
+  port=$(free_port)
+  $WRAP "$CLI" serve --functions "$top/samples/functions" --listen "127.0.0.1:$port" >"$T/serve.log" 2>&1 &
+  SERVE_PID=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
+  export AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:$port
+  run invoke lambdaTest '{"name":"bob"}'
+  is "serve: the seed's lambdaTest answers through sqlambda invoke" "$RC/$OUT" '0/{"Status": "OK", "name": "bob"}'
+  run invoke --log-type Tail lambdaTest '{"name":"bob"}'
+  like "serve: --log-type Tail shows the function's log" "$ERR" '^START RequestId: '
+  run invoke lambdaFail '{"name":"bob"}'
+  is "serve: a failing function exits 1" "$RC" 1
+  like "serve: the failing function's error payload is printed" "$OUT" '"errorType": "SensorRejected"'
+  like "serve: the error line names function, host and error type" "$ERR" \
+    "^sqlambda invoke: lambda function \"lambdaFail\" at 127.0.0.1:$port: SensorRejected: "
+  kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
+  cat "$T/serve.log" >>"$T/all"
 fi
 
 if grep -Eq 'Sanitizer|runtime error:|LeakSanitizer' "$T/all"; then
