@@ -1,0 +1,113 @@
+"""t_invoke_api.py — the Invoke API's statuses, headers and error bodies,
+checked with raw HTTP and with boto3: 200/202/204, 404, 400 (bad JSON,
+unknown invocation type, bad client context), 413 (6 MB sync, 1 MB Event),
+Unhandled function errors, init errors, and X-Amz-Executed-Version."""
+import base64
+import json
+
+from serve_helper import Server, done, is_, ok
+
+s = Server()
+
+st, h, body = s.invoke("lambdaTest", '{"name":"bob"}')
+is_(st, 200, "RequestResponse -> 200")
+is_(body, b'{"Status": "OK", "name": "bob"}', "seed lambdaTest returns Status first, then the event")
+is_(h.get("x-amz-executed-version"), "$LATEST", "X-Amz-Executed-Version is $LATEST")
+ok(len(h.get("x-amzn-requestid", "")) == 36, "x-amzn-RequestId is a request id")
+ok("x-amz-function-error" not in h, "no X-Amz-Function-Error on success")
+
+st, h, body = s.invoke("noSuchFunction")
+is_(st, 404, "unknown function -> 404")
+is_(h.get("x-amzn-errortype"), "ResourceNotFoundException", "404 has x-amzn-ErrorType ResourceNotFoundException")
+j = json.loads(body)
+is_(j.get("Type"), "User", "404 body Type is User")
+is_(j.get("Message"), "Function not found: arn:aws:lambda:us-east-1:123456789012:function:noSuchFunction",
+    "404 body Message names the function ARN")
+
+st, h, body = s.invoke("lambdaTest", "{not json")
+is_(st, 400, "invalid JSON payload -> 400")
+is_(h.get("x-amzn-errortype"), "InvalidRequestContentException", "invalid JSON -> InvalidRequestContentException")
+ok("Could not parse request body into json" in json.loads(body).get("message", ""), "invalid JSON message says why")
+
+st, h, body = s.invoke("lambdaTest", "{}", {"X-Amz-Invocation-Type": "Sometimes"})
+is_(st, 400, "unknown invocation type -> 400")
+is_(h.get("x-amzn-errortype"), "InvalidParameterValueException", "unknown invocation type -> InvalidParameterValueException")
+ok("invocationType" in json.loads(body).get("message", ""), "message names invocationType")
+
+st, h, body = s.invoke("lambdaTest", "{}", {"X-Amz-Log-Type": "Everything"})
+is_((st, h.get("x-amzn-errortype")), (400, "InvalidParameterValueException"), "unknown log type -> 400 InvalidParameterValueException")
+
+big = b'{"x":"' + b"a" * (6 * 1024 * 1024) + b'"}'
+st, h, body = s.invoke("lambdaTest", big)
+is_(st, 413, "payload over 6 MB -> 413")
+is_(h.get("x-amzn-errortype"), "RequestTooLargeException", "413 is RequestTooLargeException")
+ok("6291456" in json.loads(body).get("message", ""), "413 message gives the limit")
+
+mid = b'{"x":"' + b"a" * (1024 * 1024 + 10) + b'"}'
+st, h, body = s.invoke("lambdaTest", mid, {"X-Amz-Invocation-Type": "Event"})
+is_((st, h.get("x-amzn-errortype")), (413, "RequestTooLargeException"), "Event payload over 1 MB -> 413")
+st, h, body = s.invoke("lambdaTest", mid)
+is_(st, 200, "the same 1 MB payload is fine synchronously")
+ok(len(body) > 1024 * 1024, "and comes back whole")
+
+st, h, body = s.invoke("lambdaTest", "{}", {"X-Amz-Invocation-Type": "DryRun"})
+is_((st, body), (204, b""), "DryRun on an existing function -> 204, empty body")
+st, h, body = s.invoke("noSuchFunction", "{}", {"X-Amz-Invocation-Type": "DryRun"})
+is_(st, 404, "DryRun on an unknown function -> 404")
+
+st, h, body = s.invoke("lambdaTest", '{"a":1}', {"X-Amz-Invocation-Type": "Event"})
+is_((st, body), (202, b""), "Event -> 202, empty body")
+
+st, h, body = s.invoke("lambdaTest", "")
+is_((st, body), (200, b'{"Status": "OK"}'), "empty payload is the event {}")
+
+st, h, body = s.invoke("lambdaTest", '"just a string"')
+is_(st, 200, "any JSON value is a valid payload")
+
+st, h, body = s.invoke("lambdaTest", "{}", {"X-Amz-Client-Context": "not base64!"})
+is_((st, h.get("x-amzn-errortype")), (400, "InvalidRequestContentException"), "bad client context -> 400")
+st, h, body = s.invoke("lambdaTest", "{}", {"X-Amz-Client-Context": base64.b64encode(b"[1,2]").decode()})
+is_(st, 400, "client context that is not a JSON object -> 400")
+
+# function errors
+st, h, body = s.invoke("flaky", json.dumps({"counter": s.dir + "/c1", "fail_times": 5}))
+is_(st, 200, "handler exception -> 200")
+is_(h.get("x-amz-function-error"), "Unhandled", "handler exception -> X-Amz-Function-Error: Unhandled")
+j = json.loads(body)
+is_(j.get("errorType"), "RuntimeError", "errorType is the exception class")
+is_(j.get("errorMessage"), "flaky: call 1 fails", "errorMessage is the exception text")
+ok(isinstance(j.get("stackTrace"), list) and any("handler.py" in f for f in j["stackTrace"]),
+   "stackTrace lists the handler's frames", j.get("stackTrace"))
+ok(not any("bootstrap.py" in f for f in j.get("stackTrace", [])), "stackTrace hides the bootstrap")
+
+st, h, body = s.invoke("initfail")
+j = json.loads(body)
+is_((st, h.get("x-amz-function-error"), j.get("errorType")), (200, "Unhandled", "Runtime.ImportModuleError"),
+    "import failure -> Unhandled Runtime.ImportModuleError")
+ok("module_that_does_not_exist" in j.get("errorMessage", ""), "init error message names the module")
+
+# unknown paths and methods
+st, h, body = s.request("GET", "/2015-03-31/functions/lambdaTest/invocations")
+is_(st, 404, "GET on invocations -> 404 UnknownOperation")
+
+# boto3 parses our errors like AWS's
+lam = s.boto3()
+try:
+    lam.invoke(FunctionName="noSuchFunction", Payload=b"{}")
+    ok(False, "boto3 raises ResourceNotFoundException")
+except lam.exceptions.ResourceNotFoundException as e:
+    ok(True, "boto3 raises ResourceNotFoundException")
+    ok("Function not found" in str(e), "boto3 error message")
+try:
+    lam.invoke(FunctionName="lambdaTest", Payload=b"{bad")
+    ok(False, "boto3 raises InvalidRequestContentException")
+except lam.exceptions.InvalidRequestContentException:
+    ok(True, "boto3 raises InvalidRequestContentException")
+r = lam.invoke(FunctionName="lambdaTest", Payload=b'{"name":"bob"}')
+is_(r["Payload"].read(), b'{"Status": "OK", "name": "bob"}', "boto3 invoke of the seed's lambdaTest")
+is_(r["StatusCode"], 200, "boto3 StatusCode 200")
+is_(lam.invoke(FunctionName="lambdaTest", InvocationType="Event", Payload=b"{}")["StatusCode"], 202, "boto3 Event -> 202")
+is_(lam.invoke(FunctionName="lambdaTest", InvocationType="DryRun")["StatusCode"], 204, "boto3 DryRun -> 204")
+
+is_(s.stop(), 0, "server exits 0 on SIGTERM")
+done()
