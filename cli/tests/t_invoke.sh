@@ -67,9 +67,16 @@ usage_case "unknown top-level option" "unknown option '--nope'" --nope
 run serve --help
 if nm "$CLI" 2>/dev/null | grep -q ' T sqlambda_serve_main'; then
   is "serve dispatches to the local runtime" "$RC" 0
+  like "serve --help is the runtime's" "$OUT$ERR" "sqlambda serve .*--functions"
 else
-  is "serve without a runtime in this build exits 2" "$RC" 2
-  like "serve without a runtime says so" "$ERR" "this build has no local runtime"
+  not_ok "this build includes the local runtime (sqlambda_serve_main)"
+fi
+if [ -n "${SQLAMBDA_CLI_NO_RUNTIME:-}" ]; then
+  CLI_SAVED=$CLI; CLI=$SQLAMBDA_CLI_NO_RUNTIME
+  run serve --functions "$T"
+  is "NO_RUNTIME build: serve exits 2" "$RC" 2
+  like "NO_RUNTIME build: serve says this build has no local runtime" "$ERR" "this build has no local runtime"
+  CLI=$CLI_SAVED
 fi
 
 # ---- usage errors (no server needed: rejected before anything is sent) ------
