@@ -230,6 +230,27 @@ else
   run invoke big_cli
   is "oversize response exits 3" "$RC" 3
   like "oversize response is named" "$ERR" "big_cli\" at $fhost: .*(larger|too large|BadResponse)"
+  # stdout on a terminal: one newline is added after a payload without one
+  # shellcheck disable=SC2086
+  tty_out=$(python3 - $WRAP "$CLI" invoke ok_tty '{"t":1}' <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+print(repr(out))
+PY
+)
+  is "on a terminal a final newline is added" "$tty_out" "b'{\"t\":1}\\r\\n'"
   run invoke ok_dash -- '-1'
   is "payload after -- may start with '-'" "$RC/$OUT" '0/-1'
   run invoke --qualifier prod ok_q '{}'
