@@ -180,7 +180,7 @@ int sqlambda_serve_main(int argc, char **argv) {
         remove_bootstrap();
         registry_free(&g.reg);
         auth_free();
-        return 1;
+        return lfd < 0 ? 2 : 1; /* an unusable --listen is bad input */
     }
 
     /* Signals are taken by sigwait below; every thread inherits the mask. */

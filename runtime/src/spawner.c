@@ -31,6 +31,7 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static spawn_req *queue;
 static int stop;
 static pthread_t thread;
+static int started;
 
 static pid_t do_spawn(spawn_req *r) {
     pid_t parent = getpid();
@@ -87,7 +88,8 @@ static void *spawner_thread(void *arg) {
 
 int spawner_start(void) {
     stop = 0;
-    return pthread_create(&thread, NULL, spawner_thread, NULL) == 0 ? 0 : -1;
+    started = pthread_create(&thread, NULL, spawner_thread, NULL) == 0;
+    return started ? 0 : -1;
 }
 
 void spawner_stop(void) {
@@ -95,7 +97,8 @@ void spawner_stop(void) {
     stop = 1;
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
-    pthread_join(thread, NULL);
+    if (started) pthread_join(thread, NULL);
+    started = 0;
 }
 
 pid_t spawner_spawn(char *const argv[], char *const envp[], const char *dir, int out_fd) {
