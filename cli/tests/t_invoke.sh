@@ -64,6 +64,7 @@ like "--version prints the version" "$OUT" "^sqlambda 0\.1\.0 \(libcurl/"
 usage_case "no command" "Usage: sqlambda COMMAND"
 usage_case "unknown command" "unknown command 'frobnicate'" frobnicate
 usage_case "unknown top-level option" "unknown option '--nope'" --nope
+usage_case "help for an unknown command" "no help for unknown command 'frob'" help frob
 run serve --help
 if nm "$CLI" 2>/dev/null | grep -q ' T sqlambda_serve_main'; then
   is "serve dispatches to the local runtime" "$RC" 0
@@ -94,6 +95,11 @@ usage_case "bad --log-type" "invalid --log-type 'Head'" invoke --log-type Head l
 usage_case "bad --timeout-ms" "invalid --timeout-ms value '10s'" invoke --timeout-ms 10s lambdaTest
 usage_case "bad --connect-timeout-ms" "invalid --connect-timeout-ms value '0'" invoke --connect-timeout-ms 0 lambdaTest
 usage_case "bad --max-attempts" "invalid --max-attempts value '-1'" invoke --max-attempts=-1 lambdaTest
+usage_case "--max-attempts over 100" "invalid --max-attempts value '101'" invoke --max-attempts 101 lambdaTest
+usage_case "--timeout-ms over a day" "invalid --timeout-ms value '99999999999'" invoke --timeout-ms 99999999999 lambdaTest
+$WRAP "$CLI" invoke lambdaTest - <&- >"$T/out" 2>"$T/err"; RC=$?; ERR=$(cat "$T/err"); cat "$T/out" "$T/err" >>"$T/all"
+is "usage error exits 2: unreadable stdin" "$RC" 2
+like "usage error names the problem: unreadable stdin" "$ERR" "cannot read the payload from standard input: Bad file descriptor"
 usage_case "too many arguments" "too many arguments: 'extra'" invoke lambdaTest '{}' extra
 usage_case "unreadable @file" "cannot read payload file '$T/missing.json': No such file or directory" \
   invoke --endpoint-url "$dead" lambdaTest "@$T/missing.json"
