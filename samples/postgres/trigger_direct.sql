@@ -36,6 +36,7 @@ $$;
 REVOKE ALL ON FUNCTION temp_reading_to_lambda() FROM PUBLIC;
 
 BEGIN;
+SET LOCAL client_min_messages = warning;   -- quiet "trigger does not exist, skipping"
 DROP TRIGGER IF EXISTS temp_reading_lambda_tx ON temp_reading;
 DROP TRIGGER IF EXISTS temp_reading_lambda ON temp_reading;
 CREATE TRIGGER temp_reading_lambda

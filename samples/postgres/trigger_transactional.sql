@@ -16,6 +16,7 @@
 -- insert rate (the INSERT does not wait for Lambda). Use it INSTEAD of
 -- trigger_direct.sql on the same table, not in addition to it.
 BEGIN;
+SET LOCAL client_min_messages = warning;   -- quiet "trigger does not exist, skipping"
 DROP TRIGGER IF EXISTS temp_reading_lambda ON temp_reading;
 DROP TRIGGER IF EXISTS temp_reading_lambda_tx ON temp_reading;
 CREATE TRIGGER temp_reading_lambda_tx

@@ -11,27 +11,30 @@ top=$(cd "$here/../.." && pwd)
 . "$top/scripts/lib/tap.sh"
 dir=$(mktemp -d /tmp/sqlambda-samples-sql.XXXXXX)
 chmod 755 "$dir"
-pgbin=/usr/lib/postgresql/15/bin
 cleanup() {
-  [ -f "$dir/pg/data/postmaster.pid" ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1
+  "$top/scripts/pg-stop" "$dir/pg" >/dev/null 2>&1
   "$top/scripts/mariadb-stop" "$dir/mariadb" >/dev/null 2>&1
   rm -rf "$dir"
 }
 trap cleanup EXIT
 
-# ---- PostgreSQL: a private server on a Unix socket in $dir/pg (no TCP)
-mkdir -p "$dir/pg" && chown postgres "$dir/pg"
-runuser -u postgres -- "$pgbin/initdb" -D "$dir/pg/data" -A trust -U postgres >"$dir/pg/initdb.log" 2>&1 &&
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w \
-  -o "-k $dir/pg -c listen_addresses=''" start >/dev/null 2>&1
-check "PostgreSQL 15 throwaway server starts" test -S "$dir/pg/.s.PGSQL.5432"
-psqlq() { psql -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -U postgres -d postgres "$@"; }
+# ---- PostgreSQL (scripts/pg-start; the extension is NOT created here)
+if env_text=$("$top/scripts/pg-start" "$dir/pg" 2>"$dir/pg-start.err"); then
+  eval "$env_text"; ok "PostgreSQL 15 throwaway server starts"
+else
+  not_ok "PostgreSQL 15 throwaway server starts"; sed 's/^/# /' "$dir/pg-start.err"
+fi
+psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# pg_loads NAME FILE: psql runs FILE to the end without an error
+pg_loads() {
+  local out rc
+  out=$(psqlq -f "$2" 2>&1); rc=$?
+  if [ "$rc" -eq 0 ] && ! printf '%s' "$out" | grep -q ERROR; then ok "$1"; else not_ok "$1"; printf '%s\n' "$out" | sed 's/^/#   /'; fi
+}
 for f in temp_reading trigger_direct kinesis_reader; do
-  out=$(psqlq -f "$top/samples/postgres/$f.sql" 2>&1)
-  is "postgres/$f.sql loads (PL/pgSQL bodies compile)" "$(printf '%s' "$out" | grep -c ERROR)" 0
+  pg_loads "postgres/$f.sql loads (PL/pgSQL bodies compile)" "$top/samples/postgres/$f.sql"
 done
-out=$(PGOPTIONS='-c check_function_bodies=off' psqlq -f "$top/samples/postgres/least_privilege.sql" 2>&1)
-is "postgres/least_privilege.sql loads" "$(printf '%s' "$out" | grep -c ERROR)" 0
+PGOPTIONS='-c check_function_bodies=off' pg_loads "postgres/least_privilege.sql loads" "$top/samples/postgres/least_privilege.sql"
 is "least privilege: sensor_app may call the fixed-name wrappers, not processSensorReadings" \
    "$(psqlq -At -c "SELECT has_function_privilege('sensor_app','publish_temperature(timestamptz,numeric)','EXECUTE'),
                           has_function_privilege('sensor_app','read_sensor_readings(text)','EXECUTE'),

@@ -3,6 +3,6 @@ message (what the failure step of the walkthrough relies on)."""
 from tap import done, load_function, raises
 
 fn = load_function("lambdaFail")
-raises(lambda: fn.lambda_handler({"reading": 1}, None), fn.SensorRejected, "lambdaFail always fails (event: {'reading': 1})",
+raises(lambda: fn.lambda_handler({"reading": 1}, None), fn.SensorRejected, 'lambdaFail always fails (event: {"reading": 1})',
        "lambdaFail raises SensorRejected naming its event")
 done()

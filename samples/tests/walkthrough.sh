@@ -44,9 +44,16 @@ last=$(printf '%s\n' "$log" | awk '/^-+$/ { getline; v = $1 } END { print v }')
 is "4: the resume call returns the fifth record's sequence number" "$last" "$fifth"
 like "5: lambdaFail surfaces as an SQL ERROR" "$log" 'ERROR: .*(lambdaFail|SensorRejected)'
 like "5: PL/pgSQL catches it" "$log" 'NOTICE:  caught: '
+pids=$(printf '%s\n' "$log" | sed -n 's/^# processes: moto \([0-9]*\), sqlambda serve \([0-9]*\), postgres \([0-9]*\).*/\1 \2 \3/p')
+like "the walkthrough names its three service processes" "$pids" '^[0-9]+ [0-9]+ [0-9]+$'
+for p in $pids; do
+  check "process $p is gone after exit" sh -c "! kill -0 $p 2>/dev/null"
+done
 moto_url=$(printf '%s\n' "$log" | sed -n 's/^# moto at \([^:]*:[^:]*:[0-9]*\).*/\1/p')
 serve_url=$(printf '%s\n' "$log" | sed -n 's/^# local Lambda at //p')
+like "moto URL printed" "$moto_url" '^http://127'
 check "no moto left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$moto_url/moto-api/'"
+like "serve URL printed" "$serve_url" '^http://127'
 check "no sqlambda serve left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$serve_url/2015-03-31/functions/'"
 
 DEMO_OUT=$outdir timeout 170 "$top/scripts/demo-walkthrough" >"$outdir/run2.log" 2>&1

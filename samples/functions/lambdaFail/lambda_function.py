@@ -2,6 +2,7 @@
 step: Lambda reports it as a function error (X-Amz-Function-Error: Unhandled,
 errorType "SensorRejected"), which the database turns into an SQL error.
 """
+import json
 
 
 class SensorRejected(Exception):
@@ -9,5 +10,5 @@ class SensorRejected(Exception):
 
 
 def lambda_handler(event, context):
-    print("lambdaFail called with %r" % (event,))
-    raise SensorRejected("lambdaFail always fails (event: %s)" % (event,))
+    print("lambdaFail called with %s" % json.dumps(event))
+    raise SensorRejected("lambdaFail always fails (event: %s)" % json.dumps(event))
