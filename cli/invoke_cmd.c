@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include <getopt.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +83,14 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
-static int usage_error(const char *fmt, const char *a, const char *b) {
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "sqlambda invoke: ");
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, " (see 'sqlambda invoke --help')\n");
+    va_end(ap);
     return CLI_EXIT_USAGE;
 }
 
@@ -130,8 +135,8 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
             else if (!strcasecmp(arg, "DryRun"))
                 a->req.invocation_type = SQLAMBDA_DRY_RUN;
             else
-                return usage_error("invalid --invocation-type '%s'%s: expected RequestResponse, "
-                                   "Event or DryRun", arg, "");
+                return usage_error("invalid --invocation-type '%s': expected RequestResponse, "
+                                   "Event or DryRun", arg);
             break;
         case OPT_LOG_TYPE:
             if (!strcasecmp(arg, "None"))
@@ -139,7 +144,7 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
             else if (!strcasecmp(arg, "Tail"))
                 a->req.log_type = SQLAMBDA_LOG_TAIL;
             else
-                return usage_error("invalid --log-type '%s'%s: expected None or Tail", arg, "");
+                return usage_error("invalid --log-type '%s': expected None or Tail", arg);
             break;
         case OPT_CLIENT_CONTEXT: a->req.client_context = arg; break;
         case OPT_QUALIFIER: a->req.qualifier = arg; break;
@@ -149,7 +154,7 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
         case OPT_CONNECT_TIMEOUT:
         case OPT_TIMEOUT:
             if ((v = parse_positive(arg, 24L * 3600 * 1000)) < 0)
-                return usage_error("invalid %s value '%s': expected milliseconds, a positive integer",
+                return usage_error("invalid %s value '%s': expected milliseconds from 1 to 86400000",
                                    c == OPT_TIMEOUT ? "--timeout-ms" : "--connect-timeout-ms", arg);
             if (c == OPT_TIMEOUT)
                 a->opts.request_timeout_ms = v;
@@ -158,27 +163,27 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
             break;
         case OPT_MAX_ATTEMPTS:
             if ((v = parse_positive(arg, 100)) < 0)
-                return usage_error("invalid --max-attempts value '%s'%s: expected an integer from 1 to 100",
-                                   arg, "");
+                return usage_error("invalid --max-attempts value '%s': expected an integer from 1 to 100",
+                                   arg);
             a->opts.max_attempts = (int)v;
             break;
         case 'v': a->verbose = 1; break;
         case OPT_DEBUG: a->debug = 1; break;
         case 'h': cli_invoke_usage(stdout); return CLI_EXIT_OK;
-        case ':': return usage_error("option '%s' needs a value%s", argv[optind - 1], "");
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt)
-                return usage_error("unknown option '-%s'%s", (char[]){(char)optopt, 0}, "");
-            return usage_error("unknown option '%s'%s", argv[optind - 1], "");
+                return usage_error("unknown option '-%c'", optopt);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     int rest = argc - optind;
-    if (rest < 1) return usage_error("missing FUNCTION%s%s", "", "");
+    if (rest < 1) return usage_error("missing FUNCTION");
     if (rest > 2)
-        return usage_error("too many arguments: '%s'%s (quote the payload as one argument)",
-                           argv[optind + 2], "");
+        return usage_error("too many arguments: '%s' (quote the payload as one argument)",
+                           argv[optind + 2]);
     a->req.function = argv[optind];
-    if (!*a->req.function) return usage_error("FUNCTION is empty%s%s", "", "");
+    if (!*a->req.function) return usage_error("FUNCTION is empty");
     a->payload_arg = rest == 2 ? argv[optind + 1] : NULL;
     return -1;
 }
