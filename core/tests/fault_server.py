@@ -2,9 +2,10 @@
 """fault_server.py — a loopback Lambda-Invoke-shaped HTTP server that
 misbehaves on purpose, for transport tests (core, PostgreSQL, MariaDB).
 
-Start:  python3 fault_server.py --port-file FILE [--port N]
+Start:  python3 fault_server.py --port-file FILE [--port N] [--tls CERT KEY]
         (binds 127.0.0.1, port 0 = any free one; writes the port to FILE once
-        listening). Stop it with SIGTERM.
+        listening; --tls serves HTTPS with that PEM certificate and key).
+        Stop it with SIGTERM.
 
 Invoke: POST /2015-03-31/functions/<NAME>/invocations
   NAME is "<scenario>" or "<scenario>_<tag>"; counts are kept per full NAME,
@@ -188,8 +189,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     a = ap.parse_args()
     srv = Server(("127.0.0.1", a.port), Handler)
+    if a.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*a.tls)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     if a.port_file:
         tmp = a.port_file + ".tmp"

@@ -9,8 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 B=${SQLAMBDA_BUILD:-$here/../build}/tests/tool_invoke
 W=${SQLAMBDA_WRAP:-}
 tmp=$(mktemp -d)
-spid=
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$tmp"; }
+spid= tpid=
+cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; [ -n "$tpid" ] && kill "$tpid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 # No ambient AWS configuration may leak in.
 for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
@@ -174,4 +174,20 @@ is "no credentials: E_CREDENTIALS, nothing sent" "$(f status)/$(f attempts)" Cre
 run_tool "$B" --endpoint "ftp://127.0.0.1:$PORT" --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_ftp '{}'
 is "bad endpoint scheme: E_CONFIG" "$(f status)" ConfigError
 is "no request reached the server" "$(count requests)" "$before"
+
+# --- TLS: verified against ca_file, never without it; keep-alive over TLS
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+     -addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1; then
+  python3 "$here/fault_server.py" --port-file "$tmp/tport" --tls "$tmp/cert.pem" "$tmp/key.pem" &
+  tpid=$!
+  for _ in $(seq 1 100); do [ -s "$tmp/tport" ] && break; sleep 0.05; done
+  TURL=https://127.0.0.1:$(cat "$tmp/tport")
+  run_tool "$B" --endpoint "$TURL" --region us-east-1 --key AKIDTEST --secret "$SECRET" --ca-file "$tmp/cert.pem" --repeat 5 ok_tls '{"t":1}'
+  is "TLS with ca_file: OK" "$(f status)/$(f ok_count)" OK/5
+  is "TLS: 5 calls on 1 connection" "$(curl -s --cacert "$tmp/cert.pem" "$TURL/_counts" | python3 -c "import json,sys; print(json.load(sys.stdin)['connections_by_name'].get('ok_tls',0))")" 1
+  run_tool "$B" --endpoint "$TURL" --region us-east-1 --key AKIDTEST --secret "$SECRET" --connect-timeout 20000 ok_tls2 '{}'
+  is "TLS with an unknown CA: E_TRANSPORT, not retried" "$(f status)/$(f attempts)" TransportError/1
+else
+  ok "TLS tests # SKIP openssl could not make a certificate"
+fi
 tap_exit

@@ -8,7 +8,7 @@
  *   --endpoint URL --region R --key AK --secret SK --token T
  *   --max-attempts N --connect-timeout MS --timeout MS --max-response N
  *   --retry-unsafe --qualifier Q --type Event|DryRun --tail
- *   --client-context JSON --call-region R --allow LIST
+ *   --client-context JSON --call-region R --allow LIST --ca-file PEM
  *   --payload-size N      payload {"x":"aaa..."} of N bytes
  *   --repeat N            N sequential calls on one client
  *   --many N --concurrency K   N calls through sqlambda_invoke_many
@@ -127,6 +127,7 @@ int main(int argc, char **argv) {
         else if (ARG("--client-context")) req.client_context = v;
         else if (ARG("--call-region")) req.region = v;
         else if (ARG("--allow")) opts.allowed_functions = v;
+        else if (ARG("--ca-file")) opts.ca_file = v;
         else if (ARG("--payload-size")) payload_size = atol(v);
         else if (ARG("--repeat")) repeat = atoi(v);
         else if (ARG("--many")) many = atoi(v);
