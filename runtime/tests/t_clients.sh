@@ -58,7 +58,7 @@ if [ -x "$cli" ]; then
   port=$(free_port)
   "$cli" serve --listen "127.0.0.1:$port" --functions "$fns" >"$SERVE_DIR/cli.out" 2>"$SERVE_DIR/cli.err" &
   SERVE_PID=$!
-  for _ in $(seq 1 100); do grep -q '^listening on' "$SERVE_DIR/cli.out" && break; sleep 0.05; done
+  for _ in $(seq 1 100); do grep -q "^listening on" "$SERVE_DIR/cli.out" 2>/dev/null && break; sleep 0.05; done
   like "sqlambda serve prints its address" "$(cat "$SERVE_DIR/cli.out")" "listening on http://127.0.0.1:$port"
   r=$("$cli" invoke --endpoint-url "http://127.0.0.1:$port" lambdaTest '{"name":"bob"}' 2>&1)
   is "sqlambda invoke against sqlambda serve" "$r" '{"Status": "OK", "name": "bob"}'
