@@ -182,9 +182,6 @@ else
   is "service error is one line on stderr" "$(lines "$ERR")" 1
   like "service error names function, host and AWS error type" "$ERR" \
     "^sqlambda invoke: lambda function \"lambdaTest\" at $host: SignatureDoesNotMatch: .*HTTP 403"
-  for s in "$SECRET" wrong-secret-never-printed cli-test-secret-never-printed; do
-    if grep -qF -- "$s" "$T/all"; then not_ok "no secret in any output (${s:0:4}...)"; else ok "no secret in any output (${s:0:4}...)"; fi
-  done
   "$top/scripts/moto-stop" "$T/moto"
   unset AWS_ENDPOINT_URL_LAMBDA
 fi
@@ -267,6 +264,12 @@ PY
   is "--client-context is sent base64" "$cc" '{"custom":{"a":"b"}}'
   ua=$(curl -s "$F/_last?name=ok_cc" | python3 -c 'import sys,json; print(json.load(sys.stdin)["headers"]["user-agent"])')
   like "User-Agent names the CLI" "$ua" '^sqlambda/0\.1\.0 .*cli'
+  AWS_SESSION_TOKEN=session-token-never-printed run invoke -v --debug ok_token '{}'
+  is "session-token credentials work" "$RC" 0
+  tok=$(curl -s "$F/_last?name=ok_token" | python3 -c 'import sys,json; print(json.load(sys.stdin)["headers"].get("x-amz-security-token",""))')
+  is "the session token is sent as X-Amz-Security-Token" "$tok" session-token-never-printed
+  AWS_SESSION_TOKEN=session-token-never-printed run invoke -v --debug notfound_token '{}'
+  is "session-token error run exits 3" "$RC" 3
   kill "$FAULT_PID" 2>/dev/null; FAULT_PID=
 fi
 
@@ -292,6 +295,16 @@ else
   cat "$T/serve.log" >>"$T/all"
 fi
 
+# every byte any run printed (stdout, stderr, --verbose, --debug, serve's log)
+secret_absent() { # secret_absent LABEL SECRET
+  if [ -z "$2" ]; then ok "no secret in any output: $1 # SKIP not used in this run"
+  elif grep -qF -- "$2" "$T/all"; then not_ok "no secret in any output: $1"
+  else ok "no secret in any output: $1"; fi
+}
+secret_absent "moto's secret key" "${SECRET:-}"
+secret_absent "a wrong secret key" wrong-secret-never-printed
+secret_absent "the static test secret key" cli-test-secret-never-printed
+secret_absent "a session token" session-token-never-printed
 if grep -Eq 'Sanitizer|runtime error:|LeakSanitizer' "$T/all"; then
   not_ok "no sanitizer reports in any run"; grep -E 'Sanitizer|runtime error:' "$T/all" | head -5 | sed 's/^/# /'
 else
