@@ -6,6 +6,8 @@ Start:  python3 fault_server.py --port-file FILE [--port N] [--tls CERT KEY]
         (binds 127.0.0.1, port 0 = any free one; writes the port to FILE once
         listening; --tls serves HTTPS with that PEM certificate and key).
         Stop it with SIGTERM.
+        --blackhole instead listens with a full backlog and never accepts:
+        connects to it time out (for connect-timeout tests).
 
 Invoke: POST /2015-03-31/functions/<NAME>/invocations
   NAME is "<scenario>" or "<scenario>_<tag>"; counts are kept per full NAME,
@@ -185,26 +187,52 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
+def write_port(a, port):
+    if a.port_file:
+        with open(a.port_file + ".tmp", "w") as f:
+            f.write(str(port))
+        os.rename(a.port_file + ".tmp", a.port_file)
+    else:
+        print(port, flush=True)
+
+
+def blackhole(a):
+    s = socket.socket()
+    s.bind(("127.0.0.1", a.port))
+    s.listen(0)
+    port = s.getsockname()[1]
+    fill = []
+    for _ in range(4):  # fill the accept queue; later SYNs are dropped
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fill.append(c)
+    time.sleep(0.2)
+    write_port(a, port)
+    while True:
+        time.sleep(60)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--blackhole", action="store_true")
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    if a.blackhole:
+        return blackhole(a)
     srv = Server(("127.0.0.1", a.port), Handler)
     if a.tls:
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(*a.tls)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    if a.port_file:
-        tmp = a.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(srv.server_address[1]))
-        os.rename(tmp, a.port_file)
-    else:
-        print(srv.server_address[1], flush=True)
+    write_port(a, srv.server_address[1])
     srv.serve_forever()
 
 

@@ -9,8 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 B=${SQLAMBDA_BUILD:-$here/../build}/tests/tool_invoke
 W=${SQLAMBDA_WRAP:-}
 tmp=$(mktemp -d)
-spid= tpid=
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; [ -n "$tpid" ] && kill "$tpid" 2>/dev/null; rm -rf "$tmp"; }
+spid= tpid= bpid=
+cleanup() { for p in $spid $tpid $bpid; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 # No ambient AWS configuration may leak in.
 for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
@@ -114,6 +114,13 @@ free=$(free_port)
 run_tool "$B" --endpoint "http://127.0.0.1:$free" --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_x
 is "connection refused: retried then E_TRANSPORT" "$(f status)/$(f attempts)" TransportError/3
 like "connection refused: message names host" "$(f message)" "at 127.0.0.1:$free: TransportError: .*\(3 attempts\)"
+python3 "$here/fault_server.py" --blackhole --port-file "$tmp/bport" &
+bpid=$!
+for _ in $(seq 1 100); do [ -s "$tmp/bport" ] && break; sleep 0.05; done
+run_tool "$B" --endpoint "http://127.0.0.1:$(cat "$tmp/bport")" --region us-east-1 --key AKIDTEST --secret "$SECRET" --connect-timeout 200 ok_bh
+is "connect timeout: E_TIMEOUT, retried (nothing was sent)" "$(f status)/$(f attempts)" Timeout/3
+check "connect timeout: each attempt stops at connect_timeout (< 5 s total)" lt "$(f elapsed_ms)" $((5000 * slow))
+kill "$bpid" 2>/dev/null
 inv --max-attempts 2 throttleRA1_a
 is "Retry-After: 2 attempts" "$(f attempts)" 2
 check "Retry-After: 1 s honoured (elapsed >= 1000 ms)" ge "$(f elapsed_ms)" 1000
