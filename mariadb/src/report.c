@@ -31,12 +31,16 @@ void mdb_describe_failure(const char *udf, const char *function, const sqlambda_
         snprintf(out + n, outlen - (size_t)n, ": %s", res->error_message);
 }
 
-void mdb_report_error(const char *msg) {
+void mdb_report_error(const char *msg) { mdb_report_error_code(MDB_ERROR_CODE, msg); }
+
+void mdb_report_error_code(unsigned code, const char *msg) {
 #if MDB_MARIADB
     if (mdb_plugin_active()) {
-        my_printf_error(MDB_ERROR_CODE, "%s", 0, msg);
+        my_printf_error(code, "%s", 0, msg);
         return;
     }
+#else
+    (void)code;
 #endif
     /* No supported way to raise an error from a bare UDF: the client gets
      * NULL; the full text goes to the error log (the server's stderr). */

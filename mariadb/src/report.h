@@ -18,5 +18,7 @@ void mdb_describe_failure(const char *udf, const char *function, const sqlambda_
 /* Raises msg as an SQL error for this statement (plugin installed), or
  * writes it to the error log (UDFs only). */
 void mdb_report_error(const char *msg);
+/* The same with another error code, e.g. MDB_ERROR_INTERRUPTED. */
+void mdb_report_error_code(unsigned code, const char *msg);
 
 #endif /* MDB_REPORT_H */

@@ -5,6 +5,7 @@
  * here is shared between threads except the key and a counter.
  */
 #include "thread_client.h"
+#include "kill_check.h"
 #include "settings.h"
 #include "stats.h"
 
@@ -18,6 +19,7 @@ typedef struct thread_slot {
     sqlambda_client *client;
     unsigned long generation;
     mdb_settings settings; /* the strings the client's options point at */
+    void *thd;             /* the connection served now: the wait hook watches it */
 } thread_slot;
 
 static pthread_key_t slot_key;
@@ -64,6 +66,10 @@ static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     o.connect_timeout_ms = s->settings.connect_timeout_ms;
     o.max_attempts = s->settings.max_attempts;
     o.user_agent_extra = MDB_USER_AGENT;
+    if (mdb_kill_check_available()) {
+        o.wait = mdb_wait_hook;
+        o.wait_arg = &s->thd;
+    }
     s->client = sqlambda_client_new(&o);
     if (!s->client) {
         snprintf(err, errlen, "out of memory creating the Lambda client");
@@ -88,6 +94,7 @@ sqlambda_client *mdb_thread_client(char *err, size_t errlen) {
             return NULL;
         }
     }
+    s->thd = mdb_current_thd();
     if (s->client && s->generation == mdb_settings_generation()) return s->client;
     return build(s, err, errlen);
 }

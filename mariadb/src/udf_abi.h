@@ -26,6 +26,9 @@ typedef bool mdb_bool;
 
 /* ER_UNKNOWN_ERROR (SQLSTATE HY000): the code our row-time errors carry. */
 #define MDB_ERROR_CODE 1105
+/* ER_QUERY_INTERRUPTED (SQLSTATE 70100): a call stopped by KILL QUERY or
+ * max_statement_time. */
+#define MDB_ERROR_INTERRUPTED 1317
 /* MYSQL_ERRMSG_SIZE: longest message the server passes on. */
 #define MDB_ERRMSG_SIZE 512
 

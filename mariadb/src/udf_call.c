@@ -150,7 +150,20 @@ int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, c
     }
     sqlambda_request req;
     fill_request(spec, &req, function, args->args[1], args->lengths[1]);
-    if (sqlambda_invoke(c, &req, &st->res) != SQLAMBDA_OK) {
+    sqlambda_status rc = sqlambda_invoke(c, &req, &st->res);
+    if (rc == SQLAMBDA_E_CANCELLED) {
+        /* The statement was killed (KILL QUERY, max_statement_time). The
+         * server would only return NULL for a one-row SELECT, so say it. */
+        snprintf(msg, sizeof msg,
+                 "%s: call to %.200s interrupted (query killed or max_statement_time exceeded)",
+                 spec->name, function);
+        sqlambda_result_free(&st->res);
+        mdb_stat_add(mdb_stat_errors);
+        mdb_report_error_code(MDB_ERROR_INTERRUPTED, msg);
+        *error = 1;
+        return -1;
+    }
+    if (rc != SQLAMBDA_OK) {
         mdb_describe_failure(spec->name, function, &st->res, msg, sizeof msg);
         sqlambda_result_free(&st->res);
         return fail(msg, error);

@@ -6,7 +6,7 @@
 
 syms=$(nm -D --defined-only "$build/aws_lambda_udf.so" | awk '{print $3}' | grep -v '^_maria_' | sort | tr '\n' ' ')
 is "the .so exports only the UDFs and plugin service pointers" "$syms" \
-  "awslambda_fn awslambda_fn_async awslambda_fn_async_deinit awslambda_fn_async_init awslambda_fn_deinit awslambda_fn_init lambda_async lambda_async_deinit lambda_async_init lambda_sync lambda_sync_deinit lambda_sync_init my_print_error_service thd_alloc_service "
+  "awslambda_fn awslambda_fn_async awslambda_fn_async_deinit awslambda_fn_async_init awslambda_fn_deinit awslambda_fn_init lambda_async lambda_async_deinit lambda_async_init lambda_sync lambda_sync_deinit lambda_sync_init my_print_error_service thd_alloc_service thd_kill_statement_service "
 
 start_moto || { not_ok "moto_server starts"; exit 1; }
 # shellcheck disable=SC2046

@@ -60,6 +60,28 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 like "a hung function times out with an error naming it" "$out" "ERROR 1105.*hang_t.*([Tt]ime.?out|timed out)"
 ok_if "... after about aws_lambda_request_timeout_ms (${ms} ms)" "$ms" 5000
 q "SET GLOBAL aws_lambda_request_timeout_ms=DEFAULT" >/dev/null
+
+# --- KILL QUERY and max_statement_time stop a waiting call ---------------------------------
+t0=$(date +%s%N)
+q "SELECT awslambda_fn('hang_kill','{}')" >"$work/kill.out" 2>&1 &
+kpid=$!
+for _ in $(seq 1 50); do
+  id=$(q "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%hang_kill%' AND ID <> CONNECTION_ID()")
+  [ -n "$id" ] && break; sleep 0.1
+done
+sleep 0.5
+q "KILL QUERY $id" >/dev/null
+wait "$kpid"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+like "KILL QUERY stops a waiting call with ER_QUERY_INTERRUPTED naming it" "$(cat "$work/kill.out")" "ERROR 1317.*awslambda_fn.*hang_kill.*interrupted"
+ok_if "... at once, not after the 60 s request timeout (${ms} ms)" "$ms" 4000
+t0=$(date +%s%N)
+out=$(q "SET STATEMENT max_statement_time=0.5 FOR SELECT lambda_sync('hang_mst','{}')")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+like "max_statement_time stops a waiting call" "$out" "ERROR 1317.*lambda_sync.*hang_mst"
+ok_if "... after about 0.5 s (${ms} ms)" "$ms" 3000
+is "the thread's next call works" "$(q "SELECT awslambda_fn('ok_afterkill','{}')")" '{}'
+
 like "connection reset is a transport error" "$(q "SELECT awslambda_fn('reset_t','{}')")" "ERROR 1105.*reset_t"
 like "truncated body is an error" "$(q "SELECT awslambda_fn('truncated_t','{}')")" "ERROR 1105.*truncated_t"
 like "7 MB response is refused, not truncated" "$(q "SELECT awslambda_fn('big_t','{}')")" "ERROR 1105.*big_t"
