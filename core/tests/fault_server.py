@@ -6,12 +6,18 @@ Start:  python3 fault_server.py --port-file FILE [--port N] [--tls CERT KEY]
         (binds 127.0.0.1, port 0 = any free one; writes the port to FILE once
         listening; --tls serves HTTPS with that PEM certificate and key).
         Stop it with SIGTERM.
+        --verify-secret SECRET: every invoke's SigV4 signature is recomputed
+        with botocore (the reference signer) for that secret and the
+        received date/region; a mismatch answers 403 SignatureDoesNotMatch
+        (XML, like moto) and counts in "sig_failures". Unlike moto this
+        accepts ':' in the path, so ARNs and name:alias are checked too.
         --blackhole instead listens with a full backlog and never accepts:
         connects to it time out (for connect-timeout tests).
 
 Invoke: POST /2015-03-31/functions/<NAME>/invocations
-  NAME is "<scenario>" or "<scenario>_<tag>"; counts are kept per full NAME,
-  so give each test its own tag. Scenarios:
+  NAME is "<scenario>" or "<scenario>_<tag>" (also inside an ARN, a partial
+  ARN or with ":qualifier"); counts are kept per full NAME (as sent), so
+  give each test its own tag. Scenarios:
     ok           200, echoes the payload; X-Amz-Executed-Version: $LATEST;
                  Tail -> X-Amz-Log-Result (base64 "START fault\\nEND\\n");
                  X-Amz-Invocation-Type Event -> 202 empty, DryRun -> 204
@@ -31,6 +37,7 @@ Invoke: POST /2015-03-31/functions/<NAME>/invocations
     badlog       200 with a malformed X-Amz-Log-Result
 Control:
   GET  /_counts         {"attempts": {NAME: n}, "requests": n, "connections": n,
+                         "sig_checked": n, "sig_failures": n,
                          "connections_by_name": {NAME: connections that carried NAME}}
                         ("connections" includes control requests' own)
   GET  /_last?name=NAME {"path", "query", "headers"} of NAME's last request
@@ -41,7 +48,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs, unquote
 
 lock = threading.Lock()
-state = {"attempts": {}, "requests": 0, "connections": 0, "connections_by_name": {}, "last": {}}
+state = {"attempts": {}, "requests": 0, "connections": 0, "connections_by_name": {}, "last": {},
+         "sig_failures": 0, "sig_checked": 0}
+VERIFY_SECRET = None
+
+
+def signature_ok(handler, body):
+    """Recomputes the request's signature with botocore; True if it matches."""
+    import re
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    auth = handler.headers.get("Authorization", "")
+    m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request, "
+                 r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$", auth)
+    if not m:
+        return False
+    key, region, service, signed, sig = m.groups()
+    names = signed.split(";")
+    headers = {n: handler.headers.get(n, "") for n in names if n != "host"}
+    req = AWSRequest(method=handler.command, url="http://" + handler.headers.get("Host", "") + handler.path,
+                     data=body, headers=headers)
+    req.context["timestamp"] = handler.headers.get("X-Amz-Date", "")
+    signer = SigV4Auth(Credentials(key, VERIFY_SECRET, handler.headers.get("X-Amz-Security-Token")),
+                       service, region)
+    if sorted(signer.headers_to_sign(req).keys()) != sorted(names):
+        return False
+    canonical = signer.canonical_request(req)
+    want = signer.signature(signer.string_to_sign(req, canonical), req)
+    return want == sig
 
 PREFIX = "/2015-03-31/functions/"
 
@@ -73,7 +108,8 @@ class Handler(BaseHTTPRequestHandler):
         u = urlsplit(self.path)
         with lock:
             if u.path == "/_counts":
-                out = {k: state[k] for k in ("attempts", "requests", "connections", "connections_by_name")}
+                out = {k: state[k] for k in ("attempts", "requests", "connections", "connections_by_name",
+                                             "sig_failures", "sig_checked")}
             elif u.path == "/_last":
                 out = state["last"].get(parse_qs(u.query).get("name", [""])[0], {})
             else:
@@ -86,7 +122,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if u.path == "/_reset":
             with lock:
-                state.update(attempts={}, requests=0, connections=0, connections_by_name={}, last={})
+                state.update(attempts={}, requests=0, connections=0, connections_by_name={}, last={},
+                             sig_failures=0, sig_checked=0)
             return self.send(200, b"{}")
         if not (u.path.startswith(PREFIX) and u.path.endswith("/invocations")):
             return self.send(404, b'{"message":"unknown path"}')
@@ -101,7 +138,16 @@ class Handler(BaseHTTPRequestHandler):
                 cb[name] = cb.get(name, 0) + 1
             state["last"][name] = {"path": u.path, "query": u.query,
                                    "headers": {k.lower(): v for k, v in self.headers.items()}}
-        self.scenario(name.split(":")[0].split("_")[0], n, body)
+        if VERIFY_SECRET is not None:
+            good = signature_ok(self, body)
+            with lock:
+                state["sig_checked"] += 1
+                state["sig_failures"] += 0 if good else 1
+            if not good:
+                return self.scenario("xml403", n, body)
+        parts = name.split(":")
+        base = parts[parts.index("function") + 1] if "function" in parts[:-1] else parts[0]
+        self.scenario(base.split("_")[0], n, body)
 
     def ok(self, body):
         t = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
@@ -222,7 +268,10 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--blackhole", action="store_true")
+    ap.add_argument("--verify-secret")
     a = ap.parse_args()
+    global VERIFY_SECRET
+    VERIFY_SECRET = a.verify_secret
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     if a.blackhole:
         return blackhole(a)
