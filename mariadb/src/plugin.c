@@ -18,8 +18,14 @@
 
 #if MDB_MARIADB
 typedef struct st_mysql_sys_var mdb_sysvar;
-#else
+typedef struct st_mysql_show_var mdb_show_var;
+#define MDB_SHOW_LONG(name, var) {name, (char *)&(var), SHOW_LONG}
+#define MDB_SHOW_END {NULL, NULL, SHOW_LONG}
+#else /* MySQL 8 names */
 typedef SYS_VAR mdb_sysvar;
+typedef SHOW_VAR mdb_show_var;
+#define MDB_SHOW_LONG(name, var) {name, (char *)&(var), SHOW_LONG, SHOW_SCOPE_GLOBAL}
+#define MDB_SHOW_END {NULL, NULL, SHOW_UNDEF, SHOW_SCOPE_UNDEF}
 #endif
 
 static atomic_int plugin_active;
@@ -176,11 +182,10 @@ static mdb_sysvar *system_variables[] = {
     MYSQL_SYSVAR(connect_timeout_ms), MYSQL_SYSVAR(max_attempts),
     NULL};
 
-static struct st_mysql_show_var status_variables[] = {
-    {"aws_lambda_calls", (char *)&mdb_stat_calls, SHOW_LONG},
-    {"aws_lambda_errors", (char *)&mdb_stat_errors, SHOW_LONG},
-    {"aws_lambda_clients_built", (char *)&mdb_stat_clients_built, SHOW_LONG},
-    {NULL, NULL, SHOW_LONG}};
+static mdb_show_var status_variables[] = {
+    MDB_SHOW_LONG("aws_lambda_calls", mdb_stat_calls),
+    MDB_SHOW_LONG("aws_lambda_errors", mdb_stat_errors),
+    MDB_SHOW_LONG("aws_lambda_clients_built", mdb_stat_clients_built), MDB_SHOW_END};
 
 /* Startup values (command line / my.cnf) are not passed to the update
  * callbacks, so copy them here. */

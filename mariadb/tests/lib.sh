@@ -37,13 +37,15 @@ fault_count() { # fault_count NAME: attempts the fault server saw for NAME
 }
 fault_connections() { curl -fs "$FAULT_URL/_counts" | python3 -c 'import json,sys; print(json.load(sys.stdin)["connections"])'; }
 
-# start_db NAME [VAR=value ...]: a server whose environment is this shell's
-# plus the assignments, with the plugin installed (sql/install.sql). Sets
+# start_db NAME [VAR=value ...] [-- mariadbd options]: a server whose
+# environment is this shell's plus the assignments, with the plugin installed (sql/install.sql). Sets
 # SOCK (and DB_DIR) for q/qu; creates database t, which q/qu use.
 start_db() {
   local name=$1; shift
-  local out
-  out=$(env "$@" "$top/scripts/mariadb-start" "$work/$name" "$build" 2>"$work/$name.err") ||
+  local out envs=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift # the rest: mariadbd options
+  out=$(env "${envs[@]}" "$top/scripts/mariadb-start" "$work/$name" "$build" -- "$@" 2>"$work/$name.err") ||
     { cat "$work/$name.err" >&2; return 1; }
   DBS+=("$work/$name")
   eval "$out"
