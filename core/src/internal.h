@@ -1,0 +1,118 @@
+/*
+ * internal.h — declarations shared between core's modules (not installed).
+ * Each block names the file that implements it.
+ */
+#ifndef SQLAMBDA_INTERNAL_H
+#define SQLAMBDA_INTERNAL_H
+
+#include "sqlambda.h"
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* ---- util.c: small helpers ------------------------------------------------ */
+
+/* Growable byte buffer, always NUL-terminated. */
+typedef struct sqlambda_buf {
+    char *data;
+    size_t len, cap;
+} sqlambda_buf;
+int sqlambda_buf_append(sqlambda_buf *b, const void *p, size_t n); /* 0 or -1 (ENOMEM) */
+int sqlambda_buf_printf(sqlambda_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sqlambda_buf_free(sqlambda_buf *b);
+
+/* Base64 (standard alphabet, padded). Results are malloc'd, NUL-terminated. */
+char *sqlambda_b64_encode(const void *data, size_t len);
+/* Returns NULL on invalid input; *outlen gets the decoded length. */
+unsigned char *sqlambda_b64_decode(const char *text, size_t len, size_t *outlen);
+
+void sqlambda_hex(const unsigned char *in, size_t n, char *out /* 2n+1 */);
+char *sqlambda_strdup0(const char *s); /* strdup that passes NULL through */
+/* snprintf into a fixed buffer, never overflowing, always terminated. */
+void sqlambda_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Monotonic milliseconds. */
+double sqlambda_now_ms(void);
+/* "YYYYMMDDTHHMMSSZ" for t (UTC). */
+void sqlambda_amz_date(time_t t, char out[17]);
+
+/* ---- validate.c: checks before anything is sent ------------------------ */
+
+/*
+ * Validates req against Lambda's rules: identifier shape, qualifier (from
+ * the identifier or req->qualifier, which must agree), ARN region versus an
+ * explicit req->region that disagrees, payload is valid JSON, payload size
+ * for the invocation type, client context is a JSON object whose base64 is
+ * at most 3583 bytes. On success fills *ref and, when a client context is
+ * given, *client_context_b64 (malloc'd). On failure returns E_INVALID or
+ * E_TOO_LARGE with a message naming the problem in err.
+ */
+sqlambda_status sqlambda_check_request(const sqlambda_request *req, sqlambda_function_ref *ref,
+                                       char **client_context_b64, char *err, size_t errlen);
+
+/* The request path for ref: "/2015-03-31/functions/<enc>/invocations" with
+ * the function segment percent-encoded (':' included) so that no input can
+ * change the path. Qualifier goes in the query: "Qualifier=<enc>". */
+char *sqlambda_invoke_path(const sqlambda_function_ref *ref, const char *function_as_given);
+
+/* ---- config.c / ini.c: region, endpoint and profile resolution --------- */
+
+typedef struct sqlambda_ini sqlambda_ini; /* parsed AWS config/credentials file */
+
+typedef struct sqlambda_config {
+    char *profile;        /* effective profile name */
+    char *region;         /* NULL if none found (calls then need an ARN/region) */
+    char *endpoint_url;   /* explicit/configured endpoint, or NULL: derive */
+    int max_attempts;     /* resolved: options, AWS_MAX_ATTEMPTS, profile, 3 */
+    char error[256];      /* non-empty: a configuration problem to report */
+} sqlambda_config;
+
+/* Resolves everything but credentials, in the SDKs' order (DESIGN.md). */
+void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out);
+void sqlambda_config_free(sqlambda_config *c);
+/* "https://lambda.<region>.<partition dns suffix>" (malloc'd). */
+char *sqlambda_default_endpoint(const char *region);
+/* Region from EC2 instance metadata (IMDSv2), NULL if unavailable. */
+char *sqlambda_imds_region(long timeout_ms);
+
+/* ---- credentials*.c: the default chain, cached ------------------------- */
+
+typedef struct sqlambda_creds {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL if none */
+    time_t expiration;   /* 0: does not expire */
+    const char *source;  /* static string: "environment", "profile", "process",
+                            "web-identity", "container", "imds", "static" */
+} sqlambda_creds;
+void sqlambda_creds_clear(sqlambda_creds *c);
+
+typedef struct sqlambda_creds_provider sqlambda_creds_provider;
+
+/* The chain for these options (static keys in opts win). Thread-safe; the
+ * cache behind it is shared per process and keyed by profile/source. */
+sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opts,
+                                                     const sqlambda_config *cfg);
+/*
+ * Copies current credentials into *out (caller clears). Temporary ones are
+ * refreshed when within 5 minutes of expiry (a failed refresh keeps using
+ * still-valid ones). Returns OK, or E_CREDENTIALS / E_CONFIG with a message
+ * naming the source that failed (never secret values).
+ */
+sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *out, char *err,
+                                   size_t errlen);
+void sqlambda_creds_provider_free(sqlambda_creds_provider *p);
+
+/* ---- http_simple.c: blocking HTTP for credential/metadata providers ---- */
+
+typedef struct sqlambda_http_response {
+    long status;       /* 0: no response */
+    sqlambda_buf body; /* capped at 1 MB */
+    char error[256];   /* transport error text, if status is 0 */
+} sqlambda_http_response;
+
+/* One request with libcurl's easy interface; headers are "Name: value". */
+int sqlambda_http_simple(const char *method, const char *url, const char *const *headers,
+                         const char *body, long timeout_ms, sqlambda_http_response *out);
+void sqlambda_http_response_free(sqlambda_http_response *r);
+
+#endif /* SQLAMBDA_INTERNAL_H */
