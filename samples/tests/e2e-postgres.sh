@@ -17,7 +17,7 @@ dir=$(mktemp -d /tmp/sqlambda-samples-pg.XXXXXX)
 chmod 755 "$dir"
 trap '"$top/scripts/pg-stop" "$dir/pg" >/dev/null 2>&1; stack_stop "$dir"; rm -rf "$dir"' EXIT
 stack_start "$dir" || { not_ok "moto + sqlambda serve start"; exit 1; }
-env_text=$(AWS_ENDPOINT_URL_LAMBDA=$LAMBDA_URL AWS_EC2_METADATA_DISABLED=true "$top/scripts/pg-start" "$dir/pg") ||
+env_text=$(AWS_ENDPOINT_URL_LAMBDA=$LAMBDA_URL AWS_EC2_METADATA_DISABLED=true "$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda) ||
   { not_ok "PostgreSQL starts"; exit 1; }
 eval "$env_text"
 q()  { psql -X -At -v ON_ERROR_STOP=1 "$@" 2>&1; }

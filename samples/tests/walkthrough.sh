@@ -44,6 +44,12 @@ last=$(printf '%s\n' "$log" | awk '/^-+$/ { getline; v = $1 } END { print v }')
 is "4: the resume call returns the fifth record's sequence number" "$last" "$fifth"
 like "5: lambdaFail surfaces as an SQL ERROR" "$log" 'ERROR: .*(lambdaFail|SensorRejected)'
 like "5: PL/pgSQL catches it" "$log" 'NOTICE:  caught: '
+if printf '%s\n' "$log" | grep -q 'SKIPPED (placeholder)'; then
+  echo "ok - 5: a rolled-back transaction delivers nothing # SKIP needs aws_lambda.enqueue (transactional delivery)"
+else
+  like "5: a rolled-back transaction delivers nothing, a committed one is delivered" "$log" \
+       'CloudWatch values of the last 6 minutes: 42$'
+fi
 pids=$(printf '%s\n' "$log" | sed -n 's/^# processes: moto \([0-9]*\), sqlambda serve \([0-9]*\), postgres \([0-9]*\).*/\1 \2 \3/p')
 like "the walkthrough names its three service processes" "$pids" '^[0-9]+ [0-9]+ [0-9]+$'
 for p in $pids; do
