@@ -155,6 +155,13 @@ is "cancel: E_CANCELLED" "$(f status)" Cancelled
 check "cancel: returns within 200 ms of the hook's cancel" lt "$(f elapsed_ms)" $((300 * slow))
 inv --many 5 --concurrency 5 --cancel-after 100 hang_d
 is "cancel many: every pending one E_CANCELLED" "$(f ok_count)/$(f status)/$(f many_status)" 0/Cancelled/Cancelled
+inv --multi-run 50 slow1000_mr --also slow100_mr --also 'bad name!' '{}'
+is "multi_run(50 ms) returns with the two calls still pending" "$(f first_pending)" 2
+like "multi: the invalid request completes at the first run" "$(f done_2)" '^InvalidRequest [0-9]+$'
+is "multi: the fast call is delivered first" "$(printf '%s\n' "$out" | grep -E '^done_' | cut -d= -f1 | tr '\n' ' ')" "done_2 done_1 done_0 "
+check "multi: the 100 ms call is delivered as soon as it completes (< 800 ms)" lt "$(f done_1 | cut -d' ' -f2)" $((800 * slow))
+check "multi: the 1 s call after >= 950 ms" ge "$(f done_0 | cut -d' ' -f2)" 950
+check "multi: several runs were needed" ge "$(f runs)" 5
 inv --yield ok_y '{}'
 is "yielding wait hook: call still completes" "$(f status)" OK
 inv --threads 4 --repeat 10 ok_t '{}'

@@ -15,11 +15,17 @@
  *   --threads T           T threads, each its own client, --repeat calls each
  *   --cancel-after MS     wait hook cancels after MS
  *   --yield               wait hook yields every time (multi_run loop)
+ *   --multi-run MS        the multi API directly (FUNCTION plus each --also,
+ *                         same payload), sqlambda_multi_run(MS) in a loop; prints
+ *                         runs, pending after the first run, and per request
+ *                         (in completion order) done_<i>=<status> <ms>
+ *   --also FUNCTION       (with --multi-run) one more request, up to 16
  *   --validate            sqlambda_validate only
  *   --debug               log hook prints to stderr
  */
 #include "sqlambda.h"
 #include <pthread.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +93,12 @@ static void print_result(const sqlambda_result *r) {
     print_str("message", r->message);
 }
 
+static double multi_t0;
+static void multi_done(void *arg, void *user, sqlambda_result *res) {
+    printf("done_%d=%s %.0f\n", (int)(intptr_t)user, sqlambda_status_name(res->status), now_ms() - multi_t0);
+    sqlambda_result_free(res);
+}
+
 static sqlambda_options opts;
 static sqlambda_request req;
 static int repeat = 1;
@@ -107,7 +119,9 @@ int main(int argc, char **argv) {
     int many = 0, concurrency = 1, threads = 0, validate = 0;
     long payload_size = -1;
     const char *pos[2] = {NULL, NULL};
-    int npos = 0;
+    const char *extra_fn[16];
+    int npos = 0, nextra = 0;
+    long multi_run_ms = -2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define ARG(name) (strcmp(a, name) == 0 && v && (i++, 1))
@@ -134,6 +148,8 @@ int main(int argc, char **argv) {
         else if (ARG("--concurrency")) concurrency = atoi(v);
         else if (ARG("--threads")) threads = atoi(v);
         else if (ARG("--cancel-after")) cancel_at = now_ms() + atof(v);
+        else if (ARG("--multi-run")) multi_run_ms = atol(v);
+        else if (ARG("--also")) { if (nextra < 16) extra_fn[nextra++] = v; }
         else if (strcmp(a, "--retry-unsafe") == 0) opts.retry_unsafe = 1;
         else if (strcmp(a, "--tail") == 0) req.log_type = SQLAMBDA_LOG_TAIL;
         else if (strcmp(a, "--yield") == 0) yield_mode = 1;
@@ -178,7 +194,26 @@ int main(int argc, char **argv) {
     sqlambda_client *c = sqlambda_client_new(&opts);
     if (!c) return 1;
     double t0 = now_ms();
-    if (validate) {
+    if (multi_run_ms >= -1) {
+        sqlambda_multi *m = sqlambda_multi_new(c, nextra + 1);
+        multi_t0 = now_ms();
+        sqlambda_multi_add(m, &req, (void *)(intptr_t)0);
+        for (int i = 0; i < nextra; i++) {
+            sqlambda_request r2 = req;
+            r2.function = extra_fn[i];
+            sqlambda_multi_add(m, &r2, (void *)(intptr_t)(i + 1));
+        }
+        int runs = 0;
+        size_t first_pending = 0;
+        sqlambda_status st = SQLAMBDA_OK;
+        while (sqlambda_multi_pending(m) && runs < 100000) {
+            st = sqlambda_multi_run(m, multi_run_ms, multi_done, NULL);
+            if (runs++ == 0) first_pending = sqlambda_multi_pending(m);
+            if (st != SQLAMBDA_OK) break;
+        }
+        printf("runs=%d\nfirst_pending=%zu\nrun_status=%s\n", runs, first_pending, sqlambda_status_name(st));
+        sqlambda_multi_free(m);
+    } else if (validate) {
         sqlambda_result r;
         sqlambda_validate(c, &req, &r);
         print_result(&r);
