@@ -24,9 +24,10 @@ start_moto() {
   eval "$out"
 }
 
-# start_fault: core's misbehaving Lambda endpoint; exports FAULT_URL.
+# start_fault [fault_server options]: core's misbehaving Lambda endpoint
+# (e.g. --verify-secret S: check every signature with botocore); exports FAULT_URL.
 start_fault() {
-  python3 "$top/core/tests/fault_server.py" --port-file "$work/fault.port" >"$work/fault.log" 2>&1 &
+  python3 "$top/core/tests/fault_server.py" --port-file "$work/fault.port" "$@" >"$work/fault.log" 2>&1 &
   FAULT_PID=$!
   for _ in $(seq 1 100); do [ -s "$work/fault.port" ] && break; sleep 0.05; done
   [ -s "$work/fault.port" ] || return 1
@@ -35,7 +36,9 @@ start_fault() {
 fault_count() { # fault_count NAME: attempts the fault server saw for NAME
   curl -fs "$FAULT_URL/_counts" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attempts"].get(sys.argv[1], 0))' "$1"
 }
-fault_connections() { curl -fs "$FAULT_URL/_counts" | python3 -c 'import json,sys; print(json.load(sys.stdin)["connections"])'; }
+fault_stat() { # fault_stat KEY: a top-level number of /_counts (e.g. sig_failures)
+  curl -fs "$FAULT_URL/_counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1]))' "$1"
+}
 
 # start_db NAME [VAR=value ...] [-- mariadbd options]: a server whose
 # environment is this shell's plus the assignments, with the plugin installed (sql/install.sql). Sets
