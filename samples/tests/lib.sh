@@ -24,7 +24,7 @@ stack_start() {
   echo "$SERVE_PID" >"$d/serve.pid"
   LAMBDA_URL=
   for _ in $(seq 1 200); do
-    LAMBDA_URL=$(sed -n 's/^listening on //p' "$d/serve.log")
+    LAMBDA_URL=$(sed -n 's/^listening on //p' "$d/serve.log" 2>/dev/null)
     [ -n "$LAMBDA_URL" ] && break
     kill -0 "$SERVE_PID" 2>/dev/null || break
     sleep 0.05
