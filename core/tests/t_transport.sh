@@ -153,6 +153,9 @@ check "concurrency limit respected (>= 450 ms)" ge "$(f total_ms)" 450
 inv --cancel-after 100 hang_c
 is "cancel: E_CANCELLED" "$(f status)" Cancelled
 check "cancel: returns within 200 ms of the hook's cancel" lt "$(f elapsed_ms)" $((300 * slow))
+inv --cancel-after 300 throttleRA5_c
+is "cancel during a retry backoff: E_CANCELLED after 1 attempt" "$(f status)/$(f attempts)" Cancelled/1
+check "cancel during a retry backoff: at once, not after Retry-After (< 1 s)" lt "$(f elapsed_ms)" $((1000 * slow))
 inv --many 5 --concurrency 5 --cancel-after 100 hang_d
 is "cancel many: every pending one E_CANCELLED" "$(f ok_count)/$(f status)/$(f many_status)" 0/Cancelled/Cancelled
 inv --multi-run 50 slow1000_mr --also slow100_mr --also 'bad name!' '{}'
