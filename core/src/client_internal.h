@@ -113,9 +113,8 @@ size_t sqlambda_reply_body_cb(char *buf, size_t size, size_t n, void *userp);
 void sqlambda_reply_reset(sqlambda_reply *r, size_t cap);
 void sqlambda_reply_free(sqlambda_reply *r);
 /* Classifies one finished attempt (curl code + reply) into call->res:
- * status, fields, error type/message. *sent says whether the request may
- * have reached the service. */
-void sqlambda_response_classify(sqlambda_call *call, CURLcode cc, int sent);
+ * status, fields, error type/message, message line. */
+void sqlambda_response_classify(sqlambda_call *call, CURLcode cc);
 /* Parses an error body: fills type/message (malloc'd, may stay NULL). */
 void sqlambda_parse_error_body(const char *body, size_t len, char **type, char **message);
 /* Strips the x-amzn-ErrorType decoration ("Code:http://..." -> "Code"). */

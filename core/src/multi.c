@@ -148,7 +148,7 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
                (reqsize > 0 || up > 0);
     call->reply.status = code;
     curl_multi_remove_handle(c->multi, call->easy);
-    sqlambda_response_classify(call, cc, sent);
+    sqlambda_response_classify(call, cc);
     double now = sqlambda_now_ms();
     if (res->status == SQLAMBDA_E_THROTTLED) res->throttles++;
     sqlambda_client_log(c, SQLAMBDA_LOG_DEBUG,

@@ -187,7 +187,7 @@ static void take_str(char **dst, char **src) {
     *src = NULL;
 }
 
-void sqlambda_response_classify(sqlambda_call *call, CURLcode cc, int sent) {
+void sqlambda_response_classify(sqlambda_call *call, CURLcode cc) {
     sqlambda_result *res = &call->res;
     sqlambda_reply *r = &call->reply;
     char detail[400];
@@ -205,7 +205,6 @@ void sqlambda_response_classify(sqlambda_call *call, CURLcode cc, int sent) {
             res->status = cc == CURLE_OPERATION_TIMEDOUT ? SQLAMBDA_E_TIMEOUT : SQLAMBDA_E_TRANSPORT;
             const char *why = call->curl_err[0] ? call->curl_err : curl_easy_strerror(cc);
             sqlambda_fmt(detail, sizeof detail, "%s", why);
-            (void)sent;
         }
         res->error_type = strdup(sqlambda_status_name(res->status));
         res->error_message = strdup(detail);

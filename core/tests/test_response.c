@@ -31,7 +31,7 @@ static sqlambda_call *answer(long status, const char *const *headers, const char
     for (; headers && *headers; headers++) hdr(&call->reply, *headers);
     if (body) sqlambda_reply_body_cb((char *)body, 1, strlen(body), &call->reply);
     call->reply.status = status;
-    sqlambda_response_classify(call, cc, 1);
+    sqlambda_response_classify(call, cc);
     return call;
 }
 
