@@ -36,16 +36,18 @@ for r in $(seq 1 "$rounds"); do
   ratios+=("$(awk -v a="$c" -v b="$w" 'BEGIN {printf "%.0f", 100 * a / b}')")
 done
 wrk_rate=$((wrk_total / rounds)); core_rate=$((core_total / rounds))
-spread="$(printf '%s\n' "${ratios[@]}" | sort -n | head -1)..$(printf '%s\n' "${ratios[@]}" | sort -n | tail -1)%"
+sorted=$(printf '%s\n' "${ratios[@]}" | sort -n)
+median=$(echo "$sorted" | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2)}')
+spread="median round ${median}%, rounds $(echo "$sorted" | head -1)..$(echo "$sorted" | tail -1)%"
 sign_us=$("$drv" sign "$sign_iters" | awk '$1 == "sign_us" {print $2}')
 echo "# RSS over $n2 sequential invokes (takes a while; CORE_BENCH_RSS_N2 to change)"
 rss_out=$("$drv" rss "$url" "$n1" "$n2")
 echo "$rss_out" | sed 's/^/#   /'
-rss1=$(echo "$rss_out" | awk -v n="$n1" '$1 == "rss_kb_after" && $2 == n {print $3}')
-rss2=$(echo "$rss_out" | awk -v n="$n2" '$1 == "rss_kb_after" && $2 == n {print $3}')
+rss1=$(echo "$rss_out" | awk -v n="$n1" '$1 == "rss_kb_after" && $2 == n {print $3}' | head -1)
+rss2=$(echo "$rss_out" | awk -v n="$n2" '$1 == "rss_kb_after" && $2 == n {print $3}' | tail -1)
 ratio=$(awk -v a="$core_rate" -v b="$wrk_rate" 'BEGIN {printf "%.0f", 100 * a / b}')
 growth=$(awk -v a="$rss1" -v b="$rss2" 'BEGIN {printf "%.2f", (b - a) / 1024}')
 verdict() { if awk -v v="$1" -v t="$3" 'BEGIN {exit !('"$2"')}'; then echo "met"; else echo "MISSED"; fi; }
-echo "summary: core sequential invoke: $core_rate calls/s; wrk -t1 -c1 baseline: $wrk_rate req/s; ratio ${ratio}% (per round $spread; target >= 50%: $(verdict "$ratio" 'v >= t' 50))"
+echo "summary: core sequential invoke: $core_rate calls/s; wrk -t1 -c1 baseline: $wrk_rate req/s; ratio ${ratio}% ($spread; target >= 50%: $(verdict "$ratio" 'v >= t' 50))"
 echo "summary: SigV4 signing: $sign_us us per request ($sign_iters iterations)"
 echo "summary: RSS: ${rss1} kB after $n1 invokes, ${rss2} kB after $n2; growth ${growth} MB (target < 5 MB: $(verdict "$growth" 'v < t' 5))"
