@@ -148,7 +148,9 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
             break;
         case OPT_CLIENT_CONTEXT: a->req.client_context = arg; break;
         case OPT_QUALIFIER: a->req.qualifier = arg; break;
-        case OPT_REGION: a->opts.region = arg; break;
+        case OPT_REGION: /* also per call, so an ARN in another region is rejected */
+            a->opts.region = a->req.region = arg;
+            break;
         case OPT_ENDPOINT_URL: a->opts.endpoint_url = arg; break;
         case OPT_PROFILE: a->opts.profile = arg; break;
         case OPT_CONNECT_TIMEOUT:

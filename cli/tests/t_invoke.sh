@@ -112,6 +112,8 @@ usage_case "invalid function name" 'function name "bad name" has character' \
   invoke --endpoint-url "$dead" 'bad name' '{}'
 usage_case "invalid client context" 'client context is not valid JSON' \
   invoke --endpoint-url "$dead" --client-context '{oops' lambdaTest
+usage_case "ARN in another region than --region" "function ARN is in region us-east-1 but the region argument is us-west-2" \
+  invoke --endpoint-url "$dead" --region us-west-2 arn:aws:lambda:us-east-1:123456789012:function:f
 head -c $((6 * 1024 * 1024 + 10)) /dev/zero | tr '\0' ' ' >"$T/big.json"
 usage_case "payload over 6 MB" 'lambdaTest.*(too large|larger|exceeds|limit)' \
   invoke --endpoint-url "$dead" lambdaTest "@$T/big.json"
