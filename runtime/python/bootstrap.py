@@ -3,10 +3,10 @@ named by _HANDLER ("module.function") from LAMBDA_TASK_ROOT and serves
 invocations over the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API), as AWS's
 Python runtime does, with a Lambda-like context object. Standard library
 only; one keep-alive HTTP connection to the runtime API."""
-import http.client
 import importlib
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -16,24 +16,62 @@ PREFIX = "/2018-06-01/runtime"
 
 
 class Conn:
-    """A persistent connection to the Runtime API, reopened if it drops."""
+    """One keep-alive HTTP/1.1 connection to the Runtime API (a few lines of
+    socket code: http.client's header parsing costs more than a small
+    handler), reopened once if it drops."""
 
     def __init__(self):
-        self.c = None
+        host, _, port = API.rpartition(":")
+        self.addr = (host, int(port))
+        self.sock = None
+        self.buf = b""
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=b"", headers=None):
+        if isinstance(body, str):
+            body = body.encode()
+        head = "%s %s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n" % (method, PREFIX, path, API, len(body))
+        for k, v in (headers or {}).items():
+            head += "%s: %s\r\n" % (k, v)
+        data = head.encode("latin-1") + b"\r\n" + body
         for attempt in (0, 1):
-            if self.c is None:
-                self.c = http.client.HTTPConnection(API)
             try:
-                self.c.request(method, PREFIX + path, body=body, headers=headers or {})
-                r = self.c.getresponse()
-                return r, r.read()
-            except (ConnectionError, http.client.HTTPException):
-                self.c.close()
-                self.c = None
+                if self.sock is None:
+                    self.sock = socket.create_connection(self.addr)
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.buf = b""
+                self.sock.sendall(data)
+                return self.response()
+            except (OSError, ValueError):
+                if self.sock is not None:
+                    self.sock.close()
+                self.sock = None
                 if attempt:
                     raise
+
+    def response(self):
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the Runtime API closed the connection")
+            self.buf += chunk
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().title()] = v.strip()
+        n = int(headers.get("Content-Length", "0"))
+        while len(rest) < n:
+            chunk = self.sock.recv(max(65536, n - len(rest)))
+            if not chunk:
+                raise ConnectionError("the Runtime API closed the connection")
+            rest += chunk
+        body, self.buf = rest[:n], rest[n:]
+        if headers.get("Connection", "").lower() == "close":
+            self.sock.close()
+            self.sock = None
+        return status, headers, body
 
 
 class ClientContext:
@@ -49,16 +87,18 @@ class ClientContext:
 
 
 class Context:
+    # fixed for the life of the worker: read once
+    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+    memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+    log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+    log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+    identity = None
+
     def __init__(self, headers):
         self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
         self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
         self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.identity = None
         cc = headers.get("Lambda-Runtime-Client-Context")
         self.client_context = ClientContext(json.loads(cc)) if cc else None
 
@@ -118,11 +158,10 @@ def main():
     conn = Conn()
     handler = load_handler(conn)
     while True:
-        r, body = conn.request("GET", "/invocation/next")
-        if r.status != 200:
+        status, headers, body = conn.request("GET", "/invocation/next")
+        if status != 200:
             time.sleep(0.01)
             continue
-        headers = {k.title(): v for k, v in r.getheaders()}  # case-insensitive names
         rid = headers.get("Lambda-Runtime-Aws-Request-Id")
         trace = headers.get("Lambda-Runtime-Trace-Id")
         if trace:

@@ -76,14 +76,16 @@ static void *log_thread(void *arg) {
 }
 
 long instance_max_rss_mb(const instance *in) {
-    char path[64], line[256];
+    char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%d/status", (int)in->pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return in->max_rss_mb;
-    long kb = 0;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0) kb = strtol(line + 6, NULL, 10);
-    fclose(f);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return in->max_rss_mb;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return in->max_rss_mb;
+    buf[n] = 0;
+    const char *p = strstr(buf, "VmHWM:");
+    long kb = p ? strtol(p + 6, NULL, 10) : 0;
     long mb = (kb + 1023) / 1024;
     return mb > in->max_rss_mb ? mb : in->max_rss_mb;
 }

@@ -76,8 +76,14 @@ static void finish(instance *in, invocation *inv) {
     }
     double start = inv->delivered ? inv->delivered_ms : inv->assigned_ms;
     inv->duration_ms = now_ms() - start;
-    long mem = instance_max_rss_mb(in);
-    in->max_rss_mb = mem;
+    /* Peak RSS from /proc costs more than a small handler: read it on a cold
+     * start, after a failure, and at most every 100 ms otherwise. */
+    double t = now_ms();
+    if (in->cold || inv->outcome != OUT_OK || t - in->rss_read_ms >= 100) {
+        in->max_rss_mb = instance_max_rss_mb(in);
+        in->rss_read_ms = t;
+    }
+    long mem = in->max_rss_mb;
     sbuf line = {0};
     sbuf_printf(&line, "END RequestId: %s\n", inv->request_id);
     sbuf_printf(&line,

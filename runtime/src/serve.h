@@ -145,7 +145,8 @@ typedef struct instance {
     invocation *cur;     /* the invocation it runs, NULL when idle */
     int cold;            /* cur is this instance's first invocation */
     double spawn_ms, init_ms;
-    long max_rss_mb;
+    long max_rss_mb;     /* last peak RSS read (VmHWM) */
+    double rss_read_ms;  /* when */
     sbuf log;            /* log of the current invocation (capped, tail kept) */
     struct instance *next;
 } instance;
