@@ -170,7 +170,6 @@ def main():
             ctx = Context(headers)
             event = json.loads(body) if body else {}
             result = handler(event, ctx)
-            out = json.dumps(result)
         except Exception as e:  # noqa: BLE001 - reported to Lambda as a function error
             err = error_body(e)
             err["requestId"] = rid
@@ -178,6 +177,15 @@ def main():
             conn.request("POST", "/invocation/%s/error" % rid, json.dumps(err),
                          {"Lambda-Runtime-Function-Error-Type": "Unhandled",
                           "Content-Type": "application/json"})
+            continue
+        try:
+            out = json.dumps(result)
+        except (TypeError, ValueError) as e:
+            err = {"errorMessage": "Unable to marshal response: %s" % e, "errorType": "Runtime.MarshalError",
+                   "requestId": rid, "stackTrace": []}
+            print("[ERROR] Runtime.MarshalError: %s" % err["errorMessage"], flush=True)
+            conn.request("POST", "/invocation/%s/error" % rid, json.dumps(err),
+                         {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
             continue
         conn.request("POST", "/invocation/%s/response" % rid, out, {"Content-Type": "application/json"})
 

@@ -2,8 +2,10 @@
  * event_queue.c — asynchronous (Event) invocations: a queue served by a few
  * threads. A function error (including timeout and a crashed worker) is
  * retried twice, as Lambda does, after --event-retry-delay-ms and then twice
- * that (Lambda: about 1 and 2 minutes). A throttled event waits for a free
- * slot. Queued events that have not started are dropped at shutdown.
+ * that (Lambda: about 1 and 2 minutes). An event throttled by reserved
+ * concurrency goes back in the queue for 200 ms (not counted as an
+ * attempt), so it never holds a thread. Queued events that have not
+ * started are dropped at shutdown.
  */
 #include "serve.h"
 
@@ -73,7 +75,13 @@ static void *event_thread(void *arg) {
         inv.payload_len = e->len;
         inv.client_context = e->client_context;
         inv.invoked_arn = e->invoked_arn;
-        enum run_status rs = pool_run(e->fv, &inv, 1);
+        enum run_status rs = pool_run(e->fv, &inv, 0);
+        if (rs == RUN_THROTTLED) { /* reserved concurrency in use: try again soon, not an attempt */
+            pthread_mutex_lock(&mu);
+            e->due_ms = now_ms() + (g.event_retry_delay_ms < 200 ? (double)g.event_retry_delay_ms : 200.0);
+            push_locked(e);
+            continue;
+        }
         int failed = rs != RUN_DONE || inv.outcome != OUT_OK;
         serve_debug("event %s for %s, attempt %d: %s", e->request_id, e->fv->fn->name, e->attempt + 1,
                     rs == RUN_STOPPING ? "dropped (stopping)" : failed ? "function error" : "ok");

@@ -124,6 +124,19 @@ is_(len(lines(c2)), 3, "always failing: called exactly 3 times")
 is_(len(lines(c3)), 1, "succeeding at once: called once")
 is_(len(set(lines(c2))), 1, "retries keep the request id")
 ok("failed after 3 attempts" in s.log(), "an exhausted Event is logged")
+
+# reserved concurrency 0: every sync call throttled; queued Events wait
+# without holding the Event threads (4 by default)
+st, h, body = s.invoke("disabled", json.dumps({"counter": c3}))
+is_((st, h.get("x-amzn-errortype")), (429, "TooManyRequestsException"), "reserved concurrency 0 -> 429")
+c4 = os.path.join(s.dir, "after")
+for _ in range(6):
+    s.invoke("disabled", json.dumps({"counter": c4}), {"X-Amz-Invocation-Type": "Event"})
+st, h, body = s.invoke("flaky", json.dumps({"counter": c4, "fail_times": 0}), {"X-Amz-Invocation-Type": "Event"})
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline and not lines(c4):
+    time.sleep(0.05)
+is_(len(lines(c4)), 1, "throttled Events do not block other Events (and never run)")
 is_(s.stop(), 0, "server stops")
 
 # a function waiting for a free instance does not block other functions

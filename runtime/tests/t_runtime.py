@@ -76,5 +76,40 @@ is_((st, h.get("x-amz-function-error"), json.loads(body).get("errorType")), (200
     "a provided runtime's /error -> Unhandled")
 ok("shell bootstrap got" in base64.b64decode(h.get("x-amz-log-result", "")).decode(), "provided runtime's output is its log")
 
+# results the runtime refuses
+st, h, body = s.invoke("noisy", json.dumps({"return_bytes": 6 * 1024 * 1024 + 10}))
+j = json.loads(body)
+is_((st, h.get("x-amz-function-error"), j.get("errorType")), (200, "Unhandled", "Function.ResponseSizeTooLarge"),
+    "a response over 6 MB -> Unhandled Function.ResponseSizeTooLarge")
+st, h, body = s.invoke("noisy", json.dumps({"unserializable": True}))
+j = json.loads(body)
+is_((st, h.get("x-amz-function-error"), j.get("errorType")), (200, "Unhandled", "Runtime.MarshalError"),
+    "a result json cannot encode -> Unhandled Runtime.MarshalError")
+st, h, body = s.invoke("noisy", json.dumps({"return_bytes": 10}))
+is_((st, body), (200, b'"xxxxxxxxxx"'), "the instance keeps working after refused results")
+
+# the Runtime API itself, as a misbehaving runtime would use it
+import urllib.request  # noqa: E402
+api = "http://" + e["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+
+
+def rapi(method, path, data=None):
+    req = urllib.request.Request(api + path, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+st, body = rapi("POST", "/invocation/not-a-request-id/response", b"{}")
+is_((st, json.loads(body).get("errorType")), (400, "InvalidRequestID"), "Runtime API: unknown request id -> 400 InvalidRequestID")
+st, body = rapi("POST", "/invocation/%s/error" % rid, b"{}")
+is_(st, 400, "Runtime API: answering a finished invocation -> 400")
+st, body = rapi("GET", "/nothing/here")
+is_(st, 404, "Runtime API: unknown path -> 404")
+st, h, body = s.invoke("echo", "{}")
+is_(st, 200, "the instance still serves after those")
+
 s.stop()
 done()
