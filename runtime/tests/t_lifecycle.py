@@ -175,4 +175,14 @@ ok(res[0] and json.loads(res[0][2]).get("slept") == 1.5, "with its result")
 is_(rc, 0, "server exits 0 after draining")
 ok(not any(group_alive(pid) for pid in workers), "no worker process group is left", workers)
 ok(not any(alive(p) for p in workers), "no worker process is left")
+
+# SIGINT drains the same way
+import signal  # noqa: E402
+s = Server()
+s.invoke("lambdaTest", "{}")
+workers = children_of(s.proc.pid)
+s.proc.send_signal(signal.SIGINT)
+is_(s.proc.wait(15), 0, "SIGINT: server exits 0")
+ok("SIGINT: draining" in s.log(), "SIGINT is logged as a drain")
+ok(workers and not any(group_alive(pid) for pid in workers), "SIGINT: no worker left", workers)
 done()

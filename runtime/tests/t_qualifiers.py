@@ -93,7 +93,7 @@ try:
 except lam.exceptions.ResourceNotFoundException:
     ok(True, "GetFunction unknown -> ResourceNotFoundException")
 names = sorted(f["FunctionName"] for f in lam.list_functions()["Functions"])
-is_(names, ["awsclient", "crash", "disabled", "echo", "flaky", "initfail", "lambdaTest", "noisy", "shell", "sleeper", "timeout"],
+is_(names, ["awsclient", "crash", "disabled", "echo", "flaky", "initfail", "lambdaTest", "nobootstrap", "noisy", "shell", "sleeper", "timeout"],
     "ListFunctions lists every function")
 
 s.stop()

@@ -76,6 +76,14 @@ is_((st, h.get("x-amz-function-error"), json.loads(body).get("errorType")), (200
     "a provided runtime's /error -> Unhandled")
 ok("shell bootstrap got" in base64.b64decode(h.get("x-amz-log-result", "")).decode(), "provided runtime's output is its log")
 
+st, h, body = s.invoke("nobootstrap", "{}", {"X-Amz-Log-Type": "Tail"})
+j = json.loads(body)
+is_((st, h.get("x-amz-function-error"), j.get("errorType")), (200, "Unhandled", "Runtime.ExitError"),
+    "a provided function without a bootstrap -> Unhandled Runtime.ExitError")
+ok("cannot execute the function's runtime" in base64.b64decode(h.get("x-amz-log-result", "")).decode(),
+   "and its log says the bootstrap could not be executed")
+ok("nobootstrap" in s.log() and "is not an executable bootstrap" in s.log(), "the server warned at startup")
+
 # results the runtime refuses
 st, h, body = s.invoke("noisy", json.dumps({"return_bytes": 6 * 1024 * 1024 + 10}))
 j = json.loads(body)
