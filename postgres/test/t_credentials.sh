@@ -12,7 +12,16 @@ trap '"$top/scripts/pg-stop" "$tmp/pg" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 chmod o+x "$tmp"
 printf '[regress]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
   "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY" >"$tmp/credentials"
-printf '[profile regress]\nregion = us-east-1\n[profile broken]\ncredential_process = /bin/false\n' >"$tmp/config"
+# A credential_process that counts its runs (it runs as the postgres user).
+mkdir -m 777 "$tmp/count"
+cat >"$tmp/creds-process" <<PROC
+#!/bin/sh
+echo run >>"$tmp/count/runs"
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s"}\n' "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY"
+PROC
+chmod 755 "$tmp/creds-process"
+printf '[profile regress]\nregion = us-east-1\n[profile broken]\ncredential_process = /bin/false\n[profile counted]\ncredential_process = %s\n' \
+  "$tmp/creds-process" >"$tmp/config"
 chmod 644 "$tmp/credentials" "$tmp/config"
 (
   unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
@@ -38,6 +47,9 @@ SET aws_lambda.profile = 'broken';
 \set VERBOSITY verbose
 SELECT awslambda_fn('lambdaTest', '{"broken": "process"}');
 \set VERBOSITY default
+SET aws_lambda.profile = 'counted';
+SELECT 'counted=' || count(awslambda_fn('lambdaTest', '{"cached": true}')) FROM generate_series(1, 5);
+SELECT 'counted=' || count(awslambda_fn('lambdaTest', '{"cached": true}')) FROM generate_series(1, 5);
 RESET aws_lambda.profile;
 SELECT 'rows_here=' || count(*) FROM aws_lambda.stats;
 \c -
@@ -49,6 +61,8 @@ like "no credentials anywhere: an error naming the problem" "$out" 'ERROR:  lamb
 like "no credentials: SQLSTATE 28000" "$out" 'ERROR:  28000: '
 like "aws_lambda.profile: the profile's keys sign a request moto accepts" "$out" '^\{"from": "profile"\}$'
 like "failing credential_process: SQLSTATE 28000" "$out" 'ERROR:  28000: .*(process|/bin/false)'
+is "credential_process keys: ten calls in two statements succeed" "$(echo "$out" | grep -c '^counted=5$')" 2
+is "credentials are cached: the process ran once for ten calls" "$(wc -l <"$tmp/count/runs" 2>/dev/null | tr -d ' ')" 1
 like "per-backend statistics count this backend's calls" "$out" '^rows_here=1$'
 like "a new backend starts with empty per-backend statistics" "$out" '^rows_new_backend=0$'
 is "no secret in any message" "$(echo "$out" | grep -c -F "$MOTO_SECRET_ACCESS_KEY")" 0
