@@ -32,7 +32,7 @@ class Conn:
         head = "%s %s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n" % (method, PREFIX, path, API, len(body))
         for k, v in (headers or {}).items():
             head += "%s: %s\r\n" % (k, v)
-        data = head.encode("latin-1") + b"\r\n" + body
+        data = head.encode("utf-8", "surrogateescape") + b"\r\n" + body
         for attempt in (0, 1):
             try:
                 if self.sock is None:
@@ -55,7 +55,7 @@ class Conn:
                 raise ConnectionError("the Runtime API closed the connection")
             self.buf += chunk
         head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
+        lines = head.decode("utf-8", "replace").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers = {}
         for line in lines[1:]:

@@ -43,6 +43,10 @@ r = lam.invoke(FunctionName="echo", ClientContext=base64.b64encode(b'{"custom":{
 is_(json.loads(r["Payload"].read())["client_context"]["custom"], {"via": "boto3"}, "boto3 ClientContext reaches the handler")
 st, h, body = s.invoke("echo", "{}")
 is_(json.loads(body)["client_context"], None, "no client context -> None")
+cc = {"custom": {"name": "Zo\u00eb \u2603"}}
+st, h, body = s.invoke("echo", '{"event": "\u00e9t\u00e9"}', {"X-Amz-Client-Context": base64.b64encode(json.dumps(cc, ensure_ascii=False).encode()).decode()})
+j = json.loads(body)
+is_((j["client_context"]["custom"], j["event"]), (cc["custom"], {"event": "\u00e9t\u00e9"}), "UTF-8 client context and event arrive intact")
 
 # Tail logs
 st, h, body = s.invoke("echo", "{}", {"X-Amz-Log-Type": "Tail"})
