@@ -18,8 +18,11 @@ def alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split()[2] != "Z"
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def parallel(fn, payloads, server, stagger=0.05):
@@ -185,4 +188,30 @@ s.proc.send_signal(signal.SIGINT)
 is_(s.proc.wait(15), 0, "SIGINT: server exits 0")
 ok("SIGINT: draining" in s.log(), "SIGINT is logged as a drain")
 ok(workers and not any(group_alive(pid) for pid in workers), "SIGINT: no worker left", workers)
+
+# killed outright: PR_SET_PDEATHSIG takes the workers down with the server,
+# even one busy in its handler (not reading the Runtime API socket)
+s = Server()
+s.invoke("crash", "{}")
+
+
+def doomed_call():
+    try:
+        s.invoke("crash", '{"sleep": 30}')
+    except OSError:
+        pass  # the server is killed under it
+
+
+t = threading.Thread(target=doomed_call)
+t.daemon = True
+t.start()
+time.sleep(0.5)
+workers = children_of(s.proc.pid)
+s.proc.kill()
+s.proc.wait()
+deadline = time.monotonic() + 3
+while time.monotonic() < deadline and any(alive(p) for p in workers):
+    time.sleep(0.05)
+ok(len(workers) == 1 and not any(alive(p) for p in workers), "SIGKILL on the server: a busy worker dies too", workers)
 done()
+
