@@ -62,8 +62,10 @@ void awsl_invoke(const sqlambda_request *req, awsl_result *out) {
 
     if (st == SQLAMBDA_OK) {
         out->http_status = res.http_status;
-        out->payload = res.payload ? pnstrdup(res.payload, res.payload_len) : pstrdup("");
         out->payload_len = res.payload ? res.payload_len : 0;
+        out->payload = palloc(out->payload_len + 1); /* every byte, NULs included */
+        if (out->payload_len) memcpy(out->payload, res.payload, out->payload_len);
+        out->payload[out->payload_len] = '\0';
         out->executed_version = copy_or_null(res.executed_version);
         out->log_result = copy_or_null(res.log_result);
         out->request_id = copy_or_null(res.request_id);
