@@ -62,11 +62,14 @@ class Conn:
             k, _, v = line.partition(":")
             headers[k.strip().title()] = v.strip()
         n = int(headers.get("Content-Length", "0"))
-        while len(rest) < n:
-            chunk = self.sock.recv(max(65536, n - len(rest)))
-            if not chunk:
-                raise ConnectionError("the Runtime API closed the connection")
-            rest += chunk
+        if len(rest) < n:  # large events: fill a buffer, no repeated concatenation
+            buf = bytearray(rest)
+            while len(buf) < n:
+                chunk = self.sock.recv(min(1 << 20, n - len(buf)))
+                if not chunk:
+                    raise ConnectionError("the Runtime API closed the connection")
+                buf += chunk
+            rest = bytes(buf)
         body, self.buf = rest[:n], rest[n:]
         if headers.get("Connection", "").lower() == "close":
             self.sock.close()
