@@ -108,6 +108,13 @@ is_(r["Payload"].read(), b'{"Status": "OK", "name": "bob"}', "boto3 invoke of th
 is_(r["StatusCode"], 200, "boto3 StatusCode 200")
 is_(lam.invoke(FunctionName="lambdaTest", InvocationType="Event", Payload=b"{}")["StatusCode"], 202, "boto3 Event -> 202")
 is_(lam.invoke(FunctionName="lambdaTest", InvocationType="DryRun")["StatusCode"], 204, "boto3 DryRun -> 204")
+try:
+    lam.invoke(FunctionName="lambdaTest", Payload=b'{"x":"' + b"a" * (7 * 1024 * 1024) + b'"}')
+    ok(False, "boto3 7 MB payload raises RequestTooLargeException")
+except lam.exceptions.RequestTooLargeException:
+    ok(True, "boto3 7 MB payload raises RequestTooLargeException")
+r = lam.invoke(FunctionName="lambdaTest", Payload=b'{"x":"' + b"a" * (5 * 1024 * 1024) + b'"}')
+is_(len(r["Payload"].read()), 5 * 1024 * 1024 + len(b'{"Status": "OK", "x": ""}'), "boto3 5 MB payload round trip")
 
 is_(s.stop(), 0, "server exits 0 on SIGTERM")
 done()
