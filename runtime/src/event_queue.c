@@ -127,6 +127,12 @@ void event_queue_push(fn_version *fv, const char *payload, size_t len, const cha
     memcpy(e->request_id, request_id, sizeof e->request_id);
     e->due_ms = now_ms();
     pthread_mutex_lock(&mu);
+    if (stop) { /* raced with shutdown: nothing will run it */
+        pthread_mutex_unlock(&mu);
+        serve_log("event %s for %s dropped: shutting down", e->request_id, fv->fn->name);
+        item_free(e);
+        return;
+    }
     push_locked(e);
     pthread_mutex_unlock(&mu);
 }
