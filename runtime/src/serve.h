@@ -228,6 +228,12 @@ int handle_list_functions(struct MHD_Connection *conn);
 fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment,
                              const char *raw_query, char **qualifier_out, function **fn_out);
 
+/* ---- python_path.c: the interpreter, resolved once ---------------------- */
+
+/* Absolute path of the interpreter `python` (looked up in PATH) runs as;
+ * 0, or -1 when it cannot be run. Call before any thread starts. */
+int python_resolve(const char *python, char *out, size_t outlen);
+
 /* ---- serve_main.c: options and global state ------------------------------- */
 
 typedef struct serve_state {
@@ -243,6 +249,7 @@ typedef struct serve_state {
     long init_timeout_ms;
     int max_concurrency;   /* per function without reserved concurrency */
     const char *python;    /* interpreter for python3 functions */
+    char python_path[512]; /* python resolved to an absolute path at startup */
     char bootstrap_py[512]; /* the Python bootstrap, written at startup */
     char tmpdir[256];
     int next_instance_id;

@@ -124,4 +124,12 @@ st, h, body = s.invoke("echo", "{}")
 is_(st, 200, "the instance still serves after those")
 
 s.stop()
+
+# the interpreter is resolved once at startup; a missing one is reported
+s = Server("--python", "no-such-python3")
+ok("cannot run no-such-python3" in s.log(), "a missing --python interpreter is reported at startup", s.log())
+st, h, body = s.invoke("lambdaTest", "{}")
+is_((st, h.get("x-amz-function-error"), json.loads(body).get("errorType")), (200, "Unhandled", "Runtime.ExitError"),
+    "python3 functions then fail with Runtime.ExitError")
+s.stop()
 done()
