@@ -1,15 +1,14 @@
 /*
  * instance.c — one warm instance of a function version: a worker process
  * (the Python bootstrap or the function's own `bootstrap`) with Lambda's
- * environment, its Runtime API listener, and the thread that captures the
- * worker's stdout/stderr (the function's log) and reaps it when it exits.
+ * environment and its Runtime API listener; the thread that captures its
+ * output and reaps it is in log_capture.c.
  */
 #include "serve.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,60 +19,6 @@
 #include <microhttpd.h>
 
 extern char **environ;
-
-#define LOG_KEEP (256 * 1024) /* per-invocation log kept in memory (the tail) */
-
-static void log_append(instance *in, const char *p, size_t n) {
-    sbuf_append(&in->log, p, n);
-    if (in->log.len > 2 * LOG_KEEP) {
-        memmove(in->log.data, in->log.data + in->log.len - LOG_KEEP, LOG_KEEP);
-        in->log.len = LOG_KEEP;
-        in->log.data[in->log.len] = 0;
-    }
-    if (g.verbose) (void)!write(2, p, n);
-}
-
-/* Reads what is available; returns 1 at end of file. Holds g.mu. */
-static int read_available(instance *in) {
-    char buf[16384];
-    for (;;) {
-        ssize_t n = read(in->log_fd, buf, sizeof buf);
-        if (n > 0) {
-            log_append(in, buf, (size_t)n);
-            continue;
-        }
-        if (n == 0) return 1;
-        if (errno == EINTR) continue;
-        return 0; /* EAGAIN */
-    }
-}
-
-void instance_drain_log(instance *in) {
-    if (in->log_fd >= 0) read_available(in);
-}
-
-static void *log_thread(void *arg) {
-    instance *in = arg;
-    for (;;) {
-        struct pollfd p = {.fd = in->log_fd, .events = POLLIN};
-        if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
-        pthread_mutex_lock(&g.mu);
-        int eof = read_available(in);
-        pthread_mutex_unlock(&g.mu);
-        if (eof) break;
-    }
-    int st = 0;
-    while (waitpid(in->pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    pthread_mutex_lock(&g.mu);
-    in->exited = 1;
-    in->exit_status = st;
-    in->state = INST_DEAD;
-    pthread_cond_broadcast(&in->cv);
-    pthread_cond_broadcast(&in->fv->fn->freed);
-    pthread_mutex_unlock(&g.mu);
-    return NULL;
-}
 
 long instance_max_rss_mb(const instance *in) {
     char path[64], buf[4096];
@@ -226,7 +171,7 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
                  fv->fn->name);
         goto fail;
     }
-    if (pthread_create(&in->log_thread, NULL, log_thread, in) != 0) {
+    if (pthread_create(&in->log_thread, NULL, log_capture_thread, in) != 0) {
         kill(-in->pid, SIGKILL);
         waitpid(in->pid, NULL, 0);
         in->exited = 1;

@@ -2,8 +2,8 @@
  * pool.c — the warm-instance pool: picks an idle instance of a function
  * version (or starts one, up to the function's concurrency; beyond it a
  * reserved-concurrency function throttles), hands it the invocation, waits
- * for the result, enforces the timeout, writes START/END/REPORT log lines,
- * and kills and drops instances that timed out or exited.
+ * for the result, enforces the timeout, and kills and drops instances that
+ * timed out or exited.
  */
 #include "serve.h"
 
@@ -47,21 +47,20 @@ static void make_trace_id(char *out, size_t len) {
              (unsigned long long)(epoch_ms() / 1000), hex, hex + 8);
 }
 
-/* Appends END and REPORT and fills the outcome body the server produces. */
+/* Fills the body of outcomes the server itself produces, logs them, and
+ * closes the log with END and REPORT. */
 static void finish(instance *in, invocation *inv) {
     const fn_version *fv = in->fv;
-    char ts[32];
+    char ts[32], msg[256];
     if (inv->outcome == OUT_TIMEOUT) {
         iso_time(ts);
-        char msg[256];
         snprintf(msg, sizeof msg, "%s %s Task timed out after %d.00 seconds", ts, inv->request_id,
                  fv->timeout_s);
-        sbuf_printf(&in->log, "%s\n", msg);
-        if (g.verbose) fprintf(stderr, "%s\n", msg);
+        log_line(in, msg);
         pool_error_body(&inv->body, "Sandbox.Timedout", msg);
     } else if (inv->outcome == OUT_PENDING || inv->outcome == OUT_EXIT) {
         inv->outcome = OUT_EXIT;
-        char msg[256], how[64];
+        char how[64];
         int st = in->exit_status;
         if (WIFSIGNALED(st))
             snprintf(how, sizeof how, "signal: %s", strsignal(WTERMSIG(st)));
@@ -69,8 +68,7 @@ static void finish(instance *in, invocation *inv) {
             snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(st));
         snprintf(msg, sizeof msg, "RequestId: %s Error: Runtime exited with error: %s",
                  inv->request_id, how);
-        sbuf_printf(&in->log, "%s\n", msg);
-        if (g.verbose) fprintf(stderr, "%s\n", msg);
+        log_line(in, msg);
         sbuf_free(&inv->body);
         pool_error_body(&inv->body, "Runtime.ExitError", msg);
     }
@@ -83,21 +81,7 @@ static void finish(instance *in, invocation *inv) {
         in->max_rss_mb = instance_max_rss_mb(in);
         in->rss_read_ms = t;
     }
-    long mem = in->max_rss_mb;
-    sbuf line = {0};
-    sbuf_printf(&line, "END RequestId: %s\n", inv->request_id);
-    sbuf_printf(&line,
-                "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB\t",
-                inv->request_id, inv->duration_ms, (long)ceil(inv->duration_ms), fv->memory_mb, mem);
-    if (in->cold) sbuf_printf(&line, "Init Duration: %.2f ms\t", in->init_ms);
-    sbuf_append(&line, "\n", 1);
-    sbuf_append(&in->log, line.data, line.len);
-    if (g.verbose) fputs(line.data, stderr);
-    sbuf_free(&line);
-    if (inv->want_tail) {
-        size_t n = in->log.len > 4096 ? 4096 : in->log.len;
-        inv->log_tail_b64 = b64_encode(in->log.data + in->log.len - n, n);
-    }
+    log_end(in, inv);
 }
 
 enum run_status pool_run(fn_version *fv, invocation *inv, int wait) {
@@ -166,14 +150,11 @@ enum run_status pool_run(fn_version *fv, invocation *inv, int wait) {
         pthread_mutex_lock(&g.mu);
     }
     /* hand over the invocation and wait for its result (g.mu held) */
-    if (!in->cold) in->log.len = 0; /* a cold start's log begins with its init output */
-    if (in->log.data) in->log.data[in->log.len] = 0;
     if (!inv->trace_id[0]) make_trace_id(inv->trace_id, sizeof inv->trace_id);
     inv->assigned_ms = now_ms();
     inv->outcome = OUT_PENDING;
     in->cur = inv;
-    sbuf_printf(&in->log, "START RequestId: %s Version: %s\n", inv->request_id, fv->version);
-    if (g.verbose) fprintf(stderr, "START RequestId: %s Version: %s\n", inv->request_id, fv->version);
+    log_begin(in, inv);
     pthread_cond_broadcast(&in->cv);
     while (inv->outcome == OUT_PENDING && !in->exited) {
         double limit = inv->delivered ? inv->delivered_ms + fv->timeout_s * 1000.0
@@ -184,7 +165,7 @@ enum run_status pool_run(fn_version *fv, invocation *inv, int wait) {
         }
         wait_until(&in->cv, limit);
     }
-    instance_drain_log(in);
+    log_drain(in);
     finish(in, inv);
     in->cur = NULL;
     instance *drop = NULL;

@@ -157,10 +157,22 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen);
 /* Kills the worker's process group (SIGKILL), waits for it, stops the
  * listener and frees. The instance must be out of every list. No g.mu. */
 void instance_destroy(instance *in);
-/* Reads whatever the worker wrote so far into in->log. Holds g.mu. */
-void instance_drain_log(instance *in);
 /* Peak RSS of the worker in MB (0 if unknown). */
 long instance_max_rss_mb(const instance *in);
+
+/* ---- log_capture.c: the function's log -------------------------------- */
+
+/* Thread body (arg: the instance): reads the worker's output until end of
+ * file, then reaps the worker and marks the instance dead. */
+void *log_capture_thread(void *instance);
+/* The rest hold g.mu. Reads whatever the worker wrote so far. */
+void log_drain(instance *in);
+/* Starts an invocation's log: START line (a warm instance's buffer is reset first). */
+void log_begin(instance *in, const invocation *inv);
+/* Appends one line the server writes (timeouts, exits). */
+void log_line(instance *in, const char *line);
+/* END and REPORT lines; fills inv->log_tail_b64 when Tail was asked for. */
+void log_end(instance *in, invocation *inv);
 
 /* ---- runtime_api.c: the per-instance Runtime API listener ------------- */
 

@@ -1,0 +1,101 @@
+/*
+ * log_capture.c — the function's log: a thread per instance reads the
+ * worker's stdout+stderr pipe into the instance's log buffer (echoing it to
+ * stderr with --verbose) and reaps the worker at end of file. Frames each
+ * invocation's log with START / END / REPORT lines as Lambda writes them and
+ * cuts the last 4 KB for X-Amz-Log-Result.
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LOG_KEEP (256 * 1024) /* per-invocation log kept in memory (the tail) */
+
+static void log_append(instance *in, const char *p, size_t n) {
+    sbuf_append(&in->log, p, n);
+    if (in->log.len > 2 * LOG_KEEP) {
+        memmove(in->log.data, in->log.data + in->log.len - LOG_KEEP, LOG_KEEP);
+        in->log.len = LOG_KEEP;
+        in->log.data[in->log.len] = 0;
+    }
+    if (g.verbose) (void)!write(2, p, n);
+}
+
+/* Reads what is available; returns 1 at end of file. Holds g.mu. */
+static int read_available(instance *in) {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = read(in->log_fd, buf, sizeof buf);
+        if (n > 0) {
+            log_append(in, buf, (size_t)n);
+            continue;
+        }
+        if (n == 0) return 1;
+        if (errno == EINTR) continue;
+        return 0; /* EAGAIN */
+    }
+}
+
+void log_drain(instance *in) {
+    if (in->log_fd >= 0) read_available(in);
+}
+
+void *log_capture_thread(void *arg) {
+    instance *in = arg;
+    for (;;) {
+        struct pollfd p = {.fd = in->log_fd, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
+        pthread_mutex_lock(&g.mu);
+        int eof = read_available(in);
+        pthread_mutex_unlock(&g.mu);
+        if (eof) break;
+    }
+    int st = 0;
+    while (waitpid(in->pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    pthread_mutex_lock(&g.mu);
+    in->exited = 1;
+    in->exit_status = st;
+    in->state = INST_DEAD;
+    pthread_cond_broadcast(&in->cv);
+    pthread_cond_broadcast(&in->fv->fn->freed);
+    pthread_mutex_unlock(&g.mu);
+    return NULL;
+}
+
+void log_line(instance *in, const char *line) {
+    log_append(in, line, strlen(line));
+    log_append(in, "\n", 1);
+}
+
+void log_begin(instance *in, const invocation *inv) {
+    if (!in->cold) in->log.len = 0; /* a cold start's log begins with its init output */
+    if (in->log.data) in->log.data[in->log.len] = 0;
+    char line[160];
+    snprintf(line, sizeof line, "START RequestId: %s Version: %s", inv->request_id, in->fv->version);
+    log_line(in, line);
+}
+
+void log_end(instance *in, invocation *inv) {
+    sbuf line = {0};
+    sbuf_printf(&line, "END RequestId: %s\n", inv->request_id);
+    sbuf_printf(&line,
+                "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB\t",
+                inv->request_id, inv->duration_ms, (long)ceil(inv->duration_ms), in->fv->memory_mb,
+                in->max_rss_mb);
+    if (in->cold) sbuf_printf(&line, "Init Duration: %.2f ms\t", in->init_ms);
+    sbuf_append(&line, "\n", 1);
+    log_append(in, line.data, line.len);
+    sbuf_free(&line);
+    if (inv->want_tail) {
+        size_t n = in->log.len > 4096 ? 4096 : in->log.len;
+        inv->log_tail_b64 = b64_encode(in->log.data + in->log.len - n, n);
+    }
+}
