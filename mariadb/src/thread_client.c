@@ -1,8 +1,9 @@
 /*
  * thread_client.c — keeps a sqlambda_client per thread in a pthread key
  * (freed when the thread ends), stamped with the settings generation it was
- * built from; a stale one is replaced on the thread's next call. Nothing
- * here is shared between threads except the key and a counter.
+ * built from; a stale one is replaced on the thread's next call, and it is
+ * freed when the thread ends. Nothing here is shared between threads
+ * except the key and a counter.
  */
 #include "thread_client.h"
 #include "kill_check.h"
@@ -36,18 +37,9 @@ static void slot_free(void *p) {
 
 static void slot_key_create(void) { slot_key_ok = pthread_key_create(&slot_key, slot_free) == 0; }
 
-/* When the library is unloaded (last DROP FUNCTION / UNINSTALL SONAME) the
- * key must go, or threads ending later would call into unmapped code. The
- * clients of other threads are then left unfreed (memory and an idle
- * socket each), which is safer than freeing what another thread may use. */
-__attribute__((destructor)) static void slot_key_delete(void) {
-    if (slot_key_ok) {
-        slot_free(pthread_getspecific(slot_key));
-        pthread_setspecific(slot_key, NULL);
-        pthread_key_delete(slot_key);
-        slot_key_ok = 0;
-    }
-}
+/* The library is linked -z nodelete (see the Makefile), so it is never
+ * unmapped while threads hold clients: the key's destructor frees each
+ * thread's client when the thread ends. */
 
 static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     sqlambda_client_free(s->client);

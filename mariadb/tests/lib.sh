@@ -48,7 +48,10 @@ start_db() {
   local out envs=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
   [ $# -gt 0 ] && shift # the rest: mariadbd options
-  out=$(env "${envs[@]}" "$top/scripts/mariadb-start" "$work/$name" "$build" -- "$@" 2>"$work/$name.err") ||
+  # SQLAMBDA_MARIADB_SERVER_ENV: extra VAR=value words for the server only
+  # (make check-asan preloads the sanitizer runtime this way).
+  # shellcheck disable=SC2086
+  out=$(env ${SQLAMBDA_MARIADB_SERVER_ENV:-} "${envs[@]}" "$top/scripts/mariadb-start" "$work/$name" "$build" -- "$@" 2>"$work/$name.err") ||
     { cat "$work/$name.err" >&2; return 1; }
   DBS+=("$work/$name")
   eval "$out"
@@ -69,3 +72,10 @@ q() { mariadb --no-defaults --socket="$SOCK" -uroot -D t -N -B -e "$1" 2>&1; }
 # qu USER SQL: the same as another user (no password, database t)
 qu() { mariadb --no-defaults --socket="$SOCK" -u"$1" -D t -N -B -e "$2" 2>&1; }
 server_alive() { q 'SELECT 1' | grep -qx 1; }
+# no_crash: TAP line: the server's error log has no crash, assertion or
+# sanitizer report
+no_crash() {
+  if grep -q 'got signal\|Assertion\|AddressSanitizer\|runtime error:\|LeakSanitizer' "$DB_DIR/error.log"; then
+    not_ok "no crash or sanitizer report in the error log"; grep -m5 -A5 'signal\|Assertion\|Sanitizer\|runtime error' "$DB_DIR/error.log" | sed 's/^/#   /'
+  else ok "no crash or sanitizer report in the error log"; fi
+}

@@ -28,4 +28,5 @@ before=$(posts)
 like "no credentials anywhere: an error naming the function and the credential problem" \
   "$(q "SELECT lambda_sync('lambdaTest','{}')")" "ERROR 1105.*lambda_sync.*lambdaTest.*([Cc]redential)"
 is "... and nothing was sent unsigned" "$(posts)" "$before"
+no_crash
 tap_exit

@@ -40,4 +40,5 @@ out=$(qu app "SHOW VARIABLES LIKE 'aws%'; SHOW GLOBAL STATUS LIKE 'aws%'")
 like "settings are visible to all (so they hold no secrets)" "$out" "aws_lambda_endpoint_url"
 case "$out" in *"$MOTO_SECRET_ACCESS_KEY"*) not_ok "no secret in SHOW VARIABLES/STATUS" ;; *) ok "no secret in SHOW VARIABLES/STATUS" ;; esac
 grep -qF "$MOTO_SECRET_ACCESS_KEY" "$DB_DIR/error.log" && not_ok "no secret in the error log" || ok "no secret in the error log"
+no_crash
 tap_exit

@@ -24,4 +24,5 @@ is "1.3 MB of varied JSON returned byte for byte" "$out" 1
 out=$(q "SELECT awslambda_fn('lambdaTest', CONCAT('{\"x\":\"', REPEAT('a', 6*1024*1024), '\"}'))")
 like "payload over 6 MB refused before sending, naming the limit" "$out" "ERROR 1105.*awslambda_fn.*lambdaTest.*(large|limit|MB|bytes)"
 server_alive && ok "server still up" || not_ok "server still up"
+no_crash
 tap_exit

@@ -18,4 +18,5 @@ is "startup region is used" \
   "$(curl -fs "$FAULT_URL/_last?name=ok_start" | python3 -c 'import json,sys; print(json.load(sys.stdin)["headers"]["authorization"].split("/")[2])')" eu-north-1
 like "startup allowlist is enforced" "$(q "SELECT awslambda_fn('ok_nope','{}')")" "ERROR 1105.*ok_nope.*allowed"
 like "startup max_attempts is used" "$(q "SELECT awslambda_fn('throttle_st','{}')")" "ERROR 1105.*throttle_st.*1 attempt"
+no_crash
 tap_exit

@@ -36,4 +36,5 @@ like "a failed launch inside a transaction fails the statement" \
 is "... and the statement's row is gone (the client's session ended: rolled back)" \
   "$(q "SELECT COUNT(*) FROM reading WHERE id = 10")" 0
 server_alive && ok "server still up" || not_ok "server still up"
+no_crash
 tap_exit
