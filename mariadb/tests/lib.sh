@@ -51,7 +51,7 @@ start_db() {
   # SQLAMBDA_MARIADB_SERVER_ENV: extra VAR=value words for the server only
   # (make check-asan preloads the sanitizer runtime this way).
   # shellcheck disable=SC2086
-  out=$(env ${SQLAMBDA_MARIADB_SERVER_ENV:-} "${envs[@]}" "$top/scripts/mariadb-start" "$work/$name" "$build" -- "$@" 2>"$work/$name.err") ||
+  out=$(env "${envs[@]}" ${SQLAMBDA_MARIADB_SERVER_ENV:-} "$top/scripts/mariadb-start" "$work/$name" "$build" -- "$@" 2>"$work/$name.err") ||
     { cat "$work/$name.err" >&2; return 1; }
   DBS+=("$work/$name")
   eval "$out"
