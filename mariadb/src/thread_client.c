@@ -1,9 +1,10 @@
 /*
- * thread_client.c — keeps a sqlambda_client per thread in a pthread key
- * (freed when the thread ends), stamped with the settings generation it was
- * built from; a stale one is replaced on the thread's next call, and it is
- * freed when the thread ends. Nothing here is shared between threads
- * except the key and a counter.
+ * thread_client.c — keeps a sqlambda_client per thread in a pthread key,
+ * stamped with the settings generation it was built from; a stale one is
+ * replaced on the thread's next call, and the key's destructor frees it
+ * when the thread ends (safe: the library is linked -z nodelete, so it is
+ * never unmapped under a live thread). Nothing here is shared between
+ * threads except the key and a counter.
  */
 #include "thread_client.h"
 #include "kill_check.h"
@@ -36,10 +37,6 @@ static void slot_free(void *p) {
 }
 
 static void slot_key_create(void) { slot_key_ok = pthread_key_create(&slot_key, slot_free) == 0; }
-
-/* The library is linked -z nodelete (see the Makefile), so it is never
- * unmapped while threads hold clients: the key's destructor frees each
- * thread's client when the thread ends. */
 
 static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     sqlambda_client_free(s->client);
