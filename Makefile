@@ -3,7 +3,7 @@
 PARTS := core cli runtime postgres mariadb
 EXISTING := $(foreach p,$(PARTS),$(if $(wildcard $(p)/Makefile),$(p)))
 
-.PHONY: all check install bench demo clean $(EXISTING)
+.PHONY: all check install bench demo demo-mariadb clean $(EXISTING)
 all: $(EXISTING)
 core:
 	$(MAKE) -C core
@@ -20,8 +20,12 @@ install: all
 bench: all
 	bench/run
 
-demo: all
+# The demos do their own set-up (scripts/setup) and build first.
+demo:
 	scripts/demo
+
+demo-mariadb:
+	scripts/demo mariadb
 
 clean:
 	@for p in $(EXISTING); do $(MAKE) -C $$p clean; done

@@ -3,9 +3,13 @@
 # (moto + sqlambda serve + PostgreSQL with aws_lambda) and asserts its
 # outputs: lambdaTest's answer, the 8 CloudWatch values in order and the PNG
 # chart, the 8 Firehose records in S3, the Kinesis readings in order and the
-# resume point, the failure step's SQL error; then that no service is left
-# running and that a second run right after also succeeds. Skipped (with the
-# reason) until the CLI with `serve` and the PostgreSQL extension are built.
+# resume point, the failure step's SQL error and, with transactional
+# delivery (aws_lambda.trigger_invoke), that a rolled-back row reaches the
+# endpoint zero times while a committed one is delivered by the worker; then
+# that no process or port is left behind, and that `make demo` (set-up,
+# build, install, walkthrough) right after also succeeds and leaves nothing.
+# Skipped (with the reason) until the CLI with `serve` and the PostgreSQL
+# extension are built.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -19,7 +23,10 @@ skip() { echo "ok - walkthrough end to end # SKIP $*"; exit 0; }
 
 outdir=$(mktemp -d /tmp/sqlambda-walk-test.XXXXXX)
 trap 'rm -rf "$outdir"' EXIT
-DEMO_OUT=$outdir timeout 170 "$top/scripts/demo-walkthrough" >"$outdir/run1.log" 2>&1
+# leftovers MARK: processes still carrying the run's marker in their environment
+leftovers() { grep -la "SQLAMBDA_DEMO_MARK=$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | tr '\n' ' '; }
+mark1=run1.$$.$RANDOM
+SQLAMBDA_DEMO_MARK=$mark1 DEMO_OUT=$outdir timeout 170 "$top/scripts/demo-walkthrough" >"$outdir/run1.log" 2>&1
 rc=$?
 sed 's/^/# /' "$outdir/run1.log"
 log=$(cat "$outdir/run1.log")
@@ -40,17 +47,29 @@ first_ret=$(printf '%s\n' "$log" | awk "/processSensorReadings\\(''\\)/ { f = 1 
 is "4: first loop returns the third record's sequence number" "$first_ret" "$third"
 [ -n "$third" ] && resume=$(printf '%s\n' "$log" | grep -c "processSensorReadings('$third')") || resume=0
 is "4: the resume call passes that sequence number back unquoted" "$resume" 1
-last=$(printf '%s\n' "$log" | awk '/^-+$/ { getline; v = $1 } END { print v }')
+last=$(printf '%s\n' "$log" | awk "/processSensorReadings\\('$third'\\)/ { f = 1 } f && /^-+\$/ { getline; print \$1; exit }")
 is "4: the resume call returns the fifth record's sequence number" "$last" "$fifth"
 like "5: lambdaFail surfaces as an SQL ERROR" "$log" 'ERROR: .*(lambdaFail|SensorRejected)'
 like "5: PL/pgSQL catches it" "$log" 'NOTICE:  caught: '
-if printf '%s\n' "$log" | grep -q 'SKIPPED (placeholder)'; then
-  echo "ok - 5: a rolled-back transaction delivers nothing # SKIP needs aws_lambda.enqueue (transactional delivery)"
+n2=$(printf '%s\n' "$log" | sed -n 's/^# invocations of lambdaTempReadingTrigger counted at the endpoint: //p')
+n3=$(printf '%s\n' "$log" | sed -n 's/^# invocations of lambdaTempReadingFirehose counted at the endpoint: //p')
+if printf '%s\n' "$log" | grep -q '^# delivery: transactional'; then
+  # the worker may micro-batch rows into one invocation: 1..8 requests
+  check "2: the worker's invocations for the 8 rows reached the endpoint (1..8: $n2)" test "${n2:-0}" -ge 1 -a "${n2:-0}" -le 8
+  check "3: the worker's invocations for the 8 rows reached the endpoint (1..8: $n3)" test "${n3:-0}" -ge 1 -a "${n3:-0}" -le 8
+  like "5: the rolled-back row: zero invocations at the endpoint" "$log" \
+       'invocations of lambdaTempReadingTrigger after the ROLLBACK, counted at the endpoint: 0'
+  like "5: CloudWatch got only the committed row (via the worker)" "$log" 'CloudWatch values of the last 6 minutes: 42$'
+  like "5: one invocation for the committed row" "$log" 'invocations of lambdaTempReadingTrigger since the ROLLBACK: 1 '
 else
-  like "5: a rolled-back transaction delivers nothing, a committed one is delivered" "$log" \
-       'CloudWatch values of the last 6 minutes: 42$'
+  is "2: one Event invocation per row reached the endpoint" "$n2" 8
+  is "3: one Event invocation per row reached the endpoint" "$n3" 8
+  like "without transactional delivery the walkthrough says so" "$log" 'delivery: direct only'
+  echo "ok - 5: a rolled-back transaction delivers nothing # SKIP needs aws_lambda.trigger_invoke (transactional delivery, not in this build)"
 fi
 pids=$(printf '%s\n' "$log" | sed -n 's/^# processes: moto \([0-9]*\), sqlambda serve \([0-9]*\), postgres \([0-9]*\).*/\1 \2 \3/p')
+pgport=$(printf '%s\n' "$log" | sed -n 's/^# processes: .* on port \([0-9]*\) .*/\1/p')
+work=$(printf '%s\n' "$log" | sed -n 's/^# work directory \([^ ]*\) .*/\1/p')
 like "the walkthrough names its three service processes" "$pids" '^[0-9]+ [0-9]+ [0-9]+$'
 for p in $pids; do
   check "process $p is gone after exit" sh -c "! kill -0 $p 2>/dev/null"
@@ -61,9 +80,19 @@ like "moto URL printed" "$moto_url" '^http://127'
 check "no moto left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$moto_url/moto-api/'"
 like "serve URL printed" "$serve_url" '^http://127'
 check "no sqlambda serve left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$serve_url/2015-03-31/functions/'"
+like "PostgreSQL port printed" "$pgport" '^[0-9]+$'
+check "no PostgreSQL left listening on port $pgport" sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$pgport) 2>/dev/null"
+like "work directory printed" "$work" '^/tmp/sqlambda-walk\.'
+check "work directory removed" test ! -e "$work"
+is "no process of the run left (marker in the environment)" "$(leftovers "$mark1")" ""
 
-DEMO_OUT=$outdir timeout 170 "$top/scripts/demo-walkthrough" >"$outdir/run2.log" 2>&1
+mark2=run2.$$.$RANDOM
+SQLAMBDA_DEMO_MARK=$mark2 DEMO_OUT=$outdir timeout 170 make -s -C "$top" demo >"$outdir/run2.log" 2>&1
 rc=$?
-is "a second run right after also succeeds" "$rc" 0
-[ "$rc" -eq 0 ] || sed 's/^/# /' "$outdir/run2.log"
+is "make demo (set-up, build, install, walkthrough) right after also succeeds" "$rc" 0
+[ "$rc" -eq 0 ] || tail -40 "$outdir/run2.log" | sed "s/^/# /"
+head2=$(grep -m2 '^# ' "$outdir/run2.log" | cut -c1-20 | tr '\n' '|')
+is "make demo ran scripts/setup, then the build" "$head2" "# scripts/setup (ins|# building (make all|"
+like "make demo ran the walkthrough to its end" "$(cat "$outdir/run2.log")" '# walkthrough done'
+is "make demo left no process behind" "$(leftovers "$mark2")" ""
 tap_exit
