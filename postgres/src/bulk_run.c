@@ -1,0 +1,70 @@
+/*
+ * bulk_run.c — many Lambda calls from one SQL call: every request goes into
+ * one core multi on the backend's client (kept-alive connections, cached
+ * credentials), up to `concurrency` in flight, each result kept as soon as
+ * it completes. Core waits through the latch hook (wait_latch.c), so a
+ * query cancel, statement_timeout or termination makes the hook answer
+ * SQLAMBDA_WAIT_CANCEL: core aborts every transfer at once, and this file
+ * frees the results and lets CHECK_FOR_INTERRUPTS() raise PostgreSQL's own
+ * error. Nothing here throws while core's state is live.
+ */
+#include "bulk.h"
+
+#include "miscadmin.h"
+
+#include <stdint.h>
+#include <string.h>
+
+typedef struct collect_arg {
+    sqlambda_result *results;
+    size_t n;
+} collect_arg;
+
+/* Core's completion callback: keeps the result by value (owns its members). */
+static void collect(void *arg, void *user, sqlambda_result *res) {
+    collect_arg *a = arg;
+    size_t i = (size_t)(uintptr_t)user;
+    if (i < a->n) a->results[i] = *res;
+    else sqlambda_result_free(res);
+}
+
+void awsl_bulk_free(sqlambda_result *results, size_t n) {
+    for (size_t i = 0; i < n; i++) sqlambda_result_free(&results[i]);
+}
+
+void awsl_bulk_run(const sqlambda_request *reqs, size_t n, int concurrency,
+                   sqlambda_result *results) {
+    sqlambda_client *c = awsl_client();
+    sqlambda_multi *m;
+    sqlambda_status st = SQLAMBDA_OK;
+    collect_arg a = {results, n};
+
+    if (n == 0) return;
+    m = sqlambda_multi_new(c, concurrency);
+    if (!m) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+    awsl_wait_reset();
+    for (size_t i = 0; i < n && st == SQLAMBDA_OK; i++)
+        if (sqlambda_multi_add(m, &reqs[i], (void *)(uintptr_t)i) == SQLAMBDA_E_NOMEM)
+            st = SQLAMBDA_E_NOMEM;
+    if (st == SQLAMBDA_OK) st = sqlambda_multi_run(m, -1, collect, &a);
+    sqlambda_multi_free(m); /* drops anything still pending (only after NOMEM) */
+
+    for (size_t i = 0; i < n; i++) {
+        const sqlambda_result *r = &results[i];
+        if (r->status == SQLAMBDA_E_INVALID || (r->attempts == 0 && r->status == SQLAMBDA_OK))
+            continue; /* rejected before sending, or never run */
+        awsl_stats_record(r->function_name ? r->function_name : reqs[i].function, r->status,
+                          r->attempts, r->throttles, r->elapsed_ms);
+    }
+    if (st == SQLAMBDA_OK) return;
+
+    awsl_bulk_free(results, n);
+    awsl_wait_rethrow(); /* an error raised while waiting (e.g. out of memory) */
+    if (st == SQLAMBDA_E_CANCELLED) {
+        CHECK_FOR_INTERRUPTS(); /* query cancel / statement timeout / terminate */
+        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
+                        errmsg("%zu Lambda calls to \"%s\" were cancelled", n, reqs[0].function)));
+    }
+    ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                    errmsg("out of memory while sending %zu Lambda calls", n)));
+}
