@@ -41,6 +41,9 @@ is "invoke_many: no request failed its signature check" "$(grep -c 'signature ch
 q "SELECT count(*) FROM aws_lambda.invoke_many('bulk_rs_nores', ARRAY['{\"num_records\": 1}', '{\"num_records\": 2}', '{\"num_records\": 3}']::jsonb[], 1);" >/dev/null
 is "invoke_many: concurrency 1 never overlaps (1 instance)" "$(instances bulk_rs_nores)" 1
 
+out=$(q "SELECT string_agg(payload::text, ' ' ORDER BY ordinal) FROM aws_lambda.invoke_many('bulk_echo20', ARRAY['[1, \"two\"]', '\"s\"', '3.25', 'null']::jsonb[]);")
+is "invoke_many: arrays and scalars are payloads too" "$out" '[1, "two"] "s" 3.25 null'
+
 # 3. A function error stays in its row; the others succeed.
 out=$(q "SELECT ordinal || '|' || coalesce(payload::text, '-') || '|' || coalesce(function_error, '-') || '|' || coalesce(error, '-')
   FROM aws_lambda.invoke_many('bulk_echo20', ARRAY['{\"a\": 1}', '{\"fail\": \"third\"}', '{\"a\": 3}']::jsonb[]) ORDER BY ordinal;")

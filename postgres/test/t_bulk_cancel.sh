@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# t_bulk_cancel.sh — invoke_many with 50 calls in flight to a function that
+# never answers (core's fault server, "hang"): pg_cancel_backend and
+# statement_timeout stop all 50 at once within 200 ms with PostgreSQL's own
+# errors, the backend stays usable, and no socket is left behind.
+# Needs PGHOST/PGPORT and FAULT_URL (test/run exports them).
+set -u
+source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/tap.sh"
+export PGDATABASE=aws_lambda_regress
+setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$FAULT_URL';
+SET aws_lambda.request_timeout_ms = 60000; SET aws_lambda.max_attempts = 1; SET lc_messages = 'C';"
+tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+fifty() { echo "(SELECT array_agg(jsonb_build_object('i', i)) FROM generate_series(1, 50) i)"; }
+attempts() { curl -s "$FAULT_URL/_counts" | python3 -c "import json,sys; print(json.load(sys.stdin)['attempts'].get('$1', 0))"; }
+
+# 1. pg_cancel_backend while 50 calls are in flight (counted at the endpoint).
+PGAPPNAME=awsl_bulk_cancel psql -X -q -At >"$tmp/a.out" 2>&1 <<SQL &
+$setup
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkcancel', $(fifty), 50);
+SELECT 'after=' || extract(epoch FROM clock_timestamp());
+SELECT 'usable=' || count(*) FILTER (WHERE payload = jsonb_build_object('i', ordinal))
+  FROM aws_lambda.invoke_many('ok_bulkcancel', $(fifty), 50);
+SQL
+apid=$!
+n=0
+for _ in $(seq 1 200); do n=$(attempts hang_bulkcancel); [ "$n" = 50 ] && break; sleep 0.05; done
+is "50 calls in flight at once (seen by the endpoint)" "$n" 50
+sleep 0.2
+bpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_bulk_cancel' AND wait_event = 'Extension'")
+t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_cancel_backend(${bpid:-0}) c WHERE c")
+wait "$apid"
+aout=$(cat "$tmp/a.out")
+like "pg_cancel_backend: PostgreSQL's own error" "$aout" "ERROR:  canceling statement due to user request"
+t1=$(echo "$aout" | sed -n 's/^after=//p')
+ms=$(python3 -c "print(int((float('${t1:-0}') - float('${t0:-0}')) * 1000))" 2>/dev/null || echo 99999)
+if [ -n "$t0" ] && [ -n "$t1" ] && [ "$ms" -ge 0 ] && [ "$ms" -lt 200 ]; then ok "pg_cancel_backend stops 50 calls in flight within 200 ms ($ms ms)"
+else not_ok "pg_cancel_backend stops 50 calls in flight within 200 ms (t0=$t0 t1=$t1)"; sed 's/^/# /' "$tmp/a.out"; fi
+like "after the cancel the same backend runs 50 calls again" "$aout" 'usable=50'
+is "no call was retried or left queued (50 attempts in all)" "$(attempts hang_bulkcancel)" 50
+
+# 2. statement_timeout, then the backend is usable; no descriptor leaks.
+out=$(psql -X -q -At 2>&1 <<SQL
+$setup
+SELECT count(*) FROM aws_lambda.invoke_many('ok_bulkfd', $(fifty), 50);
+SELECT 'fds_before=' || count(*) FROM pg_ls_dir('/proc/self/fd');
+SET statement_timeout = 300;
+DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
+  PERFORM count(*) FROM aws_lambda.invoke_many('hang_bulkst', $(fifty), 50);
+EXCEPTION WHEN query_canceled THEN
+  RAISE NOTICE 'overshoot_ms=%', round(extract(epoch FROM clock_timestamp() - t0) * 1000) - 300;
+END \$\$;
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkst2', $(fifty), 50);
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkst3', $(fifty), 50);
+RESET statement_timeout;
+SELECT 'usable=' || count(*) FILTER (WHERE error IS NULL) FROM aws_lambda.invoke_many('ok_bulkfd', $(fifty), 50);
+SELECT 'fds_after=' || count(*) FROM pg_ls_dir('/proc/self/fd');
+SQL
+)
+overshoot=$(echo "$out" | sed -n 's/.*overshoot_ms=\(-\?[0-9]*\).*/\1/p')
+if [ -n "$overshoot" ] && [ "$overshoot" -lt 200 ]; then ok "statement_timeout stops 50 calls within 200 ms (overshoot ${overshoot} ms)"
+else not_ok "statement_timeout stops 50 calls within 200 ms (overshoot '${overshoot}' ms)"; echo "$out" | sed 's/^/# /'; fi
+is "statement_timeout: PostgreSQL's own error each time" "$(echo "$out" | grep -c 'canceling statement due to statement timeout')" 2
+like "statement_timeout: backend usable afterwards (50 calls)" "$out" 'usable=50'
+before=$(echo "$out" | sed -n 's/^fds_before=//p'); after=$(echo "$out" | sed -n 's/^fds_after=//p')
+if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -le "$before" ]; then ok "no descriptor leaked by 150 cancelled calls ($before before, $after after)"
+else not_ok "no descriptor leaked by 150 cancelled calls (before=$before after=$after)"; echo "$out" | sed 's/^/# /'; fi
+tap_exit
