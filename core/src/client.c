@@ -85,6 +85,7 @@ sqlambda_client *sqlambda_client_new(const sqlambda_options *opts) {
         c->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)c;
     c->rng |= 1;
     c->timer_at = -1;
+    if (!(c->signer = sqlambda_sigv4_signer_new())) goto fail;
     if (!(c->multi = curl_multi_init())) goto fail;
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sqlambda_multi_socket_cb);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -106,6 +107,8 @@ void sqlambda_client_free(sqlambda_client *c) {
     if (c->multi) curl_multi_cleanup(c->multi);
     if (c->share) curl_share_cleanup(c->share);
     free(c->socks);
+    sqlambda_sigv4_signer_free(c->signer);
+    sqlambda_client_endpoint_free(c);
     if (c->creds) sqlambda_creds_provider_free(c->creds);
     sqlambda_config_free(&c->cfg);
     free(c->user_agent);
@@ -123,15 +126,42 @@ void sqlambda_client_log(sqlambda_client *c, int level, const char *fmt, ...) {
     c->opts.log(c->opts.log_arg, level, line);
 }
 
+/* Options that stay the same for every call of this client: set once when
+ * the handle is made (pooled handles are never reset, so these stay). */
+static void easy_setup(sqlambda_client *c, CURL *e) {
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->request_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->opts.ca_file && *c->opts.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->opts.ca_file);
+    curl_easy_setopt(e, CURLOPT_SHARE, c->share);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, sqlambda_reply_header_cb);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sqlambda_reply_body_cb);
+}
+
 CURL *sqlambda_client_easy_get(sqlambda_client *c) {
     if (c->npool > 0) return c->pool[--c->npool];
-    return curl_easy_init();
+    CURL *e = curl_easy_init();
+    if (e) easy_setup(c, e);
+    return e;
 }
 
 void sqlambda_client_easy_put(sqlambda_client *c, CURL *e) {
     if (!e) return;
     if (c->npool < SQLAMBDA_EASY_POOL) {
-        curl_easy_reset(e);
+        /* no curl_easy_reset (it would undo easy_setup); drop what pointed
+         * into the finished call */
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
         c->pool[c->npool++] = e;
     } else {
         curl_easy_cleanup(e);

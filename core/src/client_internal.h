@@ -15,6 +15,7 @@
 #define SQLAMBDA_DEFAULT_MAX_RESPONSE ((size_t)6 * 1024 * 1024 + 64 * 1024)
 #define SQLAMBDA_EASY_POOL 16
 #define SQLAMBDA_MAX_WAIT_MS 1000L
+#define SQLAMBDA_CALL_HEADERS 10
 
 typedef struct sqlambda_sock {
     curl_socket_t fd;
@@ -38,6 +39,11 @@ struct sqlambda_client {
     sqlambda_sock *socks; /* sockets curl wants watched */
     int nsocks, capsocks;
     double timer_at; /* curl's timer as absolute ms; <0: none */
+    sqlambda_sigv4_signer *signer; /* signing key cache and buffers */
+    time_t date_at;                /* second that amz_date holds */
+    char amz_date[17];
+    /* the last endpoint URL parsed, and its parts (request_build.c) */
+    char *ep_url, *ep_base, *ep_host, *ep_prefix;
 };
 
 typedef enum call_state { CALL_QUEUED, CALL_RUNNING, CALL_BACKOFF, CALL_DONE } call_state;
@@ -65,13 +71,17 @@ struct sqlambda_call {
     /* prepared once */
     sqlambda_function_ref ref;
     char *cc_b64;
-    char *url_base; /* scheme://host[:port][/prefix] */
+    char *url_base; /* scheme://host[:port] */
     char *host;     /* Host header value */
     char *path, *query;
+    char *url;      /* url_base + path [+ '?' query] */
     const char *sign_region;
     /* attempt state */
     CURL *easy;
-    struct curl_slist *headers;
+    /* request headers: nodes and text owned by the call, rebuilt per attempt
+     * without allocating (curl only reads the list) */
+    struct curl_slist hdr_nodes[SQLAMBDA_CALL_HEADERS];
+    sqlambda_buf hdr_text;
     sqlambda_reply reply;
     char curl_err[CURL_ERROR_SIZE];
     double attempt_start, retry_at, start_ms;
@@ -106,6 +116,9 @@ int sqlambda_multi_timer_cb(CURLM *m, long timeout_ms, void *userp);
  * Both return OK or an error status with res->message filled. */
 sqlambda_status sqlambda_call_prepare(sqlambda_client *c, sqlambda_call *call);
 sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *call);
+
+/* request_build.c: frees the client's endpoint cache. */
+void sqlambda_client_endpoint_free(sqlambda_client *c);
 
 /* response.c */
 size_t sqlambda_reply_header_cb(char *buf, size_t size, size_t n, void *userp);

@@ -20,6 +20,8 @@ int sqlambda_buf_append(sqlambda_buf *b, const void *p, size_t n); /* 0 or -1 (E
 int sqlambda_buf_printf(sqlambda_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sqlambda_buf_free(sqlambda_buf *b);
+/* Makes room for n more bytes (plus the NUL) without changing len. */
+int sqlambda_buf_reserve(sqlambda_buf *b, size_t n);
 
 /* Base64 (standard alphabet, padded). Results are malloc'd, NUL-terminated. */
 char *sqlambda_b64_encode(const void *data, size_t len);
@@ -53,6 +55,23 @@ sqlambda_status sqlambda_check_request(const sqlambda_request *req, sqlambda_fun
  * the function segment percent-encoded (':' included) so that no input can
  * change the path. Qualifier goes in the query: "Qualifier=<enc>". */
 char *sqlambda_invoke_path(const sqlambda_function_ref *ref, const char *function_as_given);
+
+/* ---- sigv4.c / sigv4_canonical.c: signing with a cached signing key ---- */
+
+/* One per client (not thread-safe): keeps digest/MAC contexts, buffers and
+ * the signing key derived for the last (access key id + secret hash, date,
+ * region, service), so a call with the same ones skips the 4-HMAC chain. */
+typedef struct sqlambda_sigv4_signer sqlambda_sigv4_signer;
+sqlambda_sigv4_signer *sqlambda_sigv4_signer_new(void);
+void sqlambda_sigv4_signer_free(sqlambda_sigv4_signer *s);
+/* sqlambda_sigv4_sign through the signer's cache: same result, 0 or -1. */
+int sqlambda_sigv4_sign_with(sqlambda_sigv4_signer *s, const sqlambda_sigv4_request *req,
+                             const sqlambda_sigv4_credentials *cr, char *authorization,
+                             size_t authlen);
+/* Canonical request into creq (and signed header list into sh), both
+ * rewritten from empty; scratch is working space. 0 or -1. */
+int sqlambda_sigv4_canonical_request(const sqlambda_sigv4_request *req, const char *payload_hash,
+                                     sqlambda_buf *creq, sqlambda_buf *sh, sqlambda_buf *scratch);
 
 /* ---- config.c / ini.c: region, endpoint and profile resolution --------- */
 

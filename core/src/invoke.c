@@ -87,7 +87,8 @@ void sqlambda_call_free(sqlambda_call *call, int free_result) {
     free(call->host);
     free(call->path);
     free(call->query);
-    curl_slist_free_all(call->headers);
+    free(call->url);
+    sqlambda_buf_free(&call->hdr_text);
     sqlambda_reply_free(&call->reply);
     if (free_result) sqlambda_result_free(&call->res);
     free(call);

@@ -1,236 +1,122 @@
 /*
  * sigv4.c — AWS Signature Version 4 (header signing) on OpenSSL libcrypto:
- * canonical request (path normalization and double encoding as botocore
- * does for non-S3 services, canonical query, canonical headers), string to
- * sign, derived key and the Authorization header value.
+ * SHA-256 and HMAC-SHA256 with the algorithms fetched once per process, the
+ * string to sign and the Authorization header value. A signer (one per
+ * client: not shared between threads) keeps its digest context, buffers and
+ * the derived signing key, derived again only when access key id + secret
+ * hash, date, region or service change, as the AWS SDKs cache it. The
+ * canonical request is built by sigv4_canonical.c.
  */
 #include "internal.h"
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-static int is_unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+struct sqlambda_sigv4_signer {
+    unsigned char key_id[32]; /* SHA-256 of akid, secret, date, region, service */
+    int keyed;                /* mac holds the signing key for key_id */
+    EVP_MAC_CTX *mac;
+    EVP_MD_CTX *md;
+    sqlambda_buf creq, sh, sts, scratch;
+};
+
+/* Fetched once per process and only read afterwards (no mutable state). */
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_alg;
+
+static void fetch_algs(void) {
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-/* Percent-encodes n bytes (RFC 3986 unreserved kept; '/' kept if keep_slash). */
-static int uri_encode(sqlambda_buf *b, const char *s, size_t n, int keep_slash) {
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            if (sqlambda_buf_append(b, &s[i], 1)) return -1;
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            if (sqlambda_buf_append(b, e, 3)) return -1;
-        }
-    }
+/* Creates the signer's contexts on first use. */
+static int signer_ready(sqlambda_sigv4_signer *s) {
+    pthread_once(&algs_once, fetch_algs);
+    if (!sha256_md || !hmac_alg) return -1;
+    if (!s->md && !(s->md = EVP_MD_CTX_new())) return -1;
+    if (!s->mac && !(s->mac = EVP_MAC_CTX_new(hmac_alg))) return -1;
     return 0;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+sqlambda_sigv4_signer *sqlambda_sigv4_signer_new(void) {
+    return calloc(1, sizeof(sqlambda_sigv4_signer));
 }
 
-/* Decodes %XX escapes (invalid escapes stay literal), then encodes. */
-static int query_component(sqlambda_buf *b, const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d) return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            d[k++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            d[k++] = s[i];
-        }
-    }
-    int rc = uri_encode(b, d, k, 0);
-    free(d);
-    return rc;
+static void signer_clear(sqlambda_sigv4_signer *s) {
+    EVP_MAC_CTX_free(s->mac); /* cleanses the key */
+    EVP_MD_CTX_free(s->md);
+    sqlambda_buf_free(&s->creq);
+    sqlambda_buf_free(&s->sh);
+    sqlambda_buf_free(&s->sts);
+    sqlambda_buf_free(&s->scratch);
+    OPENSSL_cleanse(s, sizeof *s);
 }
 
-/* botocore's remove_dot_segments: drops "", "." and resolves "..", keeping a
- * leading '/' and a trailing '/' when the input had them. */
-static int normalize_path(sqlambda_buf *out, const char *path) {
-    size_t n = strlen(path);
-    const char **seg = malloc((n / 2 + 2) * sizeof *seg);
-    size_t *len = malloc((n / 2 + 2) * sizeof *len);
-    if (!seg || !len) {
-        free(seg);
-        free(len);
-        return -1;
-    }
-    size_t nseg = 0;
-    const char *p = path;
-    while (1) {
-        const char *slash = strchr(p, '/');
-        size_t l = slash ? (size_t)(slash - p) : strlen(p);
-        if (l == 2 && p[0] == '.' && p[1] == '.') {
-            if (nseg) nseg--;
-        } else if (l && !(l == 1 && p[0] == '.')) {
-            seg[nseg] = p;
-            len[nseg++] = l;
-        }
-        if (!slash) break;
-        p = slash + 1;
-    }
-    int rc = 0;
-    if (path[0] == '/') rc |= sqlambda_buf_append(out, "/", 1);
-    for (size_t i = 0; i < nseg; i++) {
-        if (i) rc |= sqlambda_buf_append(out, "/", 1);
-        rc |= sqlambda_buf_append(out, seg[i], len[i]);
-    }
-    if (nseg && path[n - 1] == '/') rc |= sqlambda_buf_append(out, "/", 1);
-    /* botocore: a path ending in '/' keeps it even when everything resolved away */
-    if (!out->len || (path[n - 1] == '/' && out->data[out->len - 1] != '/'))
-        rc |= sqlambda_buf_append(out, "/", 1);
-    free(seg);
-    free(len);
-    return rc ? -1 : 0;
+void sqlambda_sigv4_signer_free(sqlambda_sigv4_signer *s) {
+    if (!s) return;
+    signer_clear(s);
+    free(s);
 }
 
-static int canonical_uri(sqlambda_buf *b, const sqlambda_sigv4_request *r) {
-    const char *path = r->path && *r->path ? r->path : "/";
-    sqlambda_buf norm = {0};
-    int rc = 0;
-    if (r->normalize_path) {
-        rc = normalize_path(&norm, path);
-        path = norm.data;
-    }
-    if (!rc) rc = r->double_encode_path ? uri_encode(b, path, strlen(path), 1)
-                                        : sqlambda_buf_append(b, path, strlen(path));
-    sqlambda_buf_free(&norm);
-    return rc;
-}
-
-typedef struct { char *k, *v; } qpair;
-
-static int qpair_cmp(const void *a, const void *b) {
-    const qpair *x = a, *y = b;
-    int c = strcmp(x->k, y->k);
-    return c ? c : strcmp(x->v, y->v);
-}
-
-static int canonical_query(sqlambda_buf *b, const char *q) {
-    if (!q || !*q) return 0;
-    size_t cap = 1;
-    for (const char *p = q; *p; p++) cap += *p == '&';
-    qpair *pairs = calloc(cap, sizeof *pairs);
-    if (!pairs) return -1;
-    size_t np = 0;
-    int rc = 0;
-    const char *p = q;
-    while (!rc) {
-        const char *amp = strchr(p, '&');
-        size_t l = amp ? (size_t)(amp - p) : strlen(p);
-        if (l) {
-            const char *eq = memchr(p, '=', l);
-            size_t kl = eq ? (size_t)(eq - p) : l;
-            sqlambda_buf kb = {0}, vb = {0};
-            rc |= query_component(&kb, p, kl);
-            rc |= eq ? query_component(&vb, eq + 1, l - kl - 1) : 0;
-            rc |= sqlambda_buf_append(&kb, "", 0) | sqlambda_buf_append(&vb, "", 0);
-            pairs[np].k = kb.data;
-            pairs[np++].v = vb.data;
-        }
-        if (!amp) break;
-        p = amp + 1;
-    }
-    if (!rc) {
-        qsort(pairs, np, sizeof *pairs, qpair_cmp);
-        for (size_t i = 0; i < np && !rc; i++)
-            rc = sqlambda_buf_printf(b, "%s%s=%s", i ? "&" : "", pairs[i].k, pairs[i].v);
-    }
-    for (size_t i = 0; i < np; i++) {
-        free(pairs[i].k);
-        free(pairs[i].v);
-    }
-    free(pairs);
-    return rc;
-}
-
-typedef struct { char *name; const char *value; size_t order; } hdr;
-
-static int hdr_cmp(const void *a, const void *b) {
-    const hdr *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : (x->order > y->order) - (x->order < y->order);
-}
-
-static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-/* Value trimmed, inner whitespace runs collapsed to one space (botocore). */
-static int header_value(sqlambda_buf *b, const char *v) {
-    int pending = 0, any = 0;
-    for (; v && *v; v++) {
-        if (is_ws(*v)) {
-            pending = any;
-            continue;
-        }
-        if (pending && sqlambda_buf_append(b, " ", 1)) return -1;
-        if (sqlambda_buf_append(b, v, 1)) return -1;
-        pending = 0;
-        any = 1;
-    }
-    return 0;
-}
-
-/* Appends canonical headers to b and the signed header list to sh. */
-static int canonical_headers(sqlambda_buf *b, sqlambda_buf *sh, const sqlambda_header *h,
-                             size_t n) {
-    hdr *hs = calloc(n ? n : 1, sizeof *hs);
-    if (!hs) return -1;
-    int rc = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const char *s = h[i].name ? h[i].name : "";
-        while (is_ws(*s)) s++;
-        size_t l = strlen(s);
-        while (l && is_ws(s[l - 1])) l--;
-        if (!l) continue;
-        char *nm = strndup(s, l);
-        if (!nm) { rc = -1; break; }
-        for (char *c = nm; *c; c++)
-            if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-        hs[m++] = (hdr){nm, h[i].value, i};
-    }
-    if (!rc) qsort(hs, m, sizeof *hs, hdr_cmp);
-    for (size_t i = 0; i < m && !rc; i++) {
-        int first = i == 0 || strcmp(hs[i].name, hs[i - 1].name) != 0;
-        if (first) {
-            if (i) rc |= sqlambda_buf_append(b, "\n", 1) | sqlambda_buf_append(sh, ";", 1);
-            rc |= sqlambda_buf_printf(b, "%s:", hs[i].name);
-            rc |= sqlambda_buf_append(sh, hs[i].name, strlen(hs[i].name));
-        } else {
-            rc |= sqlambda_buf_append(b, ",", 1);
-        }
-        rc |= header_value(b, hs[i].value);
-    }
-    if (m) rc |= sqlambda_buf_append(b, "\n", 1);
-    rc |= sqlambda_buf_append(sh, "", 0);
-    for (size_t i = 0; i < m; i++) free(hs[i].name);
-    free(hs);
-    return rc ? -1 : 0;
-}
-
-static int sha256_hex(const void *p, size_t n, char out[65]) {
-    unsigned char md[32];
+static int sha256(sqlambda_sigv4_signer *s, const void *p, size_t n, unsigned char out[32]) {
     unsigned int ml = 0;
-    if (!EVP_Digest(p, n, md, &ml, EVP_sha256(), NULL) || ml != 32) return -1;
-    sqlambda_hex(md, 32, out);
-    return 0;
+    return EVP_DigestInit_ex2(s->md, sha256_md, NULL) && EVP_DigestUpdate(s->md, p, n) &&
+                   EVP_DigestFinal_ex(s->md, out, &ml) && ml == 32
+               ? 0
+               : -1;
 }
 
-static int hmac(const void *key, size_t kl, const void *d, size_t dl, unsigned char out[32]) {
-    unsigned int ol = 0;
-    return HMAC(EVP_sha256(), key, (int)kl, d, dl, out, &ol) && ol == 32 ? 0 : -1;
+/* HMAC with a new key (params name the digest), or the last key (key NULL). */
+static int hmac(sqlambda_sigv4_signer *s, const void *key, size_t kl, const void *d, size_t dl,
+                unsigned char out[32]) {
+    size_t ol = 0;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    return EVP_MAC_init(s->mac, key, kl, key ? params : NULL) && EVP_MAC_update(s->mac, d, dl) &&
+                   EVP_MAC_final(s->mac, out, &ol, 32) && ol == 32
+               ? 0
+               : -1;
+}
+
+/* key_id for these credentials and scope; NUL separators keep it unambiguous. */
+static int scope_id(sqlambda_sigv4_signer *s, const sqlambda_sigv4_credentials *cr,
+                    const char *date8, const sqlambda_sigv4_request *req, unsigned char out[32]) {
+    const char *parts[] = {cr->access_key_id, cr->secret_access_key, date8, req->region,
+                           req->service};
+    unsigned int ml = 0;
+    if (!EVP_DigestInit_ex2(s->md, sha256_md, NULL)) return -1;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (!EVP_DigestUpdate(s->md, parts[i], strlen(parts[i]) + 1)) return -1;
+    return EVP_DigestFinal_ex(s->md, out, &ml) && ml == 32 ? 0 : -1;
+}
+
+/* Derives kSigning = HMAC chain over date, region, service, "aws4_request"
+ * and leaves s->mac keyed with it. */
+static int derive_key(sqlambda_sigv4_signer *s, const sqlambda_sigv4_credentials *cr,
+                      const char *date8, const sqlambda_sigv4_request *req) {
+    size_t sl = strlen(cr->secret_access_key);
+    char stack[256];
+    char *k0 = sl + 5 <= sizeof stack ? stack : malloc(sl + 5);
+    if (!k0) return -1;
+    memcpy(k0, "AWS4", 4);
+    memcpy(k0 + 4, cr->secret_access_key, sl + 1);
+    unsigned char k[32];
+    int rc = hmac(s, k0, sl + 4, date8, 8, k);
+    rc |= hmac(s, k, 32, req->region, strlen(req->region), k);
+    rc |= hmac(s, k, 32, req->service, strlen(req->service), k);
+    rc |= hmac(s, k, 32, "aws4_request", 12, k);
+    /* key the context with kSigning; each signature then reinitializes it */
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    if (!rc && !EVP_MAC_init(s->mac, k, sizeof k, params)) rc = -1;
+    OPENSSL_cleanse(k0, sl + 5);
+    OPENSSL_cleanse(k, sizeof k);
+    if (k0 != stack) free(k0);
+    return rc;
 }
 
 static int valid_date(const char *d) {
@@ -240,69 +126,93 @@ static int valid_date(const char *d) {
     return 1;
 }
 
-int sqlambda_sigv4_sign(const sqlambda_sigv4_request *req, const sqlambda_sigv4_credentials *cr,
-                        char *authorization, size_t authlen, char **canonical_request,
-                        char **string_to_sign) {
-    if (canonical_request) *canonical_request = NULL;
-    if (string_to_sign) *string_to_sign = NULL;
+/* Appends the pieces (NULL-terminated list) to out; -1 if they do not fit. */
+static int join(char *out, size_t cap, const char *const *parts) {
+    size_t n = 0;
+    for (; *parts; parts++) {
+        size_t l = strlen(*parts);
+        if (n + l >= cap) return -1;
+        memcpy(out + n, *parts, l);
+        n += l;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+static int sign_with(sqlambda_sigv4_signer *s, const sqlambda_sigv4_request *req,
+                     const sqlambda_sigv4_credentials *cr, char *authorization, size_t authlen) {
     if (!req || !cr || !cr->access_key_id || !cr->secret_access_key || !req->method ||
         !req->region || !*req->region || !req->service || !*req->service ||
         !valid_date(req->amz_date) || (req->nheaders && !req->headers) ||
         (req->body_len && !req->body))
         return -1;
-    sqlambda_buf creq = {0}, sh = {0}, sts = {0}, key = {0};
-    char phash[65], chash[65], sig[65];
-    int rc = 0;
+    if (signer_ready(s)) return -1;
+    char phash[65], chash[65], sig[65], date8[9];
+    unsigned char md[32];
     if (req->payload_hash) {
         if (strlen(req->payload_hash) != 64) return -1;
         memcpy(phash, req->payload_hash, 65);
     } else {
-        rc |= sha256_hex(req->body ? req->body : "", req->body_len, phash);
+        if (sha256(s, req->body ? req->body : "", req->body_len, md)) return -1;
+        sqlambda_hex(md, 32, phash);
     }
-    rc |= sqlambda_buf_printf(&creq, "%s\n", req->method);
-    rc |= canonical_uri(&creq, req);
-    rc |= sqlambda_buf_append(&creq, "\n", 1);
-    rc |= canonical_query(&creq, req->query);
-    rc |= sqlambda_buf_append(&creq, "\n", 1);
-    rc |= canonical_headers(&creq, &sh, req->headers, req->nheaders);
-    if (!rc) rc |= sqlambda_buf_printf(&creq, "\n%s\n%s", sh.data, phash);
-    if (!rc) rc |= sha256_hex(creq.data, creq.len, chash);
-    char date8[9];
+    if (sqlambda_sigv4_canonical_request(req, phash, &s->creq, &s->sh, &s->scratch)) return -1;
+    if (sha256(s, s->creq.data, s->creq.len, md)) return -1;
+    sqlambda_hex(md, 32, chash);
     memcpy(date8, req->amz_date, 8);
     date8[8] = '\0';
-    if (!rc)
-        rc |= sqlambda_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
-                                  req->amz_date, date8, req->region, req->service, chash);
-    unsigned char k[32];
-    if (!rc) rc |= sqlambda_buf_printf(&key, "AWS4%s", cr->secret_access_key);
-    if (!rc) {
-        rc |= hmac(key.data, key.len, date8, 8, k);
-        rc |= hmac(k, 32, req->region, strlen(req->region), k);
-        rc |= hmac(k, 32, req->service, strlen(req->service), k);
-        rc |= hmac(k, 32, "aws4_request", 12, k);
-        rc |= hmac(k, 32, sts.data, sts.len, k);
-        sqlambda_hex(k, 32, sig);
+    const char *scope[] = {date8, "/", req->region, "/", req->service, "/aws4_request", NULL};
+    sqlambda_buf *t = &s->sts;
+    t->len = 0;
+    int rc = sqlambda_buf_append(t, "AWS4-HMAC-SHA256\n", 17);
+    rc |= sqlambda_buf_append(t, req->amz_date, 16);
+    rc |= sqlambda_buf_append(t, "\n", 1);
+    for (size_t i = 0; scope[i]; i++) rc |= sqlambda_buf_append(t, scope[i], strlen(scope[i]));
+    rc |= sqlambda_buf_append(t, "\n", 1);
+    rc |= sqlambda_buf_append(t, chash, 64);
+    if (rc) return -1;
+    unsigned char id[32];
+    if (scope_id(s, cr, date8, req, id)) return -1;
+    if (!s->keyed || CRYPTO_memcmp(id, s->key_id, sizeof id) != 0) {
+        s->keyed = 0;
+        if (derive_key(s, cr, date8, req)) return -1;
+        memcpy(s->key_id, id, sizeof id);
+        s->keyed = 1;
     }
-    OPENSSL_cleanse(k, sizeof k);
-    if (key.data) OPENSSL_cleanse(key.data, key.len);
-    sqlambda_buf_free(&key);
-    if (!rc && authorization) {
-        int n = snprintf(authorization, authlen,
-                         "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
-                         "SignedHeaders=%s, Signature=%s",
-                         cr->access_key_id, date8, req->region, req->service, sh.data, sig);
-        if (n < 0 || (size_t)n >= authlen) rc = -1;
-    }
+    if (hmac(s, NULL, 0, t->data, t->len, md)) return -1;
+    sqlambda_hex(md, 32, sig);
+    if (!authorization) return 0;
+    const char *auth[] = {"AWS4-HMAC-SHA256 Credential=", cr->access_key_id, "/", date8, "/",
+                          req->region, "/", req->service, "/aws4_request, SignedHeaders=",
+                          s->sh.data, ", Signature=", sig, NULL};
+    return join(authorization, authlen, auth);
+}
+
+int sqlambda_sigv4_sign_with(sqlambda_sigv4_signer *s, const sqlambda_sigv4_request *req,
+                             const sqlambda_sigv4_credentials *cr, char *authorization,
+                             size_t authlen) {
+    if (!s) return -1;
+    int rc = sign_with(s, req, cr, authorization, authlen);
+    if (rc) s->keyed = 0;
+    return rc;
+}
+
+int sqlambda_sigv4_sign(const sqlambda_sigv4_request *req, const sqlambda_sigv4_credentials *cr,
+                        char *authorization, size_t authlen, char **canonical_request,
+                        char **string_to_sign) {
+    if (canonical_request) *canonical_request = NULL;
+    if (string_to_sign) *string_to_sign = NULL;
+    sqlambda_sigv4_signer s;
+    memset(&s, 0, sizeof s);
+    int rc = sign_with(&s, req, cr, authorization, authlen);
     if (!rc && canonical_request) {
-        *canonical_request = creq.data;
-        creq.data = NULL;
+        *canonical_request = s.creq.data;
+        s.creq.data = NULL;
     }
     if (!rc && string_to_sign) {
-        *string_to_sign = sts.data;
-        sts.data = NULL;
+        *string_to_sign = s.sts.data;
+        s.sts.data = NULL;
     }
-    sqlambda_buf_free(&creq);
-    sqlambda_buf_free(&sh);
-    sqlambda_buf_free(&sts);
-    return rc ? -1 : 0;
+    signer_clear(&s);
+    return rc;
 }

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-int sqlambda_buf_append(sqlambda_buf *b, const void *p, size_t n) {
+int sqlambda_buf_reserve(sqlambda_buf *b, size_t n) {
+    if (n > ((size_t)-1) / 2 - b->len) return -1;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n + 1) {
@@ -22,6 +23,11 @@ int sqlambda_buf_append(sqlambda_buf *b, const void *p, size_t n) {
         b->data = d;
         b->cap = cap;
     }
+    return 0;
+}
+
+int sqlambda_buf_append(sqlambda_buf *b, const void *p, size_t n) {
+    if (sqlambda_buf_reserve(b, n)) return -1;
     if (n) memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
