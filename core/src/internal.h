@@ -68,6 +68,8 @@ void sqlambda_sigv4_signer_free(sqlambda_sigv4_signer *s);
 int sqlambda_sigv4_sign_with(sqlambda_sigv4_signer *s, const sqlambda_sigv4_request *req,
                              const sqlambda_sigv4_credentials *cr, char *authorization,
                              size_t authlen);
+/* How many signing keys the signer has derived (cache misses; for tests). */
+unsigned long sqlambda_sigv4_signer_derivations(const sqlambda_sigv4_signer *s);
 /* Canonical request into creq (and signed header list into sh), both
  * rewritten from empty; scratch is working space. 0 or -1. */
 int sqlambda_sigv4_canonical_request(const sqlambda_sigv4_request *req, const char *payload_hash,

@@ -18,6 +18,7 @@
 struct sqlambda_sigv4_signer {
     unsigned char key_id[32]; /* SHA-256 of akid, secret, date, region, service */
     int keyed;                /* mac holds the signing key for key_id */
+    unsigned long derivations; /* signing keys derived so far (tests) */
     EVP_MAC_CTX *mac;
     EVP_MD_CTX *md;
     sqlambda_buf creq, sh, sts, scratch;
@@ -178,6 +179,7 @@ static int sign_with(sqlambda_sigv4_signer *s, const sqlambda_sigv4_request *req
         if (derive_key(s, cr, date8, req)) return -1;
         memcpy(s->key_id, id, sizeof id);
         s->keyed = 1;
+        s->derivations++;
     }
     if (hmac(s, NULL, 0, t->data, t->len, md)) return -1;
     sqlambda_hex(md, 32, sig);
@@ -195,6 +197,10 @@ int sqlambda_sigv4_sign_with(sqlambda_sigv4_signer *s, const sqlambda_sigv4_requ
     int rc = sign_with(s, req, cr, authorization, authlen);
     if (rc) s->keyed = 0;
     return rc;
+}
+
+unsigned long sqlambda_sigv4_signer_derivations(const sqlambda_sigv4_signer *s) {
+    return s ? s->derivations : 0;
 }
 
 int sqlambda_sigv4_sign(const sqlambda_sigv4_request *req, const sqlambda_sigv4_credentials *cr,

@@ -2,7 +2,9 @@
  * tool_sign.c — test helper driven by t_sigv4_botocore.py. Reads one JSON
  * request per line on stdin: {method, path, query, sign:[[name,value]...],
  * received:[[name,value]...], body_b64, region, service, amz_date, akid,
- * secret, token}. Signs it with sqlambda_sigv4_sign over "sign", then runs
+ * secret, token}. Signs it with sqlambda_sigv4_sign over "sign" and with one
+ * signer kept across all lines (its cached signing key must give the same
+ * Authorization, else the line is an ERROR), then runs
  * sqlambda_sigv4_verify over "received" as is, with one body byte flipped,
  * and with one signature digit flipped. Prints per line:
  *   <Authorization>\t<verify rc>\t<rc body flipped>\t<rc signature flipped>
@@ -34,6 +36,7 @@ int main(void) {
     size_t cap = 0;
     ssize_t got;
     int status = 0;
+    sqlambda_sigv4_signer *signer = sqlambda_sigv4_signer_new();
     while ((got = getline(&line, &cap, stdin)) > 0) {
         json_error_t je;
         json_t *j = json_loadb(line, (size_t)got, 0, &je);
@@ -61,9 +64,13 @@ int main(void) {
                              json_string_value(json_object_get(j, "secret"))};
         sqlambda_sigv4_credentials cr = {kv[0], kv[1],
                                          json_string_value(json_object_get(j, "token"))};
-        char auth[4096];
+        char auth[4096], cached[4096];
         if (!body || sqlambda_sigv4_sign(&r, &cr, auth, sizeof auth, NULL, NULL) != 0) {
             printf("ERROR signing failed\n");
+            status = 1;
+        } else if (sqlambda_sigv4_sign_with(signer, &r, &cr, cached, sizeof cached) != 0 ||
+                   strcmp(auth, cached) != 0) {
+            printf("ERROR cached signer differs: %s\n", cached);
             status = 1;
         } else {
             char err[256];
@@ -96,5 +103,7 @@ int main(void) {
         json_decref(j);
     }
     free(line);
+    printf("derivations %lu\n", sqlambda_sigv4_signer_derivations(signer));
+    sqlambda_sigv4_signer_free(signer);
     return status;
 }
