@@ -92,7 +92,7 @@ rc=$?
 is "make demo (set-up, build, install, walkthrough) right after also succeeds" "$rc" 0
 [ "$rc" -eq 0 ] || tail -40 "$outdir/run2.log" | sed "s/^/# /"
 head2=$(grep -m2 '^# ' "$outdir/run2.log" | cut -c1-20 | tr '\n' '|')
-is "make demo ran scripts/setup, then the build" "$head2" "# scripts/setup (ins|# building (make cl|"
+is "make demo ran scripts/setup, then the build" "$head2" "# scripts/setup (ins|# building (make cli|"
 like "make demo ran the walkthrough to its end" "$(cat "$outdir/run2.log")" '# walkthrough done'
 is "make demo left no process behind" "$(leftovers "$mark2")" ""
 tap_exit
