@@ -1,15 +1,19 @@
--- samples/postgres/trigger_transactional.sql — the transactional trigger:
--- REQUIRES aws_lambda.trigger_invoke (transactional delivery: queue table +
--- background worker), which is a later feature of the aws_lambda extension;
--- until it exists this file fails (schema "aws_lambda" / function
--- aws_lambda.trigger_invoke() does not exist) and, being one transaction,
--- leaves the table's triggers as they were.
+-- samples/postgres/trigger_transactional.sql — the transactional trigger.
+-- REQUIRES the aws_lambda extension's transactional delivery
+-- (aws_lambda.trigger_invoke: queue table + background worker): the library
+-- in shared_preload_libraries, and this database named by
+-- aws_lambda.database_name (default postgres), where the worker runs.
+-- Without aws_lambda.trigger_invoke this file fails (schema "aws_lambda" /
+-- function aws_lambda.trigger_invoke() does not exist) and, being one
+-- transaction, leaves the table's triggers as they were.
 --
--- Each inserted row is enqueued as JSON ({"op": "INSERT", "new": {...row}})
--- inside the inserting transaction and delivered to Lambda by the
--- background worker only after COMMIT: never for a rolled-back row, with
--- retries, micro-batching ({"records": [...]}) and a dead-letter table. The
--- sample functions accept all three shapes.
+-- Each inserted row is enqueued as JSON inside the inserting transaction,
+-- as the envelope {"op": "INSERT", "schema": ..., "table": ..., "new":
+-- {...row}, "txid": N, "seq": N}, and delivered to Lambda by the background
+-- worker only after COMMIT: never for a rolled-back row, with retries,
+-- micro-batching ({"records": [...]}, aws_lambda.set_batching) and a
+-- dead-letter table (aws_lambda.dead_letter). The sample functions accept
+-- the row, the envelope and a batch.
 --
 -- When it fits: outbound streaming where downstream systems must see exactly
 -- the committed data (Firehose -> S3/Redshift), and any table with a high
