@@ -115,12 +115,25 @@ static void protocol_error(const char *fn, const char *bname, const sqlambda_res
                             "\"results\": [N values]}.")));
 }
 
+/* body (len bytes, NUL-terminated) as jsonb; a protocol error if it is not
+ * valid text or valid JSON. */
+static Jsonb *parse_json(const char *fn, const char *bname, const sqlambda_result *r, char *body,
+                         size_t len) {
+    JsonLexContext *lex;
+    JsonParseErrorType e;
+    if (memchr(body, '\0', len) || !pg_verifymbstr(body, (int)len, true))
+        protocol_error(fn, bname, r, "response is not valid text in the database encoding");
+    lex = makeJsonLexContextCstringLen(body, (int)len, GetDatabaseEncoding(), true);
+    e = pg_parse_json(lex, &nullSemAction);
+    if (e != JSON_SUCCESS)
+        protocol_error(fn, bname, r, psprintf("response is not valid JSON: %s", json_errdetail(e, lex)));
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(body)));
+}
+
 /* Checks one batch's answer; appends its results to the tuplestore. */
 static void take_results(ReturnSetInfo *rsinfo, const char *fn, const sqlambda_request *req,
                          sqlambda_result *r, int b, int nbatches, const batch *bt) {
     char *bname = batch_name(b, nbatches, bt);
-    JsonLexContext *lex;
-    JsonParseErrorType e;
     Jsonb *doc;
     JsonbValue *v, *results, vbuf;
 
@@ -144,14 +157,15 @@ static void take_results(ReturnSetInfo *rsinfo, const char *fn, const sqlambda_r
         awsl_raise(&f);
     }
     if (!r->payload || r->payload_len == 0) protocol_error(fn, bname, r, "empty response");
-    if (memchr(r->payload, '\0', r->payload_len) ||
-        !pg_verifymbstr(r->payload, (int)r->payload_len, true))
-        protocol_error(fn, bname, r, "response is not valid text in the database encoding");
-    lex = makeJsonLexContextCstringLen(r->payload, (int)r->payload_len, GetDatabaseEncoding(), true);
-    e = pg_parse_json(lex, &nullSemAction);
-    if (e != JSON_SUCCESS)
-        protocol_error(fn, bname, r, psprintf("response is not valid JSON: %s", json_errdetail(e, lex)));
-    doc = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(r->payload)));
+    doc = parse_json(fn, bname, r, r->payload, r->payload_len);
+    /* Redshift's own examples return json.dumps(ret): a JSON string holding
+     * the object. Unwrap that one level, as Redshift does. */
+    if (JB_ROOT_IS_SCALAR(doc)) {
+        JsonbValue sv;
+        if (JsonbExtractScalar(&doc->root, &sv) && sv.type == jbvString)
+            doc = parse_json(fn, bname, r, pnstrdup(sv.val.string.val, sv.val.string.len),
+                             sv.val.string.len);
+    }
     if (!JB_ROOT_IS_OBJECT(doc)) protocol_error(fn, bname, r, "response is not a JSON object");
 
     v = getKeyJsonValueFromContainer(&doc->root, "success", 7, &vbuf);
@@ -164,10 +178,12 @@ static void take_results(ReturnSetInfo *rsinfo, const char *fn, const sqlambda_r
         ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
                         errmsg("Lambda function \"%s\" reported failure for %s: %s", fn, bname, msg)));
     }
+    /* num_records is optional (Redshift's examples omit it); if given, it
+     * must be the batch's row count. */
     v = getKeyJsonValueFromContainer(&doc->root, "num_records", 11, &vbuf);
-    if (!v || v->type != jbvNumeric)
-        protocol_error(fn, bname, r, "response has no numeric \"num_records\"");
-    {
+    if (v && v->type != jbvNumeric)
+        protocol_error(fn, bname, r, "response has a non-numeric \"num_records\"");
+    if (v) {
         char *num = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
         if (strcmp(num, psprintf("%d", bt->count)) != 0)
             protocol_error(fn, bname, r,
@@ -224,6 +240,7 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
     rowlen = palloc(sizeof *rowlen * n);
     for (int i = 0; i < n; i++) {
         Jsonb *jb;
+        CHECK_FOR_INTERRUPTS();
         if (enulls[i])
             ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                             errmsg(FN ": arguments[%d] is NULL", i + 1),

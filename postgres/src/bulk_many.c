@@ -13,6 +13,7 @@
 #include "common/jsonapi.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -112,6 +113,7 @@ Datum aws_lambda_invoke_many(PG_FUNCTION_ARGS) {
     reqs = palloc(sizeof *reqs * n);
     for (int i = 0; i < n; i++) {
         Jsonb *jb;
+        CHECK_FOR_INTERRUPTS();
         if (enulls[i]) continue;
         jb = DatumGetJsonbP(elems[i]);
         reqs[nsend] = base;

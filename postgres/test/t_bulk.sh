@@ -115,6 +115,15 @@ out=$(q "SELECT * FROM aws_lambda.invoke_batch('no_such_function', ARRAY['[1]']:
 like "unknown function: Lambda's error with the batch" "$out" 'ERROR:  .*ResourceNotFoundException.*in batch 1 of 1'
 out=$(q "SELECT coalesce(result::text, 'NULL') FROM aws_lambda.invoke_batch('bulk_rs', ARRAY['[null]', '[\"abc\"]', '[]']::jsonb[]) ORDER BY ordinal;")
 is "invoke_batch: JSON null results are SQL NULL; strings stay jsonb" "$(echo "$out" | tr '\n' '|')" 'NULL|"ABC"|NULL|'
+# 8. A Lambda written as AWS's Redshift examples are (returns json.dumps(ret),
+#    no num_records, results json.dumps'd) works unchanged.
+out=$(q "SELECT string_agg(ordinal || '=' || (result #>> '{}'), ' ' ORDER BY ordinal)
+  FROM aws_lambda.invoke_batch('bulk_rs_aws', ARRAY['[30, 136]', '[50, 55]', '[22, 75]']::jsonb[], max_batch_rows => 2);")
+is "AWS-example Redshift UDF (JSON-string body, no num_records) reused as is" "$out" "1=4080 2=2750 3=1650"
+out=$(q "SELECT * FROM aws_lambda.invoke_batch('bulk_rs_aws', ARRAY['[1, 2]', '[\"x\", {}]']::jsonb[]);")
+like "AWS-example UDF reporting success=false: its error_msg" "$out" 'reported failure for batch 1 of 1 \(rows 1 to 2\): .*(unsupported operand|can.t multiply)'
+out=$(q "SELECT * FROM aws_lambda.invoke_batch('bulk_rs', ARRAY['[1]', '[{\"a\": 1}]']::jsonb[]);")
+like "a function error in a batch: ERROR names function, batch, errorType" "$out" 'ERROR:  Lambda function "bulk_rs" failed for batch 1 of 1 \(rows 1 to 2\): TypeError'
 out=$(q "SELECT 'after=' || count(*) FROM aws_lambda.invoke_batch('bulk_rs', ARRAY['[1]']::jsonb[]);")
 like "backend usable after protocol errors" "$out" 'after=1'
 tap_exit
