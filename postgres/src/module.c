@@ -5,6 +5,7 @@
  * each setting does and who may change it.
  */
 #include "aws_lambda.h"
+#include "queue.h"
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -56,6 +57,7 @@ void _PG_init(void) {
                                "Names, name:qualifier or ARNs; '*' globs. Empty: any function. "
                                "Set per role with ALTER ROLE ... SET.",
                                &awsl_allowed_functions, "", PGC_SUSET, 0, NULL, NULL, NULL);
+    awsq_init(); /* transactional delivery: settings, worker (queue_settings.c) */
     MarkGUCPrefixReserved("aws_lambda");
 
     awsl_stats_init();

@@ -1,0 +1,161 @@
+/*
+ * queue.h — contracts between the files of transactional delivery (the
+ * aws_lambda.queue table, its enqueue function and trigger, and the
+ * background worker that delivers committed entries). docs/postgres.md,
+ * "Transactional delivery", describes the behaviour. Each block names the
+ * file that implements it.
+ */
+#ifndef PG_AWS_LAMBDA_QUEUE_H
+#define PG_AWS_LAMBDA_QUEUE_H
+
+#include "aws_lambda.h"
+
+#include "executor/spi.h"
+#include "storage/latch.h"
+
+#include <signal.h>
+
+/* ---- queue_settings.c: settings, shared memory, worker registration ----- */
+
+extern char *awsq_database_name;       /* PGC_POSTMASTER */
+extern int awsq_worker_concurrency;     /* calls in flight */
+extern int awsq_max_delivery_attempts;  /* worker attempts before dead_letter */
+extern int awsq_retry_function_errors;  /* function errors retried this often */
+extern int awsq_retry_base_ms;
+extern int awsq_retry_max_ms;
+extern int awsq_batch_max_records;      /* defaults for functions without a */
+extern int awsq_batch_max_bytes;        /* row in aws_lambda.batching */
+extern int awsq_batch_linger_ms;
+extern int awsq_result_ttl_s;
+
+/* Called from _PG_init before MarkGUCPrefixReserved: defines the settings
+ * and, when preloaded, reserves shared memory and registers the worker. */
+void awsq_init(void);
+/* true when the library was preloaded (the worker exists). */
+bool awsq_preloaded(void);
+
+/* ---- queue_shmem.c: what the worker shares with backends ---------------- */
+
+#define AWSQ_INFLIGHT_SLOTS 64
+#define AWSQ_NAME_LEN 160 /* function names as enqueued (ARNs included) */
+
+Size awsq_shmem_size(void);
+void awsq_shmem_attach(void); /* shmem_startup_hook */
+/* The worker publishes its latch (NULL when it exits). */
+void awsq_set_worker_latch(Latch *latch);
+/* Sets the worker's latch, if a worker is running. */
+void awsq_wake_worker(void);
+/* The worker publishes per-function counts of entries it holds. */
+void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int *counts);
+
+/* ---- queue_enqueue.c: aws_lambda.enqueue and what the trigger shares ---- */
+
+/*
+ * Checks a queue target before it is inserted (preloaded library, the
+ * worker's database, function name, qualifier, region, allowlist,
+ * invocation type); raises a clear ERROR naming the problem. The last
+ * accepted target is remembered, so a trigger firing for many rows checks
+ * once.
+ */
+void awsq_check_target(const char *function, const char *qualifier, const char *region,
+                       const char *invocation_type);
+/* A plan kept for the backend's life (prepared once, revalidated by PG). */
+SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types);
+/* Runs a kept plan as the queue's owner (callers need no table rights) and
+ * arranges the wake-up of the worker at commit. Returns SPI's result. */
+int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls);
+
+
+/* ---- worker_*.c: the delivery worker's state (one process) --------------- */
+
+/* Entries the worker holds at most (claimed and not yet recorded). */
+#define AWSQ_HOLD_MAX 8192
+
+/* One queue entry the worker holds. */
+typedef struct awsq_entry {
+    int64 id;
+    int attempts;
+    char *payload; /* JSON text */
+    int payload_len;
+    struct awsq_entry *next;
+} awsq_entry;
+
+/* One invocation: a single entry, or a batch {"records":[...]}. */
+typedef struct awsq_delivery {
+    char *function, *qualifier, *region; /* qualifier/region may be NULL */
+    bool request_response;
+    awsq_entry *first, *last;
+    int n;
+    size_t bytes;        /* payload bytes as sent */
+    int max_records;     /* batching limits of its function (1: none) */
+    int max_bytes;
+    double send_at_ms;   /* linger deadline of an open batch */
+    /* outcome, filled by the done callback */
+    sqlambda_status status;
+    long http_status;
+    char *response;      /* response body (NULL when none) */
+    size_t response_len;
+    char *function_error;
+    char *error;         /* one line, core's message */
+    struct awsq_delivery *next;
+} awsq_delivery;
+
+typedef struct awsq_worker {
+    MemoryContext cxt;       /* entries and deliveries */
+    struct HTAB *held;       /* ids the worker holds (claimed, not yet recorded) */
+    int nheld;
+    int64 max_seen;          /* highest queue id ever claimed */
+    awsq_delivery *open;     /* batches still filling (linger) */
+    awsq_delivery *ready, *ready_tail; /* waiting for a free call slot */
+    awsq_delivery *done;     /* completed, not yet recorded */
+    int sending;             /* deliveries in core's multi */
+    double next_retry_ms;    /* earliest scheduled retry, or 0 */
+    double last_sweep_ms;
+    bool wake;               /* latch was set: new commits may be waiting */
+    bool results_written;
+    double last_purge_ms;
+    /* per-function held counts, published to shared memory */
+    int nfn;
+    char (*fn_names)[AWSQ_NAME_LEN];
+    int *fn_counts;
+} awsq_worker;
+
+extern awsq_worker awsq_w;
+extern volatile sig_atomic_t awsq_got_sigterm;
+extern volatile sig_atomic_t awsq_got_sighup;
+
+double awsq_now_ms(void);
+
+/* worker_claim.c: claims ready committed entries (sweep: from the lowest
+ * id, else only above max_seen) and files them into deliveries. Runs its own
+ * transaction. Returns the number claimed. */
+int awsq_claim(bool sweep, int limit);
+/* Moves open batches whose linger has passed to the ready list. Returns
+ * the earliest remaining linger deadline, or 0. */
+double awsq_flush_batches(double now_ms, bool all);
+void awsq_held_count(const char *function, int delta);
+
+/* worker_send.c: the worker's client and its multi handle */
+void awsq_send_init(void);
+/* Rebuilds the client after a settings reload (only when nothing is in flight). */
+void awsq_send_reload(void);
+/* Hands ready deliveries to core while fewer than worker_concurrency are in
+ * flight. */
+void awsq_send_ready(void);
+/* Drives calls until one completes, the latch is set, or timeout_ms. */
+void awsq_send_run(long timeout_ms);
+size_t awsq_send_pending(void);
+
+/* worker_record.c: records completed deliveries in one transaction. */
+void awsq_record_done(void);
+/* Deletes results older than aws_lambda.result_ttl. */
+void awsq_purge_results(void);
+/* Earliest next_attempt_at in the future, in ms from now (0: none). */
+double awsq_first_retry_ms(void);
+void awsq_publish(void);
+
+/* ---- worker_main.c: the background worker ------------------------------ */
+
+PGDLLEXPORT void awsq_worker_main(Datum arg);
+
+#endif /* PG_AWS_LAMBDA_QUEUE_H */

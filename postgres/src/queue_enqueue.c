@@ -1,0 +1,243 @@
+/*
+ * queue_enqueue.c — aws_lambda.enqueue(): checks the target in the caller's
+ * transaction (a bad name, qualifier, region, invocation type or a
+ * function outside aws_lambda.allowed_functions errors at once, through
+ * core's own validation), inserts one row into aws_lambda.queue with a kept
+ * plan, and wakes the delivery worker when the transaction commits (only
+ * transactions that enqueued signal it). The insert runs as the queue's
+ * owner, so callers need EXECUTE on enqueue (or a trigger that uses
+ * trigger_invoke) but no rights on the table. Shared with queue_trigger.c.
+ */
+#include "queue.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+
+#include <string.h>
+
+PG_FUNCTION_INFO_V1(aws_lambda_enqueue);
+
+static bool wake_at_commit;
+static bool callbacks_set;
+static Oid queue_owner = InvalidOid;
+static Oid queue_relid = InvalidOid;
+static int database_ok = -1; /* -1 unknown, 0 no, 1 yes */
+
+/* The last target that passed the checks. */
+static char *ok_function, *ok_qualifier, *ok_region, *ok_type, *ok_allowlist;
+
+static void at_xact_event(XactEvent event, void *arg) {
+    switch (event) {
+    case XACT_EVENT_COMMIT:
+        if (wake_at_commit) awsq_wake_worker();
+        wake_at_commit = false;
+        break;
+    case XACT_EVENT_ABORT:
+    case XACT_EVENT_PREPARE:
+        /* A prepared transaction's entries are found at the worker's next wake. */
+        wake_at_commit = false;
+        break;
+    default: break;
+    }
+}
+
+static void forget_owner(Datum arg, Oid relid) {
+    if (relid == InvalidOid || relid == queue_relid) queue_owner = InvalidOid;
+}
+
+static void set_callbacks(void) {
+    if (callbacks_set) return;
+    RegisterXactCallback(at_xact_event, NULL);
+    CacheRegisterRelcacheCallback(forget_owner, (Datum)0);
+    callbacks_set = true;
+}
+
+static Oid owner_of_queue(void) {
+    if (OidIsValid(queue_owner)) return queue_owner;
+    Oid nsp = get_namespace_oid("aws_lambda", false);
+    Oid relid = get_relname_relid("queue", nsp);
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("table aws_lambda.queue does not exist"),
+                        errhint("Update the extension: ALTER EXTENSION aws_lambda UPDATE.")));
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", relid);
+    queue_owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
+    queue_relid = relid;
+    ReleaseSysCache(tup);
+    return queue_owner;
+}
+
+SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types) {
+    SPIPlanPtr p = SPI_prepare(sql, nargs, types);
+    if (!p) elog(ERROR, "aws_lambda: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(p) != 0) elog(ERROR, "aws_lambda: SPI_keepplan failed");
+    return p;
+}
+
+int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls) {
+    Oid saved_user;
+    int saved_sec;
+    int rc;
+
+    set_callbacks();
+    Oid owner = owner_of_queue();
+    GetUserIdAndSecContext(&saved_user, &saved_sec);
+    SetUserIdAndSecContext(owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+    rc = SPI_execute_plan(plan, values, nulls, false, 0);
+    SetUserIdAndSecContext(saved_user, saved_sec); /* on error, abort restores it */
+    if (rc < 0) elog(ERROR, "aws_lambda: queue insert failed: %s", SPI_result_code_string(rc));
+    wake_at_commit = true;
+    return rc;
+}
+
+static bool same(const char *a, const char *b) {
+    if (!a || !b) return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static char *keep(const char *s) { return s ? MemoryContextStrdup(TopMemoryContext, s) : NULL; }
+
+static void remember(const char *f, const char *q, const char *r, const char *t) {
+    char **slots[] = {&ok_function, &ok_qualifier, &ok_region, &ok_type, &ok_allowlist};
+    for (size_t i = 0; i < lengthof(slots); i++) {
+        if (*slots[i]) pfree(*slots[i]);
+        *slots[i] = NULL;
+    }
+    ok_function = keep(f);
+    ok_qualifier = keep(q);
+    ok_region = keep(r);
+    ok_type = keep(t);
+    ok_allowlist = keep(awsl_allowed_functions ? awsl_allowed_functions : "");
+}
+
+static void check_database(void) {
+    if (!awsq_preloaded())
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("aws_lambda's delivery worker is not running: the library is not "
+                               "in shared_preload_libraries"),
+                        errhint("Add aws_lambda to shared_preload_libraries and restart the "
+                                "server; nothing would deliver this queue entry.")));
+    if (database_ok < 0) {
+        char *db = get_database_name(MyDatabaseId);
+        database_ok = db && awsq_database_name && strcmp(db, awsq_database_name) == 0;
+    }
+    if (!database_ok)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("aws_lambda's delivery worker serves database \"%s\", not this one",
+                               awsq_database_name),
+                        errhint("Enqueue in that database, or set aws_lambda.database_name and "
+                                "restart the server.")));
+}
+
+void awsq_check_target(const char *function, const char *qualifier, const char *region,
+                       const char *invocation_type) {
+    sqlambda_request req;
+    sqlambda_result res;
+
+    if (ok_function && same(function, ok_function) && same(qualifier, ok_qualifier) &&
+        same(region, ok_region) && same(invocation_type, ok_type) &&
+        same(awsl_allowed_functions ? awsl_allowed_functions : "", ok_allowlist))
+        return;
+    check_database();
+
+    memset(&req, 0, sizeof req);
+    req.function = function;
+    req.payload = "{}";
+    req.qualifier = qualifier;
+    req.region = region;
+    if (strcmp(invocation_type, "Event") == 0)
+        req.invocation_type = SQLAMBDA_EVENT;
+    else if (strcmp(invocation_type, "RequestResponse") == 0)
+        req.invocation_type = SQLAMBDA_REQUEST_RESPONSE;
+    else
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid invocation_type \"%s\" for the queue", invocation_type),
+                        errhint("Use 'Event' or 'RequestResponse'.")));
+
+    memset(&res, 0, sizeof res);
+    sqlambda_status st = sqlambda_validate(awsl_client(), &req, &res);
+    if (st != SQLAMBDA_OK) {
+        int code = awsl_sqlstate(&req, &res);
+        char *msg = pstrdup(res.message[0] ? res.message : sqlambda_status_name(st));
+        sqlambda_result_free(&res);
+        ereport(ERROR, (errcode(code), errmsg("cannot enqueue: %s", msg),
+                        st == SQLAMBDA_E_NOT_ALLOWED
+                            ? errhint("The function is not listed in aws_lambda.allowed_functions.")
+                            : 0));
+    }
+    sqlambda_result_free(&res);
+    remember(function, qualifier, region, invocation_type);
+}
+
+static char *text_arg(FunctionCallInfo fcinfo, int i, const char *name, bool required) {
+    if (PG_ARGISNULL(i)) {
+        if (!required) return NULL;
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("aws_lambda.enqueue: %s must not be NULL", name)));
+    }
+    return text_to_cstring(PG_GETARG_TEXT_PP(i));
+}
+
+/* enqueue(function_name, payload jsonb, invocation_type, qualifier, region) */
+Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
+    static SPIPlanPtr plan;
+    char *function = text_arg(fcinfo, 0, "function_name", true);
+    char *type = text_arg(fcinfo, 2, "invocation_type", true);
+    char *qualifier = text_arg(fcinfo, 3, "qualifier", false);
+    char *region = text_arg(fcinfo, 4, "region", false);
+    Datum values[5];
+    char nulls[5] = {' ', ' ', ' ', ' ', ' '};
+    bool isnull;
+    int64 id;
+
+    if (PG_ARGISNULL(1))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("aws_lambda.enqueue: payload must not be NULL")));
+    awsq_check_target(function, qualifier, region, type);
+
+    values[0] = PG_GETARG_DATUM(0);
+    values[1] = PG_GETARG_DATUM(1);
+    values[2] = PG_GETARG_DATUM(2);
+    values[3] = qualifier ? PG_GETARG_DATUM(3) : (Datum)0;
+    values[4] = region ? PG_GETARG_DATUM(4) : (Datum)0;
+    if (!qualifier) nulls[3] = 'n';
+    if (!region) nulls[4] = 'n';
+
+    SPI_connect();
+    if (!plan) {
+        Oid types[5] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
+        plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "
+                              "invocation_type, qualifier, region) VALUES ($1, $2, $3, $4, $5) "
+                              "RETURNING id",
+                              5, types);
+    }
+    awsq_insert(plan, values, nulls);
+    id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    SPI_finish();
+    PG_RETURN_INT64(id);
+}
+
+PG_FUNCTION_INFO_V1(aws_lambda_function_name_check);
+
+/* function_name_check(text): ERROR naming the problem unless a valid
+ * Lambda function identifier (core's parser). */
+Datum aws_lambda_function_name_check(PG_FUNCTION_ARGS) {
+    char *function = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    sqlambda_function_ref ref;
+    char err[256];
+    if (sqlambda_parse_function(function, &ref, err, sizeof err) != SQLAMBDA_OK)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_NAME), errmsg("%s", err)));
+    PG_RETURN_VOID();
+}

@@ -1,0 +1,176 @@
+/*
+ * worker_send.c — the delivery worker's calls: its own libsqlambda client
+ * (built from the same aws_lambda.* settings as a backend's, rebuilt after
+ * a reload), one multi handle keeping up to aws_lambda.worker_concurrency
+ * calls in flight, and the wait hook core calls while they are: it waits
+ * on the sockets, the worker's latch and postmaster death, and yields back
+ * to the main loop as soon as a call has completed or the latch is set (a
+ * commit queued work, or a signal came), so outcomes are recorded at once
+ * and new work is claimed while slow calls stay in flight. Each call
+ * carries {"custom":{"idempotency_key":"<system identifier>-<queue id>"}}.
+ */
+#include "queue.h"
+
+#include "access/xlog.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+
+#include <string.h>
+
+static sqlambda_client *client;
+static sqlambda_multi *multi;
+static uint64 system_id;
+
+static bool should_yield(void) {
+    return awsq_w.done || (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX) || awsq_got_sigterm || awsq_got_sighup;
+}
+
+static int worker_wait(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
+    WaitEvent occurred[32];
+    WaitEventSet *set;
+    int *pos_fd, n;
+
+    for (int i = 0; i < nfds; i++) fds[i].revents = 0;
+    if (should_yield()) return SQLAMBDA_WAIT_YIELD;
+    set = CreateWaitEventSet(TopMemoryContext, nfds + 2);
+    pos_fd = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (nfds + 2));
+    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+    for (int i = 0; i < nfds; i++) {
+        uint32 ev = 0;
+        if (fds[i].events & SQLAMBDA_WAIT_READ) ev |= WL_SOCKET_READABLE;
+        if (fds[i].events & SQLAMBDA_WAIT_WRITE) ev |= WL_SOCKET_WRITEABLE;
+        if (ev == 0 || fds[i].fd < 0) continue;
+        pos_fd[AddWaitEventToSet(set, ev, fds[i].fd, NULL, NULL)] = i;
+    }
+    n = WaitEventSetWait(set, timeout_ms < 0 ? -1 : timeout_ms, occurred, lengthof(occurred),
+                         PG_WAIT_EXTENSION);
+    for (int k = 0; k < n; k++) {
+        if (occurred[k].events & WL_LATCH_SET) {
+            ResetLatch(MyLatch);
+            awsq_w.wake = true;
+            continue;
+        }
+        sqlambda_wait_fd *f = &fds[pos_fd[occurred[k].pos]];
+        if (occurred[k].events & WL_SOCKET_READABLE) f->revents |= SQLAMBDA_WAIT_READ;
+        if (occurred[k].events & WL_SOCKET_WRITEABLE) f->revents |= SQLAMBDA_WAIT_WRITE;
+    }
+    FreeWaitEventSet(set);
+    pfree(pos_fd);
+    return should_yield() ? SQLAMBDA_WAIT_YIELD : SQLAMBDA_WAIT_CONTINUE;
+}
+
+static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
+
+static void build_client(void) {
+    sqlambda_options o;
+    char user_agent[80];
+    memset(&o, 0, sizeof o);
+    snprintf(user_agent, sizeof user_agent, "postgres/%d aws_lambda/1.0 worker", PG_VERSION_NUM);
+    o.endpoint_url = nonempty(awsl_endpoint_override);
+    o.region = nonempty(awsl_region);
+    o.profile = nonempty(awsl_profile);
+    o.allowed_functions = nonempty(awsl_allowed_functions);
+    o.connect_timeout_ms = awsl_connect_timeout_ms;
+    o.request_timeout_ms = awsl_request_timeout_ms;
+    o.max_attempts = awsl_max_attempts;
+    o.user_agent_extra = user_agent;
+    o.wait = worker_wait;
+    o.log = awsl_log_hook;
+    client = sqlambda_client_new(&o);
+    if (!client) elog(FATAL, "aws_lambda worker: out of memory creating the Lambda client");
+    multi = sqlambda_multi_new(client, 1000);
+    if (!multi) elog(FATAL, "aws_lambda worker: out of memory creating the multi handle");
+}
+
+void awsq_send_init(void) {
+    system_id = GetSystemIdentifier();
+    build_client();
+}
+
+void awsq_send_reload(void) {
+    if (sqlambda_multi_pending(multi) > 0) return;
+    sqlambda_multi_free(multi);
+    sqlambda_client_free(client);
+    build_client();
+}
+
+size_t awsq_send_pending(void) { return sqlambda_multi_pending(multi); }
+
+static void on_done(void *arg, void *user, sqlambda_result *res) {
+    awsq_delivery *d = user;
+    MemoryContext cxt = awsq_w.cxt;
+    d->status = res->status;
+    d->http_status = res->http_status;
+    if (res->payload && (res->status == SQLAMBDA_OK || res->status == SQLAMBDA_E_FUNCTION) &&
+        d->request_response) {
+        d->response = MemoryContextAlloc(cxt, res->payload_len + 1);
+        memcpy(d->response, res->payload, res->payload_len);
+        d->response[res->payload_len] = '\0';
+        d->response_len = res->payload_len;
+    }
+    if (res->function_error) d->function_error = MemoryContextStrdup(cxt, res->function_error);
+    if (res->status != SQLAMBDA_OK)
+        d->error = MemoryContextStrdup(cxt, res->message[0] ? res->message
+                                                             : sqlambda_status_name(res->status));
+    awsl_stats_record(res->function_name ? res->function_name : d->function, res->status,
+                      res->attempts, res->throttles, res->elapsed_ms);
+    sqlambda_result_free(res);
+    d->next = awsq_w.done;
+    awsq_w.done = d;
+    awsq_w.sending--;
+}
+
+static void send_one(awsq_delivery *d) {
+    sqlambda_request req;
+    StringInfoData buf;
+    char context[160];
+    memset(&req, 0, sizeof req);
+    req.function = d->function;
+    req.qualifier = d->qualifier;
+    req.region = d->region;
+    req.invocation_type = d->request_response ? SQLAMBDA_REQUEST_RESPONSE : SQLAMBDA_EVENT;
+    if (d->max_records <= 1) {
+        req.payload = d->first->payload;
+        req.payload_len = (size_t)d->first->payload_len;
+        snprintf(context, sizeof context, "{\"custom\":{\"idempotency_key\":\"" UINT64_FORMAT
+                 "-" INT64_FORMAT "\"}}", system_id, d->first->id);
+        buf.data = NULL;
+    } else {
+        initStringInfo(&buf);
+        appendStringInfoString(&buf, "{\"records\":[");
+        for (awsq_entry *e = d->first; e; e = e->next) {
+            if (e != d->first) appendStringInfoChar(&buf, ',');
+            appendBinaryStringInfo(&buf, e->payload, e->payload_len);
+        }
+        appendStringInfoString(&buf, "]}");
+        req.payload = buf.data;
+        req.payload_len = (size_t)buf.len;
+        d->bytes = (size_t)buf.len;
+        snprintf(context, sizeof context, "{\"custom\":{\"idempotency_key\":\"" UINT64_FORMAT
+                 "-" INT64_FORMAT "-" INT64_FORMAT "\",\"records\":%d}}", system_id,
+                 d->first->id, d->last->id, d->n);
+    }
+    req.client_context = context;
+    if (sqlambda_multi_add(multi, &req, d) == SQLAMBDA_E_NOMEM)
+        elog(FATAL, "aws_lambda worker: out of memory queueing a call");
+    if (buf.data) pfree(buf.data);
+    awsq_w.sending++;
+}
+
+void awsq_send_ready(void) {
+    awsq_worker *w = &awsq_w;
+    while (w->ready && w->sending < awsq_worker_concurrency) {
+        awsq_delivery *d = w->ready;
+        w->ready = d->next;
+        if (!w->ready) w->ready_tail = NULL;
+        d->next = NULL;
+        send_one(d);
+    }
+}
+
+void awsq_send_run(long timeout_ms) {
+    sqlambda_multi_run(multi, timeout_ms, on_done, NULL);
+}
