@@ -2,7 +2,8 @@
 # t_bulk_cancel.sh — invoke_many with 50 calls in flight to a function that
 # never answers (core's fault server, "hang"): pg_cancel_backend and
 # statement_timeout stop all 50 at once within 200 ms with PostgreSQL's own
-# errors, the backend stays usable, and no socket is left behind.
+# errors, the backend stays usable, and no socket is left behind;
+# pg_terminate_backend ends such a backend within 200 ms.
 # Needs PGHOST/PGPORT and FAULT_URL (test/run exports them).
 set -u
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/tap.sh"
@@ -64,4 +65,23 @@ like "statement_timeout: backend usable afterwards (50 calls)" "$out" 'usable=50
 before=$(echo "$out" | sed -n 's/^fds_before=//p'); after=$(echo "$out" | sed -n 's/^fds_after=//p')
 if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -le "$before" ]; then ok "no descriptor leaked by 150 cancelled calls ($before before, $after after)"
 else not_ok "no descriptor leaked by 150 cancelled calls (before=$before after=$after)"; echo "$out" | sed 's/^/# /'; fi
+# 3. pg_terminate_backend with 50 calls in flight: the backend exits at once.
+PGAPPNAME=awsl_bulk_term psql -X -q -At >"$tmp/t.out" 2>&1 <<SQL &
+$setup
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkterm', $(fifty), 50);
+SQL
+tjob=$!
+for _ in $(seq 1 200); do [ "$(attempts hang_bulkterm)" = 50 ] && break; sleep 0.05; done
+tpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_bulk_term'")
+start=$(date +%s%N)
+psql -X -At -c "SELECT pg_terminate_backend(${tpid:-0})" >/dev/null
+gone=
+for _ in $(seq 1 200); do
+  if ! kill -0 "${tpid:-0}" 2>/dev/null; then gone=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+  sleep 0.005
+done
+wait "$tjob"
+if [ -n "$tpid" ] && [ -n "$gone" ] && [ "$gone" -lt 200 ]; then ok "pg_terminate_backend ends a backend with 50 calls in flight within 200 ms ($gone ms)"
+else not_ok "pg_terminate_backend ends a backend with 50 calls in flight within 200 ms (pid=$tpid gone=$gone)"; sed 's/^/# /' "$tmp/t.out"; fi
+like "pg_terminate_backend: PostgreSQL's own message" "$(cat "$tmp/t.out")" "terminating connection due to administrator command"
 tap_exit

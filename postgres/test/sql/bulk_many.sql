@@ -64,3 +64,16 @@ SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jso
 RESET aws_lambda.allowed_functions;
 -- Calls are counted in the statistics like single calls.
 SELECT calls, errors FROM aws_lambda.stats WHERE function_name = 'lambdaTest';
+-- A role granted invoke_many is held to its allowlist like any call.
+CREATE ROLE regress_bulk_user LOGIN;
+GRANT USAGE ON SCHEMA aws_lambda TO regress_bulk_user;
+GRANT EXECUTE ON FUNCTION aws_lambda.invoke_many(text, jsonb[], int, text, text, text) TO regress_bulk_user;
+ALTER ROLE regress_bulk_user SET aws_lambda.allowed_functions = 'lambdaTest';
+\c - regress_bulk_user
+SELECT ordinal, status_code, payload, error
+  FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{"role": "ok"}']::jsonb[]);
+SELECT try($$SELECT * FROM aws_lambda.invoke_many('otherFunction', ARRAY['{}']::jsonb[])$$);
+SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY['[1]']::jsonb[])$$);
+\c - postgres
+DROP OWNED BY regress_bulk_user;
+DROP ROLE regress_bulk_user;
