@@ -109,38 +109,39 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
         sqlambda_fmt(out->error, sizeof out->error, "out of memory");
         goto done;
     }
-    if (out->error[0]) goto done;
 
-    /* max attempts */
+    /* max attempts (not read after a profile error) */
     const char *v;
     out->max_attempts = 3;
-    if (opts->max_attempts < 0) {
+    if (out->error[0]) {
+        /* keep the first error */
+    } else if (opts->max_attempts < 0) {
         sqlambda_fmt(out->error, sizeof out->error,
                      "invalid max_attempts %d (from the options): must be at least 1",
                      opts->max_attempts);
-        goto done;
     } else if (opts->max_attempts > 0) {
         out->max_attempts = opts->max_attempts;
     } else if ((v = env("AWS_MAX_ATTEMPTS"))) {
-        if (parse_attempts(v, "AWS_MAX_ATTEMPTS", &out->max_attempts, out->error,
-                           sizeof out->error) != 0)
-            goto done;
+        parse_attempts(v, "AWS_MAX_ATTEMPTS", &out->max_attempts, out->error, sizeof out->error);
     } else if ((v = sqlambda_profile_get(&pf, out->profile, "max_attempts"))) {
-        if (parse_attempts(v, "the profile's max_attempts", &out->max_attempts, out->error,
-                           sizeof out->error) != 0)
-            goto done;
+        parse_attempts(v, "the profile's max_attempts", &out->max_attempts, out->error,
+                       sizeof out->error);
     }
 
-    /* endpoint */
+    /* endpoint and region: resolved even after an error above, so that the
+     * error's message can name the endpoint host (the first error is kept;
+     * instance metadata is not asked for a region then) */
+    char first_error[sizeof out->error];
+    memcpy(first_error, out->error, sizeof first_error);
+    out->error[0] = '\0';
     resolve_endpoint(opts, &pf, out);
-    if (out->error[0]) goto done;
-
-    /* region */
+    out->endpoint_bad = out->error[0] != '\0';
+    if (first_error[0]) memcpy(out->error, first_error, sizeof first_error);
     if (opts->region && *opts->region) v = opts->region;
     else if (!(v = env("AWS_REGION")) && !(v = env("AWS_DEFAULT_REGION")))
         v = sqlambda_profile_get(&pf, out->profile, "region");
     if (v && *v) out->region = strdup(v);
-    else out->region = sqlambda_imds_region(IMDS_REGION_TIMEOUT_MS);
+    else if (!out->error[0]) out->region = sqlambda_imds_region(IMDS_REGION_TIMEOUT_MS);
 done:
     sqlambda_profiles_free(&pf);
 }

@@ -84,6 +84,7 @@ typedef struct sqlambda_config {
     char *region;         /* NULL if none found (calls then need an ARN/region) */
     char *endpoint_url;   /* explicit/configured endpoint, or NULL: derive */
     int max_attempts;     /* resolved: options, AWS_MAX_ATTEMPTS, profile, 3 */
+    bool endpoint_bad;    /* a configured endpoint URL was rejected (see error) */
     char error[256];      /* non-empty: a configuration problem to report */
 } sqlambda_config;
 

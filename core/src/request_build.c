@@ -35,7 +35,8 @@ void sqlambda_client_endpoint_free(sqlambda_client *c) {
 
 /* Splits endpoint into the client's cache: base ("scheme://host[:port]"),
  * Host header and path prefix (no trailing '/'). On a bad URL, fills
- * call->res (naming the host when one was found) and returns E_CONFIG. */
+ * call->res (naming the host when one was found; unless call is NULL) and
+ * returns E_CONFIG. */
 static sqlambda_status parse_endpoint(sqlambda_client *c, sqlambda_call *call, const char *endpoint) {
     char detail[300];
     CURLU *u = curl_url();
@@ -81,7 +82,7 @@ static sqlambda_status parse_endpoint(sqlambda_client *c, sqlambda_call *call, c
     c->ep_prefix = prefix;
     st = SQLAMBDA_OK;
 out:
-    if (st == SQLAMBDA_E_CONFIG) {
+    if (st == SQLAMBDA_E_CONFIG && call) {
         free(call->res.endpoint_host);
         call->res.endpoint_host = host && *host ? strdup(host) : NULL;
         fail_msg(call, st, detail);
@@ -94,24 +95,41 @@ out:
     return st;
 }
 
+/* The region the call is signed for: the ARN's, the call's, the client's. */
+static const char *call_region(sqlambda_client *c, sqlambda_call *call) {
+    if (call->ref.region[0]) return call->ref.region;
+    if (call->region && *call->region) return call->region;
+    if (c->cfg.region && *c->cfg.region) return c->cfg.region;
+    return NULL;
+}
+
+/* Before failing for a configuration problem: puts the endpoint host in
+ * the result when it is known anyway (a configured endpoint that parses,
+ * or the region's default endpoint), so the message can name it. */
+static void note_host(sqlambda_client *c, sqlambda_call *call) {
+    free(call->res.endpoint_host);
+    call->res.endpoint_host = NULL;
+    if (c->cfg.endpoint_bad) return; /* the call would not go to the region's */
+    const char *region = call_region(c, call);
+    const char *configured = c->cfg.endpoint_url && *c->cfg.endpoint_url ? c->cfg.endpoint_url : NULL;
+    char *derived = configured || !region ? NULL : sqlambda_default_endpoint(region);
+    const char *endpoint = configured ? configured : derived;
+    if (endpoint && (!c->ep_url || strcmp(c->ep_url, endpoint) != 0))
+        parse_endpoint(c, NULL, endpoint);
+    if (endpoint && c->ep_url && strcmp(c->ep_url, endpoint) == 0)
+        call->res.endpoint_host = strdup(c->ep_host);
+    free(derived);
+}
+
 sqlambda_status sqlambda_call_prepare(sqlambda_client *c, sqlambda_call *call) {
     if (c->cfg.error[0]) {
+        note_host(c, call);
         fail_msg(call, SQLAMBDA_E_CONFIG, c->cfg.error);
         return SQLAMBDA_E_CONFIG;
     }
-    if (call->ref.region[0]) call->sign_region = call->ref.region;
-    else if (call->region && *call->region) call->sign_region = call->region;
-    else if (c->cfg.region && *c->cfg.region) call->sign_region = c->cfg.region;
-    else {
-        if (c->cfg.endpoint_url && *c->cfg.endpoint_url) {
-            /* name the endpoint's host when one is configured */
-            free(call->res.endpoint_host);
-            call->res.endpoint_host = NULL;
-            if (!c->ep_url || strcmp(c->ep_url, c->cfg.endpoint_url) != 0)
-                parse_endpoint(c, call, c->cfg.endpoint_url);
-            if (c->ep_url && strcmp(c->ep_url, c->cfg.endpoint_url) == 0)
-                call->res.endpoint_host = strdup(c->ep_host);
-        }
+    call->sign_region = call_region(c, call);
+    if (!call->sign_region) {
+        note_host(c, call); /* a configured endpoint's host */
         fail_msg(call, SQLAMBDA_E_CONFIG,
                  "no region: set the region option, AWS_REGION or AWS_DEFAULT_REGION, a profile "
                  "region, or call with a full function ARN");

@@ -181,6 +181,14 @@ void sqlambda_result_message(sqlambda_result *res, const char *detail) {
         if ((unsigned char)*p < 0x20) *p = ' ';
 }
 
+/* A response we cannot use: type BadResponse, the problem as its message. */
+static void bad_response(sqlambda_result *res, const char *what) {
+    res->status = SQLAMBDA_E_RESPONSE;
+    res->error_type = strdup("BadResponse");
+    res->error_message = strdup(what);
+    sqlambda_result_message(res, NULL);
+}
+
 static void take_str(char **dst, char **src) {
     free(*dst);
     *dst = *src;
@@ -225,17 +233,13 @@ void sqlambda_response_classify(sqlambda_call *call, CURLcode cc) {
         size_t n;
         unsigned char *d = sqlambda_b64_decode(r->log_result_b64, strlen(r->log_result_b64), &n);
         if (!d) {
-            res->status = SQLAMBDA_E_RESPONSE;
-            res->error_type = strdup("BadResponse");
-            sqlambda_result_message(res, "malformed X-Amz-Log-Result header (not base64)");
+            bad_response(res, "malformed X-Amz-Log-Result header (not base64)");
             return;
         }
         res->log_result = (char *)d; /* decode NUL-terminates */
     }
     if (r->bad_header) {
-        res->status = SQLAMBDA_E_RESPONSE;
-        res->error_type = strdup("BadResponse");
-        sqlambda_result_message(res, "malformed Content-Length header");
+        bad_response(res, "malformed Content-Length header");
         return;
     }
     if (r->status >= 200 && r->status < 300) {
