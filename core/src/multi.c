@@ -195,8 +195,8 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
         sqlambda_fmt(m, sizeof m, "%s; %s", res->error_message ? res->error_message : "", why_not);
         free(res->error_message);
         res->error_message = strdup(m);
+        sqlambda_result_message(res, NULL); /* classify wrote it without why_not */
     }
-    sqlambda_result_message(res, NULL);
     finish(call);
 }
 

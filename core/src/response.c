@@ -160,23 +160,56 @@ void sqlambda_parse_error_body(const char *body, size_t len, char **type, char *
     json_decref(j);
 }
 
+/* Bounded appends into a fixed line (called for every result, so no printf). */
+typedef struct { char *p, *end; } line_out;
+
+static void put(line_out *o, const char *s, size_t max) {
+    for (size_t i = 0; s && s[i] && i < max && o->p < o->end; i++) *o->p++ = s[i];
+}
+
+static void put_long(line_out *o, long v) {
+    char d[24];
+    int n = 0;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do d[n++] = (char)('0' + u % 10); while ((u /= 10) && n < 23);
+    if (v < 0) put(o, "-", 1);
+    while (n > 0 && o->p < o->end) *o->p++ = d[--n];
+}
+
 void sqlambda_result_message(sqlambda_result *res, const char *detail) {
-    char what[400];
-    if (detail) sqlambda_fmt(what, sizeof what, "%s", detail);
-    else if (res->error_type && res->error_message && *res->error_message)
-        sqlambda_fmt(what, sizeof what, "%s: %s", res->error_type, res->error_message);
-    else if (res->error_type) sqlambda_fmt(what, sizeof what, "%s", res->error_type);
-    else sqlambda_fmt(what, sizeof what, "%s", sqlambda_status_name(res->status));
-    char tail[64] = "";
-    const char *pl = res->attempts == 1 ? "" : "s";
-    if (res->http_status)
-        sqlambda_fmt(tail, sizeof tail, " (HTTP %ld, %d attempt%s)", res->http_status, res->attempts, pl);
-    else if (res->attempts)
-        sqlambda_fmt(tail, sizeof tail, " (%d attempt%s)", res->attempts, pl);
-    const char *host = res->endpoint_host;
-    sqlambda_fmt(res->message, sizeof res->message, "lambda function \"%.80s\"%s%.100s: %s%s",
-                 res->function_name ? res->function_name : "?", host ? " at " : "", host ? host : "",
-                 what, tail);
+    line_out o = {res->message, res->message + sizeof res->message - 1};
+    put(&o, "lambda function \"", 17);
+    put(&o, res->function_name ? res->function_name : "?", 80);
+    put(&o, "\"", 1);
+    if (res->endpoint_host) {
+        put(&o, " at ", 4);
+        put(&o, res->endpoint_host, 100);
+    }
+    put(&o, ": ", 2);
+    const size_t what = 399; /* the description's share of the line */
+    char *w0 = o.p;
+    if (detail) {
+        put(&o, detail, what);
+    } else if (res->error_type) {
+        put(&o, res->error_type, what);
+        if (res->error_message && *res->error_message) {
+            put(&o, ": ", what - (size_t)(o.p - w0) < 2 ? 0 : 2);
+            put(&o, res->error_message, what - (size_t)(o.p - w0));
+        }
+    } else {
+        put(&o, sqlambda_status_name(res->status), what);
+    }
+    if (res->http_status || res->attempts) {
+        put(&o, " (", 2);
+        if (res->http_status) {
+            put(&o, "HTTP ", 5);
+            put_long(&o, res->http_status);
+            put(&o, ", ", 2);
+        }
+        put_long(&o, res->attempts);
+        put(&o, res->attempts == 1 ? " attempt)" : " attempts)", 10);
+    }
+    *o.p = '\0';
     for (char *p = res->message; *p; p++)
         if ((unsigned char)*p < 0x20) *p = ' ';
 }
