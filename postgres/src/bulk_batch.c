@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 
 #include <limits.h>
 #include <string.h>
@@ -40,6 +41,7 @@ static uint32 batch_calls;
 typedef struct batch {
     int first; /* index of its first row */
     int count;
+    int bytes; /* the request body's size */
 } batch;
 
 static int int_arg(FunctionCallInfo fcinfo, int argno, const char *name, int lo, int hi) {
@@ -214,8 +216,9 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
     sqlambda_result *results;
     Datum *elems;
     bool *enulls;
-    char **rows;
-    int *rowlen;
+    StringInfoData texts;
+    MemoryContext batchcxt;
+    int *rowoff, *rowlen;
     int n, max_rows, max_size, concurrency, nbatches = 0;
     batch *batches;
     char *cluster, *user, *database;
@@ -236,8 +239,11 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
     if (n == 0) return (Datum)0;
 
     /* Each row: a JSON array of that row's arguments. */
-    rows = palloc(sizeof *rows * n);
+    /* Rows' JSON texts share one buffer (a StringInfo per row would cost at
+     * least 1 KB each); rowoff/rowlen locate them. */
+    rowoff = palloc(sizeof *rowoff * n);
     rowlen = palloc(sizeof *rowlen * n);
+    initStringInfo(&texts);
     for (int i = 0; i < n; i++) {
         Jsonb *jb;
         CHECK_FOR_INTERRUPTS();
@@ -252,8 +258,9 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
                             errmsg(FN ": arguments[%d] is not a JSON array", i + 1),
                             errhint("Each element is a JSON array of one row's arguments, e.g. "
                                     "'[1, \"a\", null]'.")));
-        rows[i] = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-        rowlen[i] = (int)strlen(rows[i]);
+        rowoff[i] = texts.len;
+        (void)JsonbToCString(&texts, &jb->root, VARSIZE(jb));
+        rowlen[i] = texts.len - rowoff[i];
     }
     awsl_bulk_validate(&base);
 
@@ -280,6 +287,7 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
                 bt->count++;
                 i++;
             }
+            bt->bytes = (int)size;
             if (bt->count == 0)
                 ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                                 errmsg(FN ": arguments[%d] is %d bytes; with the request envelope "
@@ -291,12 +299,15 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
     reqs = palloc(sizeof *reqs * nbatches);
     for (int b = 0; b < nbatches; b++) {
         StringInfoData s;
-        initStringInfo(&s);
+        s.maxlen = batches[b].bytes + 64; /* exact size, plus num_records' digits' slack */
+        s.data = palloc(s.maxlen);
+        resetStringInfo(&s);
         appendStringInfoString(&s, envelope_head(cluster, user, database, base.function, query_id,
                                                  batches[b].count));
         for (int k = 0; k < batches[b].count; k++) {
             if (k) appendStringInfoChar(&s, ',');
-            appendBinaryStringInfo(&s, rows[batches[b].first + k], rowlen[batches[b].first + k]);
+            appendBinaryStringInfo(&s, texts.data + rowoff[batches[b].first + k],
+                                   rowlen[batches[b].first + k]);
         }
         appendStringInfoString(&s, "]}");
         reqs[b] = base;
@@ -306,10 +317,16 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
 
     results = palloc0(sizeof *results * nbatches);
     awsl_bulk_run(reqs, nbatches, concurrency, results);
+    batchcxt = AllocSetContextCreate(CurrentMemoryContext, "aws_lambda.invoke_batch batch",
+                                     ALLOCSET_DEFAULT_SIZES);
     PG_TRY();
     {
         for (int b = 0; b < nbatches; b++) {
+            /* A batch's garbage (JSON parsing) goes once its rows are stored. */
+            MemoryContext caller = MemoryContextSwitchTo(batchcxt);
             take_results(rsinfo, base.function, &reqs[b], &results[b], b, nbatches, &batches[b]);
+            MemoryContextSwitchTo(caller);
+            MemoryContextReset(batchcxt);
             sqlambda_result_free(&results[b]);
         }
     }

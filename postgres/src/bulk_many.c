@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 
 #include <string.h>
 
@@ -95,6 +96,9 @@ Datum aws_lambda_invoke_many(PG_FUNCTION_ARGS) {
     Datum *elems;
     bool *enulls;
     int n, nsend = 0, concurrency;
+    int *offsets;
+    StringInfoData texts;
+    MemoryContext rowcxt;
 
     memset(&base, 0, sizeof base);
     awsl_bulk_require(fcinfo, 0, FN, "function_name");
@@ -109,27 +113,39 @@ Datum aws_lambda_invoke_many(PG_FUNCTION_ARGS) {
     if (n == 0) return (Datum)0;
     awsl_bulk_validate(&base);
 
-    /* Requests for the non-NULL payloads, in order. */
+    /* Requests for the non-NULL payloads, in order; their JSON texts share
+     * one buffer (a StringInfo per payload would cost at least 1 KB each). */
     reqs = palloc(sizeof *reqs * n);
+    offsets = palloc(sizeof *offsets * n);
+    initStringInfo(&texts);
     for (int i = 0; i < n; i++) {
         Jsonb *jb;
         CHECK_FOR_INTERRUPTS();
         if (enulls[i]) continue;
         jb = DatumGetJsonbP(elems[i]);
+        offsets[nsend] = texts.len;
+        (void)JsonbToCString(&texts, &jb->root, VARSIZE(jb));
         reqs[nsend] = base;
-        reqs[nsend].payload = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-        reqs[nsend].payload_len = strlen(reqs[nsend].payload);
+        reqs[nsend].payload_len = texts.len - offsets[nsend];
+        appendStringInfoChar(&texts, '\0');
         nsend++;
     }
+    for (int k = 0; k < nsend; k++) reqs[k].payload = texts.data + offsets[k];
     results = palloc0(sizeof *results * (nsend > 0 ? nsend : 1));
     awsl_bulk_run(reqs, nsend, concurrency, results);
 
+    rowcxt = AllocSetContextCreate(CurrentMemoryContext, "aws_lambda.invoke_many row",
+                                   ALLOCSET_DEFAULT_SIZES);
     PG_TRY();
     {
         int k = 0;
         for (int i = 0; i < n; i++) {
+            /* A row's garbage (JSON parsing) goes when the row is stored. */
+            MemoryContext caller = MemoryContextSwitchTo(rowcxt);
             put_row(rsinfo->setResult, rsinfo->setDesc, i + 1, enulls[i] ? NULL : &results[k],
                     base.invocation_type);
+            MemoryContextSwitchTo(caller);
+            MemoryContextReset(rowcxt);
             if (!enulls[i]) {
                 sqlambda_result_free(&results[k]); /* as we go: keeps peak memory down */
                 k++;

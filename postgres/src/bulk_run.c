@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* How often the queue of requests is topped up while calls run. */
+#define TOP_UP_MS 10
+
 typedef struct collect_arg {
     sqlambda_result *results;
     size_t n;
@@ -38,15 +41,30 @@ void awsl_bulk_run(const sqlambda_request *reqs, size_t n, int concurrency,
     sqlambda_multi *m;
     sqlambda_status st = SQLAMBDA_OK;
     collect_arg a = {results, n};
+    size_t next = 0, window = Max((size_t)concurrency * 4, (size_t)64);
 
     if (n == 0) return;
     m = sqlambda_multi_new(c, concurrency);
     if (!m) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
     awsl_wait_reset();
-    for (size_t i = 0; i < n && st == SQLAMBDA_OK; i++)
-        if (sqlambda_multi_add(m, &reqs[i], (void *)(uintptr_t)i) == SQLAMBDA_E_NOMEM)
-            st = SQLAMBDA_E_NOMEM;
-    if (st == SQLAMBDA_OK) st = sqlambda_multi_run(m, -1, collect, &a);
+    /* Core keeps a few KB per queued request: queue a window of them at a
+     * time and top it up every few milliseconds, so memory stays bounded by
+     * the concurrency, not by the number of payloads. */
+    while (st == SQLAMBDA_OK) {
+        while (next < n && sqlambda_multi_pending(m) < window) {
+            if (sqlambda_multi_add(m, &reqs[next], (void *)(uintptr_t)next) == SQLAMBDA_E_NOMEM) {
+                st = SQLAMBDA_E_NOMEM;
+                break;
+            }
+            next++;
+        }
+        if (st != SQLAMBDA_OK) break;
+        if (next == n) {
+            st = sqlambda_multi_run(m, -1, collect, &a);
+            break;
+        }
+        st = sqlambda_multi_run(m, TOP_UP_MS, collect, &a);
+    }
     sqlambda_multi_free(m); /* drops anything still pending (only after NOMEM) */
 
     for (size_t i = 0; i < n; i++) {

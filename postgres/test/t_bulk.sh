@@ -51,6 +51,10 @@ like "invoke_many: row 1 succeeded" "$out" '^1\|\{"a": 1\}\|-\|-'
 like "invoke_many: row 2 carries the function error (Unhandled, errorType, errorMessage)" "$out" '2\|\{.*"errorMessage": "asked to fail: third".*\|Unhandled\|lambda function "bulk_echo20" at 127\.0\.0\.1:[0-9]+: ValueError: asked to fail: third'
 like "invoke_many: row 3 succeeded after the failed one" "$out" '3\|\{"a": 3\}\|-\|-'
 
+out=$(q "SELECT ordinal || '|' || status_code || '|' || coalesce(payload::text, 'NULL') || '|' || error
+  FROM aws_lambda.invoke_many('bulk_rs_malformed', ARRAY['{}']::jsonb[]);")
+like "invoke_many: a response that is not JSON is an error in its row" "$out" '^1\|200\|NULL\|response is not valid JSON: The input string ended unexpectedly\.'
+
 # 4. invoke_batch: 250 rows, at most 40 per batch -> 7 batches, results in order.
 before=$(posts bulk_rs)
 out=$(q "SELECT count(*) || ' ' || count(*) FILTER (WHERE result = to_jsonb(ordinal * 2))

@@ -11,20 +11,21 @@ export PGDATABASE=aws_lambda_regress
 setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$FAULT_URL';
 SET aws_lambda.request_timeout_ms = 60000; SET aws_lambda.max_attempts = 1; SET lc_messages = 'C';"
 tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+tag=$$ # fresh names each run: the fault server counts per name
 fifty() { echo "(SELECT array_agg(jsonb_build_object('i', i)) FROM generate_series(1, 50) i)"; }
 attempts() { curl -s "$FAULT_URL/_counts" | python3 -c "import json,sys; print(json.load(sys.stdin)['attempts'].get('$1', 0))"; }
 
 # 1. pg_cancel_backend while 50 calls are in flight (counted at the endpoint).
 PGAPPNAME=awsl_bulk_cancel psql -X -q -At >"$tmp/a.out" 2>&1 <<SQL &
 $setup
-SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkcancel', $(fifty), 50);
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkcancel${tag}', $(fifty), 50);
 SELECT 'after=' || extract(epoch FROM clock_timestamp());
 SELECT 'usable=' || count(*) FILTER (WHERE payload = jsonb_build_object('i', ordinal))
-  FROM aws_lambda.invoke_many('ok_bulkcancel', $(fifty), 50);
+  FROM aws_lambda.invoke_many('ok_bulkcancel${tag}', $(fifty), 50);
 SQL
 apid=$!
 n=0
-for _ in $(seq 1 200); do n=$(attempts hang_bulkcancel); [ "$n" = 50 ] && break; sleep 0.05; done
+for _ in $(seq 1 200); do n=$(attempts hang_bulkcancel${tag}); [ "$n" = 50 ] && break; sleep 0.05; done
 is "50 calls in flight at once (seen by the endpoint)" "$n" 50
 sleep 0.2
 bpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_bulk_cancel' AND wait_event = 'Extension'")
@@ -37,23 +38,23 @@ ms=$(python3 -c "print(int((float('${t1:-0}') - float('${t0:-0}')) * 1000))" 2>/
 if [ -n "$t0" ] && [ -n "$t1" ] && [ "$ms" -ge 0 ] && [ "$ms" -lt 200 ]; then ok "pg_cancel_backend stops 50 calls in flight within 200 ms ($ms ms)"
 else not_ok "pg_cancel_backend stops 50 calls in flight within 200 ms (t0=$t0 t1=$t1)"; sed 's/^/# /' "$tmp/a.out"; fi
 like "after the cancel the same backend runs 50 calls again" "$aout" 'usable=50'
-is "no call was retried or left queued (50 attempts in all)" "$(attempts hang_bulkcancel)" 50
+is "no call was retried or left queued (50 attempts in all)" "$(attempts hang_bulkcancel${tag})" 50
 
 # 2. statement_timeout, then the backend is usable; no descriptor leaks.
 out=$(psql -X -q -At 2>&1 <<SQL
 $setup
-SELECT count(*) FROM aws_lambda.invoke_many('ok_bulkfd', $(fifty), 50);
+SELECT count(*) FROM aws_lambda.invoke_many('ok_bulkfd${tag}', $(fifty), 50);
 SELECT 'fds_before=' || count(*) FROM pg_ls_dir('/proc/self/fd');
 SET statement_timeout = 300;
 DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
-  PERFORM count(*) FROM aws_lambda.invoke_many('hang_bulkst', $(fifty), 50);
+  PERFORM count(*) FROM aws_lambda.invoke_many('hang_bulkst${tag}', $(fifty), 50);
 EXCEPTION WHEN query_canceled THEN
   RAISE NOTICE 'overshoot_ms=%', round(extract(epoch FROM clock_timestamp() - t0) * 1000) - 300;
 END \$\$;
-SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkst2', $(fifty), 50);
-SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkst3', $(fifty), 50);
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkst2${tag}', $(fifty), 50);
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkst3${tag}', $(fifty), 50);
 RESET statement_timeout;
-SELECT 'usable=' || count(*) FILTER (WHERE error IS NULL) FROM aws_lambda.invoke_many('ok_bulkfd', $(fifty), 50);
+SELECT 'usable=' || count(*) FILTER (WHERE error IS NULL) FROM aws_lambda.invoke_many('ok_bulkfd${tag}', $(fifty), 50);
 SELECT 'fds_after=' || count(*) FROM pg_ls_dir('/proc/self/fd');
 SQL
 )
@@ -63,15 +64,17 @@ else not_ok "statement_timeout stops 50 calls within 200 ms (overshoot '${oversh
 is "statement_timeout: PostgreSQL's own error each time" "$(echo "$out" | grep -c 'canceling statement due to statement timeout')" 2
 like "statement_timeout: backend usable afterwards (50 calls)" "$out" 'usable=50'
 before=$(echo "$out" | sed -n 's/^fds_before=//p'); after=$(echo "$out" | sed -n 's/^fds_after=//p')
-if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -le "$before" ]; then ok "no descriptor leaked by 150 cancelled calls ($before before, $after after)"
+# (A slack of 5: the endpoint may close an idle kept-alive connection between
+# the counts; a leak would show as dozens, one per cancelled call.)
+if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -le $((before + 5)) ]; then ok "no descriptor leaked by 150 cancelled calls ($before before, $after after)"
 else not_ok "no descriptor leaked by 150 cancelled calls (before=$before after=$after)"; echo "$out" | sed 's/^/# /'; fi
 # 3. pg_terminate_backend with 50 calls in flight: the backend exits at once.
 PGAPPNAME=awsl_bulk_term psql -X -q -At >"$tmp/t.out" 2>&1 <<SQL &
 $setup
-SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkterm', $(fifty), 50);
+SELECT count(*) FROM aws_lambda.invoke_many('hang_bulkterm${tag}', $(fifty), 50);
 SQL
 tjob=$!
-for _ in $(seq 1 200); do [ "$(attempts hang_bulkterm)" = 50 ] && break; sleep 0.05; done
+for _ in $(seq 1 200); do [ "$(attempts hang_bulkterm${tag})" = 50 ] && break; sleep 0.05; done
 tpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_bulk_term'")
 start=$(date +%s%N)
 psql -X -At -c "SELECT pg_terminate_backend(${tpid:-0})" >/dev/null
