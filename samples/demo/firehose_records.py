@@ -38,7 +38,9 @@ def main():
         time.sleep(0.2)
     for _, line in sorted(got, key=lambda kl: json.loads(kl[1])["reading_time"]):
         print("  %s" % line)
-    print("  (%d records in %d objects, e.g. %s)" % (len(got), len({k for k, _ in got}), got[0][0] if got else "-"))
+    objects = len({k for k, _ in got})
+    print("  (%d records in %d object%s, e.g. %s)" % (len(got), objects, "" if objects == 1 else "s",
+                                                   got[0][0] if got else "-"))
     return 0 if len(got) >= want else 1
 
 

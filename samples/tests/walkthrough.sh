@@ -37,7 +37,7 @@ cw=$(printf '%s\n' "$log" | sed -n '/get-metric-statistics/,/datapoints)/p' | aw
 is "2: CloudWatch holds the 8 readings, in time order" "$cw" "65.0 65.0 63.0 67.0 74.0 82.0 85.0 86.0 "
 like "2: 8 datapoints" "$log" '\(8 datapoints\)'
 check "2: chart is a PNG file" sh -c "head -c 4 '$outdir/temperature.png' | od -c | grep -q 'P   N   G'"
-fh=$(printf '%s\n' "$log" | grep -E '^  \{"reading_time".*"sensor_id":2' | sed -E 's/.*"temperature":([0-9.]+).*/\1/' | tr '\n' ' ')
+fh=$(printf '%s\n' "$log" | grep -E '^  \{.*"sensor_id":2[,}]' | sed -E 's/.*"temperature":([0-9.]+).*/\1/' | tr '\n' ' ')
 is "3: Firehose delivered the 8 rows to S3 (sorted by time)" "$fh" "65 65 63 67 74 82 85 86 "
 notices=$(printf '%s\n' "$log" | grep -E 'NOTICE:  Time ' | sed -E 's/.*Temperature //' | tr '\n' ' ')
 is "4: Kinesis readings in order, then only the two new ones after the resume" "$notices" "99 100 110 111 112 "
@@ -56,7 +56,8 @@ n3=$(printf '%s\n' "$log" | sed -n 's/^# invocations of lambdaTempReadingFirehos
 if printf '%s\n' "$log" | grep -q '^# delivery: transactional'; then
   # the worker may micro-batch rows into one invocation: 1..8 requests
   check "2: the worker's invocations for the 8 rows reached the endpoint (1..8: $n2)" test "${n2:-0}" -ge 1 -a "${n2:-0}" -le 8
-  check "3: the worker's invocations for the 8 rows reached the endpoint (1..8: $n3)" test "${n3:-0}" -ge 1 -a "${n3:-0}" -le 8
+  check "3: one transaction's 8 rows, micro-batched by the worker: fewer than 8 invocations ($n3)" \
+        test "${n3:-0}" -ge 1 -a "${n3:-0}" -lt 8
   like "5: the rolled-back row: zero invocations at the endpoint" "$log" \
        'invocations of lambdaTempReadingTrigger after the ROLLBACK, counted at the endpoint: 0'
   like "5: CloudWatch got only the committed row (via the worker)" "$log" 'CloudWatch values of the last 6 minutes: 42$'
