@@ -70,6 +70,9 @@ like "ports printed" "$port $serve_url $moto_url" '^[0-9]+ http://127[^ ]* http:
 check "no MariaDB left listening on port $port" sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
 check "no sqlambda serve left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$serve_url/2015-03-31/functions/'"
 check "no moto left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$moto_url/moto-api/'"
+# the functions' worker processes get the run's AWS_* variables from sqlambda serve
+workers=$(grep -la "AWS_ENDPOINT_URL=$moto_url" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
+is "no function worker of the run left (moto's URL in the environment)" "$workers" ""
 work=$(printf '%s\n' "$log" | sed -n 's/^# work directory \([^ ]*\) .*/\1/p')
 like "work directory printed" "$work" '^/tmp/sqlambda-walk-my\.'
 check "work directory removed" test ! -e "$work"

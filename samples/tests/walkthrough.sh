@@ -79,6 +79,9 @@ moto_url=$(printf '%s\n' "$log" | sed -n 's/^# moto at \([^:]*:[^:]*:[0-9]*\).*/
 serve_url=$(printf '%s\n' "$log" | sed -n 's/^# local Lambda at //p')
 like "moto URL printed" "$moto_url" '^http://127'
 check "no moto left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$moto_url/moto-api/'"
+# the functions' worker processes get the run's AWS_* variables from sqlambda serve
+workers=$(grep -la "AWS_ENDPOINT_URL=$moto_url" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
+is "no function worker of the run left (moto's URL in the environment)" "$workers" ""
 like "serve URL printed" "$serve_url" '^http://127'
 check "no sqlambda serve left listening after exit" sh -c "! curl -s -m 2 -o /dev/null '$serve_url/2015-03-31/functions/'"
 like "PostgreSQL port printed" "$pgport" '^[0-9]+$'
