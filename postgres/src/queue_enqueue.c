@@ -150,7 +150,6 @@ void awsq_check_target(const char *function, const char *qualifier, const char *
         same(region, ok_region) && same(invocation_type, ok_type) &&
         same(awsl_allowed_functions ? awsl_allowed_functions : "", ok_allowlist))
         return;
-    check_database();
 
     memset(&req, 0, sizeof req);
     req.function = function;
@@ -178,6 +177,7 @@ void awsq_check_target(const char *function, const char *qualifier, const char *
                             : 0));
     }
     sqlambda_result_free(&res);
+    check_database();
     remember(function, qualifier, region, invocation_type);
 }
 

@@ -40,12 +40,14 @@ static void queue_shmem_startup(void) {
 }
 
 static void define_settings(void) {
-    DefineCustomStringVariable("aws_lambda.database_name",
-                               "Database the delivery worker connects to.",
-                               "The extension must be created in this database; aws_lambda.enqueue "
-                               "refuses to queue anywhere else.",
-                               &awsq_database_name, "postgres", PGC_POSTMASTER, 0, NULL, NULL,
-                               NULL);
+    /* PGC_POSTMASTER settings can only be defined while preloading. */
+    if (process_shared_preload_libraries_in_progress)
+        DefineCustomStringVariable("aws_lambda.database_name",
+                                   "Database the delivery worker connects to.",
+                                   "The extension must be created in this database; "
+                                   "aws_lambda.enqueue refuses to queue anywhere else.",
+                                   &awsq_database_name, "postgres", PGC_POSTMASTER, 0, NULL,
+                                   NULL, NULL);
     DefineCustomIntVariable("aws_lambda.worker_concurrency",
                             "Lambda calls the delivery worker keeps in flight.", NULL,
                             &awsq_worker_concurrency, 16, 1, 1000, PGC_SIGHUP, 0, NULL, NULL, NULL);

@@ -105,7 +105,7 @@ void awsq_worker_main(Datum arg) {
     elog(LOG, "aws_lambda delivery worker started (database \"%s\")", awsq_database_name);
 
     awsq_w.wake = true; /* first pass: everything queued is due */
-    bool sweep_owed = true;
+    bool sweep_owed = true, more_ready = false;
     while (!awsq_got_sigterm) {
         CHECK_FOR_INTERRUPTS();
         if (awsq_got_sighup) {
@@ -129,20 +129,26 @@ void awsq_worker_main(Datum arg) {
         /* Claim after a wake, when a retry is due, or when a sweep is owed. */
         double now = awsq_now_ms();
         bool retry_due = awsq_w.next_retry_ms > 0 && awsq_w.next_retry_ms <= now;
-        bool sweep = retry_due || (sweep_owed && now - awsq_w.last_sweep_ms >= SWEEP_EVERY_MS);
+        bool sweep = retry_due || (sweep_owed && now - awsq_w.last_sweep_ms >= SWEEP_EVERY_MS) ||
+                     (more_ready && awsq_w.nheld <= AWSQ_HOLD_MAX / 2);
         if ((awsq_w.wake || sweep) && awsq_w.nheld < AWSQ_HOLD_MAX) {
+            int limit = AWSQ_HOLD_MAX - awsq_w.nheld;
             awsq_w.wake = false;
-            int n = awsq_claim(sweep, AWSQ_HOLD_MAX - awsq_w.nheld);
+            int n = awsq_claim(sweep, limit);
             if (n < 0) {
                 ext_ready = false;
                 continue;
             }
+            /* Capacity-limited: more may be due; sweep again once half the
+             * held entries are done. */
+            more_ready = n == limit;
             if (sweep) {
                 sweep_owed = false;
             } else if (n == 0) {
                 /* Nothing above the highest claimed id: the commit that woke
                  * us holds lower ids. */
-                awsq_claim(true, AWSQ_HOLD_MAX - awsq_w.nheld);
+                limit = AWSQ_HOLD_MAX - awsq_w.nheld;
+                more_ready = awsq_claim(true, limit) == limit;
                 sweep_owed = false;
             } else {
                 /* Others may have committed lower ids meanwhile. */
@@ -180,5 +186,8 @@ void awsq_worker_main(Datum arg) {
     }
     elog(LOG, "aws_lambda delivery worker shutting down (%d entries held stay queued)",
          awsq_w.nheld);
-    proc_exit(0);
+    /* Exit code 1: the postmaster restarts the worker after bgw_restart_time
+     * unless the server itself is shutting down (code 0 would unregister it
+     * for good after a pg_terminate_backend). */
+    proc_exit(1);
 }

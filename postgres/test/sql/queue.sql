@@ -1,0 +1,94 @@
+-- queue: transactional delivery's SQL surface in a database the worker
+-- does not serve (delivery itself is tested by t_queue*.sh): every bad
+-- argument is refused in the caller's transaction with an error naming the
+-- problem, a valid one is refused here because nothing would deliver it,
+-- set_batching's checks, the tables/view, and nothing usable by PUBLIC.
+SET search_path = "$user", public, aws_lambda;
+SHOW aws_lambda.database_name;
+SELECT name, setting, unit, context FROM pg_settings
+ WHERE name IN ('aws_lambda.worker_concurrency', 'aws_lambda.max_delivery_attempts',
+                'aws_lambda.retry_function_errors', 'aws_lambda.retry_base_ms',
+                'aws_lambda.retry_max_ms', 'aws_lambda.batch_max_records',
+                'aws_lambda.batch_max_bytes', 'aws_lambda.batch_linger_ms',
+                'aws_lambda.result_ttl', 'aws_lambda.database_name')
+ ORDER BY 1;
+
+-- enqueue: bad arguments.
+SELECT try($$SELECT aws_lambda.enqueue('bad name!', '{}')$$);
+SELECT try($$SELECT aws_lambda.enqueue(repeat('f', 65), '{}')$$);
+SELECT try($$SELECT aws_lambda.enqueue('arn:aws:lambda:us-east-1:123456789012:function:f', '{}', 'Event', NULL, 'eu-west-1')$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', 'DryRun')$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', 'event')$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', 'Event', 'bad qualifier!')$$);
+SELECT try($$SELECT aws_lambda.enqueue(NULL, '{}')$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', NULL)$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', NULL)$$);
+SET aws_lambda.allowed_functions = 'onlyThis';
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+RESET aws_lambda.allowed_functions;
+-- A valid call: refused, this database is not the worker's.
+SELECT try($$SELECT aws_lambda.enqueue('f', '{"a": 1}')$$);
+SELECT count(*) AS queued FROM aws_lambda.queue;
+
+-- trigger_invoke: misuse.
+CREATE TABLE qt (id int PRIMARY KEY, v text);
+SELECT try($$SELECT aws_lambda.trigger_invoke()$$);
+CREATE TRIGGER qt_before BEFORE INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f');
+SELECT try($$INSERT INTO qt VALUES (1, 'a')$$);
+DROP TRIGGER qt_before ON qt;
+CREATE TRIGGER qt_stmt AFTER INSERT ON qt FOR EACH STATEMENT EXECUTE FUNCTION aws_lambda.trigger_invoke('f');
+SELECT try($$INSERT INTO qt VALUES (1, 'a')$$);
+DROP TRIGGER qt_stmt ON qt;
+CREATE TRIGGER qt_noarg AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke();
+SELECT try($$INSERT INTO qt VALUES (1, 'a')$$);
+DROP TRIGGER qt_noarg ON qt;
+CREATE TRIGGER qt_opt AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'old');
+SELECT try($$INSERT INTO qt VALUES (1, 'a')$$);
+DROP TRIGGER qt_opt ON qt;
+CREATE TRIGGER qt_badname AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('no spaces allowed');
+SELECT try($$INSERT INTO qt VALUES (1, 'a')$$);
+DROP TRIGGER qt_badname ON qt;
+INSERT INTO qt VALUES (1, 'a');
+CREATE TRIGGER qt_newdel AFTER DELETE ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'new');
+SELECT try($$DELETE FROM qt$$);
+DROP TRIGGER qt_newdel ON qt;
+CREATE TRIGGER qt_ok AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f');
+SELECT try($$INSERT INTO qt VALUES (2, 'b')$$);
+SELECT count(*) AS rows_kept FROM qt;
+DROP TABLE qt;
+
+-- set_batching.
+SELECT try($$SELECT aws_lambda.set_batching('bad name!', 10)$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', 0)$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', 10001)$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', 10, 10)$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', 10, 7000000)$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', 10, 1000, -1)$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', NULL)$$);
+SELECT aws_lambda.set_batching('f', 10);
+SELECT aws_lambda.set_batching('g', 50, 1000, 0);
+SELECT aws_lambda.set_batching('f', 20, 5000, 5);
+SELECT * FROM aws_lambda.batching ORDER BY 1;
+SELECT aws_lambda.set_batching('f', 1);
+SELECT * FROM aws_lambda.batching ORDER BY 1;
+SELECT aws_lambda.set_batching('g', 1);
+
+-- Tables and the view, empty here.
+SELECT * FROM aws_lambda.queue_status;
+SELECT count(*) FROM aws_lambda.dead_letter;
+SELECT count(*) FROM aws_lambda.results;
+SELECT * FROM aws_lambda.worker_in_flight();
+
+-- A role without grants can neither queue nor read the queue.
+CREATE ROLE regress_queue_user LOGIN;
+GRANT USAGE ON SCHEMA aws_lambda TO regress_queue_user;
+\c - regress_queue_user
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+SELECT try($$SELECT * FROM aws_lambda.queue$$);
+SELECT try($$SELECT * FROM aws_lambda.queue_status$$);
+SELECT try($$SELECT * FROM aws_lambda.dead_letter$$);
+SELECT try($$INSERT INTO aws_lambda.queue (function_name, payload) VALUES ('f', '{}')$$);
+SELECT try($$SELECT aws_lambda.set_batching('f', 10)$$);
+\c - postgres
+DROP OWNED BY regress_queue_user;
+DROP ROLE regress_queue_user;
