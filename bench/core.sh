@@ -8,8 +8,10 @@
 # of one SigV4 signature (public function, and the client's cached signer);
 # RSS after N1 and N2 invokes (growth target < 5 MB). Env:
 # CORE_BENCH_SECONDS (rounds, 7), CORE_BENCH_SIGN_ITERS (200000),
-# CORE_BENCH_RSS_N1 (10000), CORE_BENCH_RSS_N2 (1000000). Prints
-# "summary: ..." lines (bench/run).
+# CORE_BENCH_RSS_N1 (10000), CORE_BENCH_RSS_N2 (1000000), CORE_BENCH_OTHER
+# (optional: another build's core_invoke, e.g. of an older commit, run in
+# every round too, for before/after in one run). Prints "summary: ..."
+# lines (bench/run).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${CORE_BENCH_SECONDS:-7}
@@ -28,7 +30,8 @@ url=$NGINX_URL
 # rounds and each ratio's spread is the min..max of its per-round ratios.
 rounds=$secs
 echo "# core: nginx at $url ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)); $rounds rounds: wrk -t1 -c1 -d1s, core for 1 s, plain libcurl for 1 s"
-wrk_total=0; core_total=0; curl_total=0; ratios=(); curl_ratios=()
+wrk_total=0; core_total=0; curl_total=0; other_total=0; ratios=(); curl_ratios=(); other_ratios=()
+other=${CORE_BENCH_OTHER:-}
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", 100 * a / b}'; }
 median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 range_of() { printf '%s\n' "$@" | sort -n | sed -n '1p;$p' | paste -sd. - | sed 's/\./../'; }
@@ -38,7 +41,9 @@ for r in $(seq 1 "$rounds"); do
   w=$(echo "$wrk_out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
   c=$("$drv" rate "$url" 1 | awk '$1 == "core_rate" {print $2}')
   k=$("$drv" curl "$url" 1 | awk '$1 == "curl_rate" {print $2}')
-  echo "#   round $r: wrk $w req/s, core $c calls/s ($(pct "$c" "$w")%), plain curl $k req/s ($(pct "$k" "$w")%)"
+  o=; [ -n "$other" ] && o=$("$other" rate "$url" 1 | awk '$1 == "core_rate" {print $2}')
+  echo "#   round $r: wrk $w req/s, core $c calls/s ($(pct "$c" "$w")%), plain curl $k req/s ($(pct "$k" "$w")%)${o:+, other build $o calls/s ($(pct "$o" "$w")%)}"
+  if [ -n "$o" ]; then other_total=$((other_total + o)); other_ratios+=("$(pct "$o" "$w")"); fi
   wrk_total=$((wrk_total + w)); core_total=$((core_total + c)); curl_total=$((curl_total + k))
   ratios+=("$(pct "$c" "$w")"); curl_ratios+=("$(pct "$k" "$w")")
 done
@@ -58,5 +63,8 @@ growth=$(awk -v a="$rss1" -v b="$rss2" 'BEGIN {printf "%.2f", (b - a) / 1024}')
 verdict() { if awk -v v="$1" -v t="$3" 'BEGIN {exit !('"$2"')}'; then echo "met"; else echo "MISSED"; fi; }
 echo "summary: core sequential invoke: $core_rate calls/s; wrk -t1 -c1 baseline: $wrk_rate req/s; ratio ${ratio}% ($spread; target >= 50%: $(verdict "$ratio" 'v >= t' 50))"
 echo "summary: plain libcurl, same request: $curl_rate req/s; ratio $(pct "$curl_rate" "$wrk_rate")% of wrk ($curl_spread); core is $(pct "$core_rate" "$curl_rate")% of it"
+if [ -n "$other" ]; then
+  echo "summary: other build ($other): $((other_total / rounds)) calls/s; ratio $(pct "$((other_total / rounds))" "$wrk_rate")% of wrk (median round $(median_of "${other_ratios[@]}")%, rounds $(range_of "${other_ratios[@]}")%)"
+fi
 echo "summary: SigV4 signing: $sign_us us per request, $sign_cached_us us with the client's cached signing key ($sign_iters iterations)"
 echo "summary: RSS: ${rss1} kB after $n1 invokes, ${rss2} kB after $n2; growth ${growth} MB (target < 5 MB: $(verdict "$growth" 'v < t' 5))"
