@@ -4,7 +4,8 @@
 # serve`, signatures checked, up to 64 instances), concurrency 50, over
 # PG_BULK_N payloads per round, against serial awslambda_fn over the same
 # function in the same run (one call after another in one backend), on one
-# throwaway server (scripts/pg-start, aws_lambda preloaded). Target:
+# throwaway server (scripts/pg-start, aws_lambda preloaded, request timeout
+# 30 s so cold starts on a loaded machine do not time out). Target:
 # invoke_many >= 2,000 rows/s. Env: PG_BULK_N (3000), PG_BULK_ROUNDS (3),
 # PG_BULK_SERIAL_N (200), PG_BULK_CONCURRENCY (50). Prints "summary:" lines.
 set -euo pipefail
@@ -26,7 +27,7 @@ unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA
 bulk_serve_start "$dir" --max-concurrency 64 || { echo "postgres_bulk.sh: sqlambda serve did not start" >&2; exit 1; }
 url=$BULK_SERVE_URL
 eval "$("$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda \
-  "aws_lambda.endpoint_override=$url")" >/dev/null
+  "aws_lambda.endpoint_override=$url" aws_lambda.request_timeout_ms=30000)" >/dev/null
 export PGDATABASE=postgres
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 q -q <<'SQL'

@@ -16,7 +16,8 @@ tmp=$(mktemp -d); trap 'bulk_serve_stop; rm -rf "$tmp"' EXIT
 if bulk_serve_start "$tmp"; then ok "sqlambda serve starts with the bulk test functions"
 else not_ok "sqlambda serve starts with the bulk test functions"; cat "$tmp/serve.err" | sed 's/^/# /'; exit 1; fi
 setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$BULK_SERVE_URL';
-SET lc_messages = 'C'; SET aws_lambda.max_attempts = 1;"
+SET lc_messages = 'C'; SET aws_lambda.max_attempts = 1;
+SET aws_lambda.request_timeout_ms = 30000; -- cold starts on a loaded machine"
 q() { psql -X -q -At -v ON_ERROR_STOP=0 2>&1 <<SQL
 $setup
 $1
