@@ -17,6 +17,7 @@ bulk_serve_start() {
   bin=$(bulk_serve_bin) || return 1
   printf '%s %s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$dir/serve.creds"
   chmod 600 "$dir/serve.creds"
+  : >"$dir/serve.out"
   $bin --functions "$here/bulk_functions" --listen 127.0.0.1:0 --credentials "$dir/serve.creds" \
     --verbose "$@" >"$dir/serve.out" 2>"$dir/serve.err" &
   BULK_SERVE_PID=$!
