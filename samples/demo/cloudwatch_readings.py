@@ -15,6 +15,10 @@ import boto3
 
 
 def main():
+    if len(sys.argv) != 4 or not sys.argv[1].isdigit() or not sys.argv[2].isdigit():
+        print("usage: cloudwatch_readings.py MINUTES WANT DATFILE (MINUTES and WANT: whole numbers)",
+              file=sys.stderr)
+        return 2
     minutes, want, datfile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     cw = boto3.client("cloudwatch")
     end = datetime.now(timezone.utc) + timedelta(minutes=1)

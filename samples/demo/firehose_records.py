@@ -28,6 +28,13 @@ def records(s3, bucket, sensor):
 
 
 def main():
+    if len(sys.argv) != 3 or not sys.argv[1].isdigit() or not sys.argv[2].isdigit():
+        print("usage: firehose_records.py WANT SENSOR_ID (whole numbers)", file=sys.stderr)
+        return 2
+    if "DEMO_BUCKET" not in os.environ:
+        print("firehose_records.py: DEMO_BUCKET is not set (eval the output of scripts/demo-services)",
+              file=sys.stderr)
+        return 2
     want, sensor = int(sys.argv[1]), int(sys.argv[2])
     s3, bucket = boto3.client("s3"), os.environ["DEMO_BUCKET"]
     got = []
