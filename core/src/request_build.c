@@ -226,6 +226,7 @@ sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *c
     sqlambda_buf *t = &call->hdr_text;
     size_t offs[SQLAMBDA_CALL_HEADERS], n = 0;
     t->len = 0;
+    if (!t->data) bad |= sqlambda_buf_reserve(t, 1024) != 0; /* one allocation, not five */
     for (size_t i = 0; i < nh && !bad; i++) bad |= add_header(t, offs, &n, h[i].name, h[i].value);
     if (!bad) bad |= add_header(t, offs, &n, "Authorization", auth);
     /* Like botocore: no Content-Type for Invoke's blob payload; no Expect. */

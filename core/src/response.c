@@ -48,6 +48,9 @@ size_t sqlambda_reply_header_cb(char *buf, size_t size, size_t n, void *userp) {
         sqlambda_reply_reset(r, cap);
         return len;
     }
+    /* every header read below starts with x, r or c: skip the rest at once */
+    char c0 = len ? (char)(buf[0] | 0x20) : 0;
+    if (c0 != 'x' && c0 != 'r' && c0 != 'c') return len;
     const char *colon = memchr(buf, ':', len);
     if (!colon) return len; /* blank line ending the headers */
     size_t nl = (size_t)(colon - buf);
