@@ -70,6 +70,9 @@ int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls);
 
 /* Entries the worker holds at most (claimed and not yet recorded). */
 #define AWSQ_HOLD_MAX 8192
+/* Under load, claims are at least this far apart (an idle queue claims at
+ * once when woken). */
+#define AWSQ_CLAIM_EVERY_MS 2.0
 
 /* One queue entry the worker holds. */
 typedef struct awsq_entry {
@@ -111,6 +114,7 @@ typedef struct awsq_worker {
     int sending;             /* deliveries in core's multi */
     double next_retry_ms;    /* earliest scheduled retry, or 0 */
     double last_sweep_ms;
+    double last_claim_ms;
     bool wake;               /* latch was set: new commits may be waiting */
     bool results_written;
     double last_purge_ms;

@@ -14,6 +14,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "utils/array.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -25,7 +26,7 @@ typedef struct batch_conf {
     int max_records, max_bytes, linger_ms;
 } batch_conf;
 
-static SPIPlanPtr claim_plan, conf_plan;
+static SPIPlanPtr conf_plan;
 static batch_conf *confs;
 static int nconfs;
 
@@ -184,36 +185,11 @@ static void file_entry(const char *fn, const char *q, const char *r, bool rr, aw
     }
 }
 
-int awsq_claim(bool sweep, int limit) {
+/* Files the rows of a claim query (id, function_name, qualifier, region,
+ * is RequestResponse, payload text, attempts); skips held ids. */
+static int take_rows(int limit, double now_ms) {
     awsq_worker *w = &awsq_w;
     int claimed = 0;
-    double now_ms = awsq_now_ms();
-
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    SPI_connect();
-    PushActiveSnapshot(GetTransactionSnapshot());
-    if (!OidIsValid(get_extension_oid("aws_lambda", true))) {
-        SPI_finish();
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        return -1;
-    }
-    if (!claim_plan) {
-        Oid types[2] = {INT8OID, INT8OID};
-        claim_plan = awsq_keep_plan(
-            "SELECT id, function_name, qualifier, region, "
-            "invocation_type = 'RequestResponse', payload::text, attempts "
-            "FROM aws_lambda.queue WHERE id > $2 AND next_attempt_at <= now() "
-            "ORDER BY id LIMIT $1",
-            2, types);
-    }
-    load_confs();
-    Datum args[2];
-    args[0] = Int64GetDatum((int64)limit + (sweep ? w->nheld : 0));
-    args[1] = Int64GetDatum(sweep ? 0 : w->max_seen);
-    if (SPI_execute_plan(claim_plan, args, NULL, true, 0) != SPI_OK_SELECT)
-        elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
     for (uint64 i = 0; i < SPI_processed && claimed < limit; i++) {
         HeapTuple t = SPI_tuptable->vals[i];
         TupleDesc d = SPI_tuptable->tupdesc;
@@ -238,9 +214,85 @@ int awsq_claim(bool sweep, int limit) {
         file_entry(fn, q, r, rr, e, now_ms);
         awsq_held_count(fn, 1);
     }
+    return claimed;
+}
+
+#define CLAIM_COLUMNS                                                                             \
+    "SELECT id, function_name, qualifier, region, invocation_type = 'RequestResponse', "         \
+    "payload::text, attempts FROM aws_lambda.queue "
+
+/* Due ids at or below max_seen that the worker does not hold (entries of
+ * transactions that committed after higher ids were claimed, and retries):
+ * ids first, so held entries cost no payload conversion. */
+static int sweep_below(int limit, double now_ms) {
+    static SPIPlanPtr ids_plan, rows_plan;
+    awsq_worker *w = &awsq_w;
+    Oid t2[2] = {INT8OID, INT8OID};
+    Oid t1[1] = {INT8ARRAYOID};
+    Datum args[2];
+    Datum *ids;
+    int n = 0;
+
+    if (!ids_plan)
+        ids_plan = awsq_keep_plan("SELECT id FROM aws_lambda.queue WHERE id <= $2 AND "
+                                  "next_attempt_at <= now() ORDER BY id LIMIT $1",
+                                  2, t2);
+    if (!rows_plan)
+        rows_plan = awsq_keep_plan(CLAIM_COLUMNS "WHERE id = ANY ($1) ORDER BY id", 1, t1);
+    args[0] = Int64GetDatum((int64)limit + w->nheld);
+    args[1] = Int64GetDatum(w->max_seen);
+    if (SPI_execute_plan(ids_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
+    ids = palloc(sizeof(Datum) * (SPI_processed + 1));
+    for (uint64 i = 0; i < SPI_processed && n < limit; i++) {
+        bool isnull;
+        int64 id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1,
+                                               &isnull));
+        if (!hash_search(w->held, &id, HASH_FIND, NULL)) ids[n++] = Int64GetDatum(id);
+    }
+    if (n == 0) return 0;
+    args[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    if (SPI_execute_plan(rows_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
+    return take_rows(limit, now_ms);
+}
+
+int awsq_claim(bool sweep, int limit) {
+    static SPIPlanPtr above_plan;
+    awsq_worker *w = &awsq_w;
+    int claimed = 0;
+    double now_ms = awsq_now_ms();
+
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    SPI_connect();
+    PushActiveSnapshot(GetTransactionSnapshot());
+    if (!OidIsValid(get_extension_oid("aws_lambda", true))) {
+        SPI_finish();
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        return -1;
+    }
+    if (!above_plan) {
+        Oid types[2] = {INT8OID, INT8OID};
+        above_plan = awsq_keep_plan(CLAIM_COLUMNS "WHERE id > $2 AND next_attempt_at <= now() "
+                                                  "ORDER BY id LIMIT $1",
+                                    2, types);
+    }
+    load_confs();
+    if (sweep) claimed += sweep_below(limit, now_ms);
+    if (claimed < limit) {
+        Datum args[2];
+        args[0] = Int64GetDatum((int64)(limit - claimed));
+        args[1] = Int64GetDatum(w->max_seen);
+        if (SPI_execute_plan(above_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
+        claimed += take_rows(limit - claimed, now_ms);
+    }
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();
     if (sweep) w->last_sweep_ms = now_ms;
+    w->last_claim_ms = now_ms;
     return claimed;
 }

@@ -97,6 +97,9 @@ void awsq_worker_main(Datum arg) {
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(awsq_database_name, NULL, 0);
     pgstat_report_appname("aws_lambda delivery worker");
+    /* Every query of the worker reads the queue by id; kept generic plans
+     * must not switch to sequential scans planned while the queue was small. */
+    SetConfigOption("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION);
 
     init_state();
     awsq_send_init();
@@ -131,7 +134,8 @@ void awsq_worker_main(Datum arg) {
         bool retry_due = awsq_w.next_retry_ms > 0 && awsq_w.next_retry_ms <= now;
         bool sweep = retry_due || (sweep_owed && now - awsq_w.last_sweep_ms >= SWEEP_EVERY_MS) ||
                      (more_ready && awsq_w.nheld <= AWSQ_HOLD_MAX / 2);
-        if ((awsq_w.wake || sweep) && awsq_w.nheld < AWSQ_HOLD_MAX) {
+        bool claim_now = awsq_w.wake && now - awsq_w.last_claim_ms >= AWSQ_CLAIM_EVERY_MS;
+        if ((claim_now || sweep) && awsq_w.nheld < AWSQ_HOLD_MAX) {
             int limit = AWSQ_HOLD_MAX - awsq_w.nheld;
             awsq_w.wake = false;
             int n = awsq_claim(sweep, limit);
@@ -167,6 +171,8 @@ void awsq_worker_main(Datum arg) {
         }
         double timer = earliest(earliest(linger_at, awsq_w.next_retry_ms), purge_at);
         if (sweep_owed) timer = earliest(timer, awsq_w.last_sweep_ms + SWEEP_EVERY_MS);
+        if (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX)
+            timer = earliest(timer, awsq_w.last_claim_ms + AWSQ_CLAIM_EVERY_MS);
 
         if (awsq_send_pending() > 0) {
             long timeout = -1;
@@ -180,7 +186,7 @@ void awsq_worker_main(Datum arg) {
                 awsq_send_ready();
                 awsq_publish();
             }
-        } else if (!(awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX)) {
+        } else if (!(awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX) || timer > awsq_now_ms()) {
             sleep_until(timer);
         }
     }

@@ -181,14 +181,15 @@ void awsq_record_done(void) {
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     fn_count *counts = palloc(sizeof(fn_count) * ndone);
+    int nentries = 0, ndone_ids = 0;
+    for (awsq_delivery *d = list; d; d = d->next) nentries += d->n;
+    Datum *done_ids = palloc(sizeof(Datum) * (nentries + 1));
     double now = awsq_now_ms();
     for (awsq_delivery *d = list; d; d = d->next) {
         outcome o = classify(d);
         Datum ids = ids_array(d);
-        Oid t1[1] = {INT8ARRAYOID};
         if (o == OUT_SUCCESS) {
-            exec(plan(&delete_plan, "DELETE FROM aws_lambda.queue WHERE id = ANY ($1)", 1, t1),
-                 &ids, NULL);
+            for (awsq_entry *e = d->first; e; e = e->next) done_ids[ndone_ids++] = Int64GetDatum(e->id);
             if (d->request_response) store_result(d, ids);
             count(counts, &nfn, d->function, d->n, 0);
         } else if (o == OUT_RETRY) {
@@ -217,6 +218,13 @@ void awsq_record_done(void) {
             if (d->request_response && d->status == SQLAMBDA_E_FUNCTION) store_result(d, ids);
             count(counts, &nfn, d->function, 0, d->n);
         }
+    }
+    if (ndone_ids > 0) { /* every success of this round in one statement */
+        Oid t1[1] = {INT8ARRAYOID};
+        Datum ids = PointerGetDatum(construct_array(done_ids, ndone_ids, INT8OID, 8,
+                                                    FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        exec(plan(&delete_plan, "DELETE FROM aws_lambda.queue WHERE id = ANY ($1)", 1, t1), &ids,
+             NULL);
     }
     for (int i = 0; i < nfn; i++) {
         Oid t[3] = {TEXTOID, INT8OID, INT8OID};

@@ -23,8 +23,16 @@ static sqlambda_client *client;
 static sqlambda_multi *multi;
 static uint64 system_id;
 
+/* Milliseconds until a wake may be served by a claim (claims are spaced
+ * AWSQ_CLAIM_EVERY_MS apart under load), or -1 when no wake is pending. */
+static double claim_wait_ms(void) {
+    if (!awsq_w.wake || awsq_w.nheld >= AWSQ_HOLD_MAX) return -1;
+    double left = awsq_w.last_claim_ms + AWSQ_CLAIM_EVERY_MS - awsq_now_ms();
+    return left > 0 ? left : 0;
+}
+
 static bool should_yield(void) {
-    return awsq_w.done || (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX) || awsq_got_sigterm || awsq_got_sighup;
+    return awsq_w.done || claim_wait_ms() == 0 || awsq_got_sigterm || awsq_got_sighup;
 }
 
 static int worker_wait(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
@@ -34,6 +42,8 @@ static int worker_wait(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_
 
     for (int i = 0; i < nfds; i++) fds[i].revents = 0;
     if (should_yield()) return SQLAMBDA_WAIT_YIELD;
+    double claim_in = claim_wait_ms();
+    if (claim_in > 0 && (timeout_ms < 0 || claim_in < timeout_ms)) timeout_ms = (long)(claim_in + 0.999);
     set = CreateWaitEventSet(TopMemoryContext, nfds + 2);
     pos_fd = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (nfds + 2));
     AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);

@@ -5,7 +5,9 @@
 # mid-traffic one backend is killed with SIGKILL (the postmaster restarts
 # every process, the worker included) and later the server is stopped with
 # `pg_ctl stop -m immediate` while calls are in flight (a 300 ms function).
-# After the restart: every transaction whose COMMIT was acknowledged reached
+# synchronous_commit is on (scripts/pg-start turns it off): an acknowledged
+# COMMIT must survive the crash. After the restart: every transaction whose
+# COMMIT was acknowledged reached
 # the endpoint at least once, no rolled-back transaction's event ever did,
 # and the queue ends empty.
 set -u
@@ -30,7 +32,8 @@ for _ in $(seq 1 100); do [ -s "$tmp/sink.port" ] && break; sleep 0.05; done
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED=true
 "$top/scripts/pg-start" "$tmp/pg" shared_preload_libraries=aws_lambda \
   "aws_lambda.endpoint_override=http://127.0.0.1:$(cat "$tmp/sink.port")" lc_messages=C \
-  aws_lambda.retry_base_ms=50 aws_lambda.retry_max_ms=300 restart_after_crash=on >/dev/null ||
+  aws_lambda.retry_base_ms=50 aws_lambda.retry_max_ms=300 restart_after_crash=on \
+  synchronous_commit=on >/dev/null ||
   { not_ok "crash: server starts"; exit 1; }
 source "$tmp/pg/env"
 export PGDATABASE=postgres
