@@ -7,9 +7,8 @@
 # `pg_ctl stop -m immediate` while calls are in flight (a 300 ms function).
 # synchronous_commit is on (scripts/pg-start turns it off): an acknowledged
 # COMMIT must survive the crash. After the restart: every transaction whose
-# COMMIT was acknowledged reached
-# the endpoint at least once, no rolled-back transaction's event ever did,
-# and the queue ends empty.
+# COMMIT was acknowledged reached the endpoint at least once, no rolled-back
+# transaction's event ever did, and the queue ends empty.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
