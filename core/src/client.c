@@ -1,8 +1,9 @@
 /*
  * client.c — sqlambda_client: copies the options, resolves configuration
- * once, owns the credential provider, the curl multi handle (kept for the
- * client's life so connections and TLS sessions are reused), a small pool
- * of easy handles, the retry quota and the log hook.
+ * once, owns the credential provider, the SigV4 signer (signing key
+ * cache), the curl multi handle (kept for the client's life so connections
+ * and TLS sessions are reused), a small pool of easy handles that keep
+ * their constant options, the retry quota and the log hook.
  */
 #include "client_internal.h"
 #include <pthread.h>

@@ -1,8 +1,10 @@
 /*
  * request_build.c — turns a checked call into HTTP: signing region,
- * endpoint URL, Host header, path and query (once per call), then for every
- * attempt fresh credentials, X-Amz-Date, the SigV4 Authorization header and
- * the curl easy handle options.
+ * endpoint URL (parsed once per client and cached), Host header, path and
+ * query (once per call), then for every attempt fresh credentials,
+ * X-Amz-Date (formatted once a second), the SigV4 Authorization header
+ * (the client's signer) and the per-call curl options. For configuration
+ * errors it finds the endpoint host when it is known, for the message.
  */
 #include "client_internal.h"
 #include <stdio.h>
