@@ -141,8 +141,9 @@ void awsq_held_count(const char *function, int delta);
 
 /* worker_send.c: the worker's client and its multi handle */
 void awsq_send_init(void);
-/* Rebuilds the client after a settings reload (only when nothing is in flight). */
-void awsq_send_reload(void);
+/* Rebuilds the client after a settings reload; false (try again later)
+ * while calls are in flight. */
+bool awsq_send_reload(void);
 /* Hands ready deliveries to core while fewer than worker_concurrency are in
  * flight. */
 void awsq_send_ready(void);

@@ -108,14 +108,15 @@ void awsq_worker_main(Datum arg) {
     elog(LOG, "aws_lambda delivery worker started (database \"%s\")", awsq_database_name);
 
     awsq_w.wake = true; /* first pass: everything queued is due */
-    bool sweep_owed = true, more_ready = false;
+    bool sweep_owed = true, more_ready = false, reload_client = false;
     while (!awsq_got_sigterm) {
         CHECK_FOR_INTERRUPTS();
         if (awsq_got_sighup) {
             awsq_got_sighup = false;
             ProcessConfigFile(PGC_SIGHUP);
-            awsq_send_reload();
+            reload_client = true;
         }
+        if (reload_client && awsq_send_reload()) reload_client = false;
         if (!ext_ready) {
             /* Nothing to do until the extension exists here; a commit that
              * enqueues (which needs it) sets the latch. */
@@ -163,7 +164,7 @@ void awsq_worker_main(Datum arg) {
         }
 
         double linger_at = awsq_flush_batches(awsq_now_ms(), false);
-        awsq_send_ready();
+        if (!reload_client) awsq_send_ready(); /* a reload waits for calls in flight */
         double purge_at = awsq_w.results_written ? awsq_w.last_purge_ms + PURGE_EVERY_MS : 0;
         if (purge_at > 0 && purge_at <= awsq_now_ms()) {
             awsq_purge_results();
@@ -183,7 +184,7 @@ void awsq_worker_main(Datum arg) {
             awsq_send_run(timeout);
             if (awsq_w.done) {
                 awsq_record_done();
-                awsq_send_ready();
+                if (!reload_client) awsq_send_ready(); /* a reload waits for calls in flight */
                 awsq_publish();
             }
         } else if (!(awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX) || timer > awsq_now_ms()) {

@@ -100,11 +100,12 @@ void awsq_send_init(void) {
     build_client();
 }
 
-void awsq_send_reload(void) {
-    if (sqlambda_multi_pending(multi) > 0) return;
+bool awsq_send_reload(void) {
+    if (sqlambda_multi_pending(multi) > 0) return false;
     sqlambda_multi_free(multi);
     sqlambda_client_free(client);
     build_client();
+    return true;
 }
 
 size_t awsq_send_pending(void) { return sqlambda_multi_pending(multi); }

@@ -175,6 +175,17 @@ start_sink "$sink_port"
 if wait_until 10 queue_empty outage; then ok "endpoint back: the queue drains"; else not_ok "endpoint back: the queue drains"; fi
 is "endpoint back: all five events delivered" "$(sink outage)" 5
 
+# 7b. SIGHUP reloads the worker's client: a new endpoint takes effect.
+dead=$(free_port)
+sq -c "ALTER SYSTEM SET aws_lambda.endpoint_override = 'http://127.0.0.1:$dead'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+sq -c "SELECT aws_lambda.enqueue('reload', '{}')" >/dev/null
+sleep 0.5
+like "reload: the new endpoint is used (the entry waits, its error names port $dead)" \
+  "$(sq -c "SELECT last_error FROM aws_lambda.queue WHERE function_name = 'reload'")" "127.0.0.1:$dead"
+sq -c "ALTER SYSTEM RESET aws_lambda.endpoint_override" -c "SELECT pg_reload_conf()" >/dev/null
+wait_until 10 count_is reload 1 && ok "reload back: delivered to the configured endpoint" || not_ok "reload back: delivered to the configured endpoint"
+
 # 8. Micro-batches respect max_records and max_bytes.
 sq <<'SQL' >/dev/null
 SELECT aws_lambda.set_batching('byrecords', 4, 262144, 200);
