@@ -9,7 +9,7 @@ Start:  python3 queue_sink.py --port-file FILE [--port N] --log FILE
 Invoke: POST /2015-03-31/functions/<NAME>/invocations. Each request appends
         one JSON line to the log: {"name", "type" (X-Amz-Invocation-Type),
         "body" (parsed JSON, or the raw text), "context" (decoded
-        X-Amz-Client-Context JSON, or null), "bytes" (body size as received)}. NAME decides the answer:
+        X-Amz-Client-Context JSON, or null), "bytes" (body size as received), "t" (arrival, epoch s)}. NAME decides the answer:
           funcerror*  200 + X-Amz-Function-Error: Unhandled (a function error)
           notfound*   404 ResourceNotFoundException
           slow*       like the default after 300 ms
@@ -60,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(0.3)
         with lock:
             log.write(json.dumps({"name": name, "type": itype, "body": body, "context": ctx,
-                                  "bytes": len(raw)}) + "\n")
+                                  "bytes": len(raw), "t": time.time()}) + "\n")
             log.flush()
         if name.startswith("funcerror"):
             b = json.dumps({"errorMessage": "poison event", "errorType": "ValueError"}).encode()
