@@ -43,8 +43,10 @@ Size awsq_shmem_size(void);
 void awsq_shmem_attach(void); /* shmem_startup_hook */
 /* The worker publishes its latch (NULL when it exits). */
 void awsq_set_worker_latch(Latch *latch);
-/* Sets the worker's latch, if a worker is running. */
+/* Sets the worker's latch, if a worker is running and not already woken. */
 void awsq_wake_worker(void);
+/* The worker is about to take its claim snapshot: later commits wake it again. */
+void awsq_worker_claiming(void);
 /* The worker publishes per-function counts of entries it holds. */
 void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int *counts);
 

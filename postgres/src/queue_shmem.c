@@ -13,6 +13,7 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "port/atomics.h"
 #include "storage/spin.h"
 #include "utils/builtins.h"
 
@@ -21,6 +22,7 @@
 typedef struct queue_shared {
     slock_t mutex;
     Latch *worker_latch;
+    pg_atomic_uint32 wake_pending; /* set by committers, cleared by the worker */
     int n;
     char names[AWSQ_INFLIGHT_SLOTS][AWSQ_NAME_LEN];
     int counts[AWSQ_INFLIGHT_SLOTS];
@@ -39,6 +41,7 @@ void awsq_shmem_attach(void) {
     if (!found) {
         memset(shared, 0, sizeof *shared);
         SpinLockInit(&shared->mutex);
+        pg_atomic_init_u32(&shared->wake_pending, 0);
     }
     LWLockRelease(AddinShmemInitLock);
 }
@@ -54,10 +57,17 @@ void awsq_set_worker_latch(Latch *latch) {
 void awsq_wake_worker(void) {
     Latch *l;
     if (!shared) return;
+    /* Already woken and not yet claimed: that claim will see this commit. */
+    if (pg_atomic_exchange_u32(&shared->wake_pending, 1) != 0) return;
     SpinLockAcquire(&shared->mutex);
     l = shared->worker_latch;
     SpinLockRelease(&shared->mutex);
     if (l) SetLatch(l);
+}
+
+void awsq_worker_claiming(void) {
+    if (shared) pg_atomic_write_u32(&shared->wake_pending, 0);
+    pg_memory_barrier();
 }
 
 void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int *counts) {

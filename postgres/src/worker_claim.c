@@ -263,6 +263,7 @@ int awsq_claim(bool sweep, int limit) {
     int claimed = 0;
     double now_ms = awsq_now_ms();
 
+    awsq_worker_claiming();
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     SPI_connect();

@@ -12,11 +12,11 @@ Invoke: POST /2015-03-31/functions/<NAME>/invocations. Each request appends
         X-Amz-Client-Context JSON, or null), "bytes" (body size as received), "t" (arrival, epoch s)}. NAME decides the answer:
           funcerror*  200 + X-Amz-Function-Error: Unhandled (a function error)
           notfound*   404 ResourceNotFoundException
-          slow*       like the default after 300 ms
+          slow<MS>*   like the default after MS milliseconds (slow*: 300)
           anything else: Event 202 (empty), RequestResponse 200 echoing
           {"echo": <payload>}
 """
-import argparse, base64, json, threading, time
+import argparse, base64, itertools, json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
@@ -57,7 +57,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             ctx = "(undecodable)"
         if name.startswith("slow"):
-            time.sleep(0.3)
+            digits = "".join(itertools.takewhile(str.isdigit, name[4:]))
+            time.sleep(int(digits) / 1000 if digits else 0.3)
         with lock:
             log.write(json.dumps({"name": name, "type": itype, "body": body, "context": ctx,
                                   "bytes": len(raw), "t": time.time()}) + "\n")

@@ -206,13 +206,14 @@ is "max_bytes: as many records as fit (three are about 133 bytes, four would pas
 like "a batch carries a key for its entries" "$(sink byrecords keys | sed -n 1p)" "^$sysid-[0-9]+-[0-9]+$"
 
 # 9. queue_status: in flight during a slow call, then the counts.
-sq -c "SELECT aws_lambda.enqueue('slow_status', '{}')" >/dev/null
-sleep 0.15
-is "queue_status while a call is in flight: depth 1, in_flight 1" \
-  "$(sq -c "SELECT depth || ' ' || in_flight || ' ' || (oldest_age IS NOT NULL) FROM aws_lambda.queue_status WHERE function_name = 'slow_status'")" "1 1 true"
-wait_until 5 queue_empty slow_status
+sq -c "SELECT aws_lambda.enqueue('slow2000_status', '{}')" >/dev/null
+status() { sq -c "SELECT depth || ' ' || in_flight || ' ' || (oldest_age IS NOT NULL) FROM aws_lambda.queue_status WHERE function_name = 'slow2000_status'"; }
+in_flight_seen() { [ "$(status)" = "1 1 true" ]; }
+wait_until 1 in_flight_seen
+is "queue_status while a call is in flight (2 s): depth 1, in_flight 1, oldest_age set" "$(status)" "1 1 true"
+wait_until 5 queue_empty slow2000_status
 is "queue_status after: depth 0, in_flight 0, delivered 1" \
-  "$(sq -c "SELECT depth || ' ' || in_flight || ' ' || delivered || ' ' || failed FROM aws_lambda.queue_status WHERE function_name = 'slow_status'")" "0 0 1 0"
+  "$(sq -c "SELECT depth || ' ' || in_flight || ' ' || delivered || ' ' || failed FROM aws_lambda.queue_status WHERE function_name = 'slow2000_status'")" "0 0 1 0"
 is "queue_status counts delivered and failed per function" \
   "$(sq -c "SELECT string_agg(function_name || '=' || delivered || '/' || failed, ' ' ORDER BY function_name) FROM aws_lambda.queue_status WHERE function_name IN ('good', 'funcerror_poison', 'outage', 'byrecords')")" \
   "byrecords=10/0 funcerror_poison=0/1 good=5/0 outage=5/0"
