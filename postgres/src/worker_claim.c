@@ -39,16 +39,19 @@ void awsq_held_count(const char *function, int delta) {
     awsq_worker *w = &awsq_w;
     int i;
     for (i = 0; i < w->nfn; i++)
-        if (strcmp(w->fn_names[i], function) == 0) break;
-    if (i == w->nfn) {
-        if (delta <= 0) return;
-        if (w->nfn == AWSQ_INFLIGHT_SLOTS) i = AWSQ_INFLIGHT_SLOTS - 1; /* "(other)" */
-        else {
+        if (strncmp(w->fn_names[i], function, AWSQ_NAME_LEN - 1) == 0) break; /* names are kept truncated */
+    if (i == w->nfn) { /* not tracked by name: counted under "(other)" */
+        for (i = 0; i < w->nfn; i++)
+            if (strcmp(w->fn_names[i], "(other)") == 0) break;
+        if (i == w->nfn && delta > 0) {
+            /* a new name gets a slot; the last slot is kept for "(other)" */
+            const char *name = w->nfn < AWSQ_INFLIGHT_SLOTS - 1 ? function : "(other)";
+            if (w->nfn == AWSQ_INFLIGHT_SLOTS) return;
             w->nfn++;
-            strlcpy(w->fn_names[i], function, AWSQ_NAME_LEN);
+            strlcpy(w->fn_names[i], name, AWSQ_NAME_LEN);
             w->fn_counts[i] = 0;
         }
-        if (i == AWSQ_INFLIGHT_SLOTS - 1) strlcpy(w->fn_names[i], "(other)", AWSQ_NAME_LEN);
+        if (i == w->nfn) return;
     }
     w->fn_counts[i] += delta;
     if (w->fn_counts[i] <= 0) { /* drop the slot: move the last one here */

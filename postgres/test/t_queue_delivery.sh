@@ -6,8 +6,10 @@
 # payloads (envelope and 'new'); the idempotency key; RequestResponse
 # results; a poison event ends in dead_letter while the others arrive;
 # retry_function_errors (reloaded with SIGHUP); the endpoint down for a
-# while, then back; batches respect max_records and max_bytes; queue_status;
-# a non-superuser with EXECUTE on enqueue needs no rights on the table.
+# while, then back; a reload switches the endpoint; batches respect
+# max_records and max_bytes; queue_status; a non-superuser with EXECUTE on
+# enqueue needs no rights on the table; an oversize payload is dead-lettered;
+# SIGTERM stops the worker cleanly and it comes back.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
@@ -231,8 +233,28 @@ like "a granted role enqueues and fires the trigger, but cannot read the queue" 
   '^t INSERT 0 1 .*permission denied for table queue'
 wait_until 5 count_is granted 1 && ok "its event is delivered" || not_ok "its event is delivered"
 
-# 11. No error in the server log from the worker.
-if grep -E 'aws_lambda delivery worker.*(exited|FATAL)|ERROR:.*aws_lambda worker' "$tmp/pg/server.log" >/dev/null; then
+# 11. An Event payload over Lambda's 1 MB limit: dead_letter at once, named.
+sq -c "SELECT aws_lambda.enqueue('toolarge', jsonb_build_object('blob', repeat('x', 1100000)))" >/dev/null
+wait_until 5 queue_empty toolarge
+like "an oversize Event payload goes to dead_letter with an error naming the limit" \
+  "$(sq -c "SELECT attempts || ' ' || last_error FROM aws_lambda.dead_letter WHERE function_name = 'toolarge'")" \
+  '^1 .*(large|limit|bytes)'
+is "nothing oversize was sent" "$(sink toolarge)" 0
+
+# 12. SIGTERM (pg_terminate_backend): the worker exits cleanly and comes
+#     back; what was queued meanwhile is delivered.
+wpid=$(sq -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker'")
+sq -c "SELECT pg_terminate_backend($wpid)" >/dev/null
+gone() { ! kill -0 "$wpid" 2>/dev/null; }
+wait_until 2 gone && ok "SIGTERM: the worker exits" || not_ok "SIGTERM: the worker exits"
+like "SIGTERM: it logs a clean shutdown" "$(grep 'delivery worker shutting down' "$tmp/pg/server.log")" 'shutting down \(0 entries held stay queued\)'
+sq -c "SELECT aws_lambda.enqueue('after_term', '{}')" >/dev/null
+back() { [ -n "$(sq -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND pid <> $wpid")" ]; }
+wait_until 10 back && ok "the worker is restarted" || not_ok "the worker is restarted"
+wait_until 5 count_is after_term 1 && ok "an event queued while it was down is delivered" || not_ok "an event queued while it was down is delivered"
+
+# 13. No error in the server log from the worker.
+if grep -E 'aws_lambda worker|delivery worker.*(terminated by signal|exit code [^01])' "$tmp/pg/server.log" >/dev/null; then
   not_ok "the worker logged no error"; grep -E 'aws_lambda|worker' "$tmp/pg/server.log" | tail -5 | sed 's/^/# /'
 else ok "the worker logged no error"; fi
 tap_exit
