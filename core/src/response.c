@@ -189,7 +189,22 @@ void sqlambda_result_message(sqlambda_result *res, const char *detail) {
         put(&o, res->endpoint_host, 100);
     }
     put(&o, ": ", 2);
-    const size_t what = 399; /* the description's share of the line */
+    /* the tail (HTTP status, attempts) always fits: the description gets the rest */
+    char tail_buf[64];
+    line_out t = {tail_buf, tail_buf + sizeof tail_buf - 1};
+    if (res->http_status || res->attempts) {
+        put(&t, " (", 2);
+        if (res->http_status) {
+            put(&t, "HTTP ", 5);
+            put_long(&t, res->http_status);
+            put(&t, ", ", 2);
+        }
+        put_long(&t, res->attempts);
+        put(&t, res->attempts == 1 ? " attempt)" : " attempts)", 10);
+    }
+    size_t tail = (size_t)(t.p - tail_buf);
+    size_t what = (size_t)(o.end - o.p) > tail ? (size_t)(o.end - o.p) - tail : 0;
+    if (what > 399) what = 399; /* the description's share of the line, at most */
     char *w0 = o.p;
     if (detail) {
         put(&o, detail, what);
@@ -202,16 +217,7 @@ void sqlambda_result_message(sqlambda_result *res, const char *detail) {
     } else {
         put(&o, sqlambda_status_name(res->status), what);
     }
-    if (res->http_status || res->attempts) {
-        put(&o, " (", 2);
-        if (res->http_status) {
-            put(&o, "HTTP ", 5);
-            put_long(&o, res->http_status);
-            put(&o, ", ", 2);
-        }
-        put_long(&o, res->attempts);
-        put(&o, res->attempts == 1 ? " attempt)" : " attempts)", 10);
-    }
+    put(&o, tail_buf, tail);
     *o.p = '\0';
     for (char *p = res->message; *p; p++)
         if ((unsigned char)*p < 0x20) *p = ' ';

@@ -152,6 +152,51 @@ int main(void) {
     ok(strstr(c->res.message, "larger than 1000 bytes") != NULL, "too large: message names the cap");
     done(c);
 
+    /* the line itself: bounded parts, control characters flattened */
+    sqlambda_result mr;
+    memset(&mr, 0, sizeof mr);
+    char longname[200], longmsg[1000];
+    memset(longname, 'f', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    memset(longmsg, 'm', sizeof longmsg - 1);
+    longmsg[sizeof longmsg - 1] = 0;
+    mr.function_name = longname;
+    mr.endpoint_host = "h.example";
+    mr.error_type = "Err\tType";
+    mr.error_message = longmsg;
+    mr.http_status = 503;
+    mr.attempts = 12;
+    sqlambda_result_message(&mr, NULL);
+    ok(strncmp(mr.message, "lambda function \"", 17) == 0 && strspn(mr.message + 17, "f") == 80 &&
+           strncmp(mr.message + 97, "\" at h.example: Err Type: mmm", 29) == 0,
+       "message: function name cut at 80 characters, tab flattened");
+    size_t ml = strlen(mr.message), tl = strlen("m (HTTP 503, 12 attempts)");
+    ok(ml == sizeof mr.message - 1 && ml > tl &&
+           strcmp(mr.message + ml - tl, "m (HTTP 503, 12 attempts)") == 0,
+       "message: a long error message is cut, the HTTP status and attempts still end the line");
+    ok(strlen(mr.message) < sizeof mr.message, "message: terminated inside its buffer");
+    mr.function_name = "f";
+    mr.endpoint_host = NULL;
+    mr.error_type = NULL;
+    mr.error_message = NULL;
+    mr.http_status = 0;
+    mr.attempts = 0;
+    mr.status = SQLAMBDA_E_CONFIG;
+    sqlambda_result_message(&mr, "no region: set it");
+    is_str(mr.message, "lambda function \"f\": no region: set it", "message: no host, no attempts");
+    mr.endpoint_host = "127.0.0.1:9";
+    mr.attempts = 1;
+    sqlambda_result_message(&mr, NULL);
+    is_str(mr.message, "lambda function \"f\" at 127.0.0.1:9: ConfigError (1 attempt)",
+           "message: no type: the status name; one attempt");
+    mr.error_type = "T";
+    mr.error_message = "";
+    mr.http_status = -1;
+    mr.attempts = 2;
+    sqlambda_result_message(&mr, NULL);
+    is_str(mr.message, "lambda function \"f\" at 127.0.0.1:9: T (HTTP -1, 2 attempts)",
+           "message: empty error message left out; numbers as given");
+
     /* status names */
     is_str(sqlambda_status_name(SQLAMBDA_E_FUNCTION), "FunctionError", "status name");
     is_str(sqlambda_status_name((sqlambda_status)99), "Unknown", "unknown status name");
