@@ -72,6 +72,8 @@ int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls);
 
 /* Entries the worker holds at most (claimed and not yet recorded). */
 #define AWSQ_HOLD_MAX 8192
+/* ... and at most about this many payload bytes. */
+#define AWSQ_HOLD_BYTES (64 * 1024 * 1024)
 /* Under load, claims are at least this far apart (an idle queue claims at
  * once when woken). */
 #define AWSQ_CLAIM_EVERY_MS 2.0
@@ -109,6 +111,8 @@ typedef struct awsq_worker {
     MemoryContext cxt;       /* entries and deliveries */
     struct HTAB *held;       /* ids the worker holds (claimed, not yet recorded) */
     int nheld;
+    size_t held_bytes;       /* payload bytes of held entries */
+    bool claim_truncated;    /* the last claim stopped at AWSQ_HOLD_BYTES */
     int64 max_seen;          /* highest queue id ever claimed */
     awsq_delivery *open;     /* batches still filling (linger) */
     awsq_delivery *ready, *ready_tail; /* waiting for a free call slot */

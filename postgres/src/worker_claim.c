@@ -189,34 +189,54 @@ static void file_entry(const char *fn, const char *q, const char *r, bool rr, aw
 }
 
 /* Files the rows of a claim query (id, function_name, qualifier, region,
- * is RequestResponse, payload text, attempts); skips held ids. */
-static int take_rows(int limit, double now_ms) {
+ * is RequestResponse, payload text, attempts), read through a cursor in
+ * small chunks; skips held ids; stops at limit entries or when the held
+ * payload bytes reach AWSQ_HOLD_BYTES (then more_ready is set). */
+static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
     awsq_worker *w = &awsq_w;
     int claimed = 0;
-    for (uint64 i = 0; i < SPI_processed && claimed < limit; i++) {
-        HeapTuple t = SPI_tuptable->vals[i];
-        TupleDesc d = SPI_tuptable->tupdesc;
-        bool isnull, found;
-        int64 id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
-        if (id > w->max_seen) w->max_seen = id;
-        hash_search(w->held, &id, HASH_ENTER, &found);
-        if (found) continue;
-        w->nheld++;
-        claimed++;
-        char *fn = SPI_getvalue(t, d, 2);
-        char *q = SPI_getvalue(t, d, 3);
-        char *r = SPI_getvalue(t, d, 4);
-        bool rr = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
-        char *payload = SPI_getvalue(t, d, 6);
-        awsq_entry *e = MemoryContextAllocZero(w->cxt, sizeof *e);
-        e->id = id;
-        e->attempts = DatumGetInt32(SPI_getbinval(t, d, 7, &isnull));
-        e->payload_len = (int)strlen(payload);
-        e->payload = MemoryContextAlloc(w->cxt, e->payload_len + 1);
-        memcpy(e->payload, payload, e->payload_len + 1);
-        file_entry(fn, q, r, rr, e, now_ms);
-        awsq_held_count(fn, 1);
+    Portal portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+    while (claimed < limit) {
+        if (w->held_bytes >= AWSQ_HOLD_BYTES) {
+            w->claim_truncated = true;
+            break;
+        }
+        SPI_cursor_fetch(portal, true, 64);
+        if (SPI_processed == 0) break;
+        for (uint64 i = 0; i < SPI_processed && claimed < limit; i++) {
+            HeapTuple t = SPI_tuptable->vals[i];
+            TupleDesc d = SPI_tuptable->tupdesc;
+            bool isnull, found;
+            int64 id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+            if (hash_search(w->held, &id, HASH_FIND, NULL)) continue;
+            if (w->held_bytes >= AWSQ_HOLD_BYTES) {
+                w->claim_truncated = true;
+                break;
+            }
+            if (id > w->max_seen) w->max_seen = id;
+            hash_search(w->held, &id, HASH_ENTER, &found);
+            w->nheld++;
+            claimed++;
+            char *fn = SPI_getvalue(t, d, 2);
+            char *q = SPI_getvalue(t, d, 3);
+            char *r = SPI_getvalue(t, d, 4);
+            bool rr = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
+            char *payload = SPI_getvalue(t, d, 6);
+            awsq_entry *e = MemoryContextAllocZero(w->cxt, sizeof *e);
+            e->id = id;
+            e->attempts = DatumGetInt32(SPI_getbinval(t, d, 7, &isnull));
+            e->payload_len = (int)strlen(payload);
+            e->payload = MemoryContextAlloc(w->cxt, e->payload_len + 1);
+            memcpy(e->payload, payload, e->payload_len + 1);
+            w->held_bytes += e->payload_len;
+            file_entry(fn, q, r, rr, e, now_ms);
+            awsq_held_count(fn, 1);
+            pfree(payload);
+        }
+        SPI_freetuptable(SPI_tuptable);
+        if (w->claim_truncated) break;
     }
+    SPI_cursor_close(portal);
     return claimed;
 }
 
@@ -255,9 +275,7 @@ static int sweep_below(int limit, double now_ms) {
     }
     if (n == 0) return 0;
     args[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-    if (SPI_execute_plan(rows_plan, args, NULL, true, 0) != SPI_OK_SELECT)
-        elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
-    return take_rows(limit, now_ms);
+    return take_rows(rows_plan, args, limit, now_ms);
 }
 
 int awsq_claim(bool sweep, int limit) {
@@ -267,6 +285,7 @@ int awsq_claim(bool sweep, int limit) {
     double now_ms = awsq_now_ms();
 
     awsq_worker_claiming();
+    w->claim_truncated = false;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     SPI_connect();
@@ -285,13 +304,11 @@ int awsq_claim(bool sweep, int limit) {
     }
     load_confs();
     if (sweep) claimed += sweep_below(limit, now_ms);
-    if (claimed < limit) {
+    if (claimed < limit && !w->claim_truncated) {
         Datum args[2];
         args[0] = Int64GetDatum((int64)(limit - claimed));
         args[1] = Int64GetDatum(w->max_seen);
-        if (SPI_execute_plan(above_plan, args, NULL, true, 0) != SPI_OK_SELECT)
-            elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
-        claimed += take_rows(limit - claimed, now_ms);
+        claimed += take_rows(above_plan, args, limit - claimed, now_ms);
     }
     SPI_finish();
     PopActiveSnapshot();

@@ -134,7 +134,8 @@ void awsq_worker_main(Datum arg) {
         double now = awsq_now_ms();
         bool retry_due = awsq_w.next_retry_ms > 0 && awsq_w.next_retry_ms <= now;
         bool sweep = retry_due || (sweep_owed && now - awsq_w.last_sweep_ms >= SWEEP_EVERY_MS) ||
-                     (more_ready && awsq_w.nheld <= AWSQ_HOLD_MAX / 2);
+                     (more_ready && awsq_w.nheld <= AWSQ_HOLD_MAX / 2 &&
+                      awsq_w.held_bytes <= AWSQ_HOLD_BYTES / 2);
         bool claim_now = awsq_w.wake && now - awsq_w.last_claim_ms >= AWSQ_CLAIM_EVERY_MS;
         if ((claim_now || sweep) && awsq_w.nheld < AWSQ_HOLD_MAX) {
             int limit = AWSQ_HOLD_MAX - awsq_w.nheld;
@@ -146,14 +147,14 @@ void awsq_worker_main(Datum arg) {
             }
             /* Capacity-limited: more may be due; sweep again once half the
              * held entries are done. */
-            more_ready = n == limit;
+            more_ready = n == limit || awsq_w.claim_truncated;
             if (sweep) {
                 sweep_owed = false;
             } else if (n == 0) {
                 /* Nothing above the highest claimed id: the commit that woke
                  * us holds lower ids. */
                 limit = AWSQ_HOLD_MAX - awsq_w.nheld;
-                more_ready = awsq_claim(true, limit) == limit;
+                more_ready = awsq_claim(true, limit) == limit || awsq_w.claim_truncated;
                 sweep_owed = false;
             } else {
                 /* Others may have committed lower ids meanwhile. */

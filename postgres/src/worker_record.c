@@ -154,6 +154,7 @@ static void release(awsq_delivery *d) {
         awsq_entry *next = e->next;
         hash_search(w->held, &e->id, HASH_REMOVE, NULL);
         w->nheld--;
+        w->held_bytes -= e->payload_len;
         pfree(e->payload);
         pfree(e);
         e = next;

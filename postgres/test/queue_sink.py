@@ -8,7 +8,7 @@ Start:  python3 queue_sink.py --port-file FILE [--port N] --log FILE
         listening, so a restart on the same --port is "the endpoint is back").
 Invoke: POST /2015-03-31/functions/<NAME>/invocations. Each request appends
         one JSON line to the log: {"name", "type" (X-Amz-Invocation-Type),
-        "body" (parsed JSON, or the raw text), "context" (decoded
+        "body" (parsed JSON, or the raw text; "(N bytes)" above 64 KB), "context" (decoded
         X-Amz-Client-Context JSON, or null), "bytes" (body size as received), "t" (arrival, epoch s)}. NAME decides the answer:
           funcerror*  200 + X-Amz-Function-Error: Unhandled (a function error)
           notfound*   404 ResourceNotFoundException
@@ -48,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
         name = unquote(parts[3]) if len(parts) > 4 else "?"
         itype = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         try:
-            body = json.loads(raw)
+            body = json.loads(raw) if len(raw) <= 65536 else "(%d bytes)" % len(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
         ctx = self.headers.get("X-Amz-Client-Context")

@@ -253,7 +253,21 @@ back() { [ -n "$(sq -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'a
 wait_until 10 back && ok "the worker is restarted" || not_ok "the worker is restarted"
 wait_until 5 count_is after_term 1 && ok "an event queued while it was down is delivered" || not_ok "an event queued while it was down is delivered"
 
-# 13. No error in the server log from the worker.
+# 13. Large payloads: the worker holds at most about 64 MB of them at once;
+#     80 entries of 900 kB (72 MB) are all delivered.
+sq -c "SELECT aws_lambda.enqueue('big', jsonb_build_object('i', g, 'blob', repeat('x', 900000))) FROM generate_series(1, 80) g" >/dev/null
+peak=0
+for _ in $(seq 1 200); do
+  n=$(sq -c "SELECT coalesce(max(in_flight), 0) || ' ' || coalesce(max(depth), 0) FROM aws_lambda.queue_status WHERE function_name = 'big'")
+  [ "${n% *}" -gt "$peak" ] && peak=${n% *}
+  [ "${n#* }" = 0 ] && break
+  sleep 0.05
+done
+is "80 large entries delivered" "$(sink big)" 80
+if [ "$peak" -gt 0 ] && [ "$peak" -le 76 ]; then ok "held at most ~64 MB of payloads at once (peak $peak entries of 900 kB)"
+else not_ok "held at most ~64 MB of payloads at once (peak $peak entries)"; fi
+
+# 14. No error in the server log from the worker.
 if grep -E 'aws_lambda worker|delivery worker.*(terminated by signal|exit code [^01])' "$tmp/pg/server.log" >/dev/null; then
   not_ok "the worker logged no error"; grep -E 'aws_lambda|worker' "$tmp/pg/server.log" | tail -5 | sed 's/^/# /'
 else ok "the worker logged no error"; fi
