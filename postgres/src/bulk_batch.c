@@ -316,9 +316,9 @@ Datum aws_lambda_invoke_batch(PG_FUNCTION_ARGS) {
     }
 
     results = palloc0(sizeof *results * nbatches);
-    awsl_bulk_run(reqs, nbatches, concurrency, results);
     batchcxt = AllocSetContextCreate(CurrentMemoryContext, "aws_lambda.invoke_batch batch",
                                      ALLOCSET_DEFAULT_SIZES);
+    awsl_bulk_run(reqs, nbatches, concurrency, results); /* nothing may throw from here to PG_TRY */
     PG_TRY();
     {
         for (int b = 0; b < nbatches; b++) {

@@ -132,10 +132,9 @@ Datum aws_lambda_invoke_many(PG_FUNCTION_ARGS) {
     }
     for (int k = 0; k < nsend; k++) reqs[k].payload = texts.data + offsets[k];
     results = palloc0(sizeof *results * (nsend > 0 ? nsend : 1));
-    awsl_bulk_run(reqs, nsend, concurrency, results);
-
     rowcxt = AllocSetContextCreate(CurrentMemoryContext, "aws_lambda.invoke_many row",
                                    ALLOCSET_DEFAULT_SIZES);
+    awsl_bulk_run(reqs, nsend, concurrency, results); /* nothing may throw from here to PG_TRY */
     PG_TRY();
     {
         int k = 0;
