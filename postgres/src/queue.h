@@ -63,8 +63,12 @@ void awsq_check_target(const char *function, const char *qualifier, const char *
                        const char *invocation_type);
 /* A plan kept for the backend's life (prepared once, revalidated by PG). */
 SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types);
+/* The next queue id (aws_lambda.queue_id_seq, no privilege needed). */
+int64 awsq_next_id(void);
 /* Runs a kept plan as the queue's owner (callers need no table rights) and
- * arranges the wake-up of the worker at commit. Returns SPI's result. */
+ * arranges the wake-up of the worker at commit. Returns SPI's result. The
+ * plan must evaluate nothing a user could define (no payload building:
+ * that runs as the caller, see queue_trigger.c). */
 int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls);
 
 

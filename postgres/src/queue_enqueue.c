@@ -14,6 +14,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "commands/sequence.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -32,6 +33,7 @@ static bool wake_at_commit;
 static bool callbacks_set;
 static Oid queue_owner = InvalidOid;
 static Oid queue_relid = InvalidOid;
+static Oid queue_seq = InvalidOid;
 static int database_ok = -1; /* -1 unknown, 0 no, 1 yes */
 
 /* The last target that passed the checks. */
@@ -76,7 +78,16 @@ static Oid owner_of_queue(void) {
     queue_owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
     queue_relid = relid;
     ReleaseSysCache(tup);
+    queue_seq = get_relname_relid("queue_id_seq", nsp);
+    if (!OidIsValid(queue_seq))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("sequence aws_lambda.queue_id_seq does not exist")));
     return queue_owner;
+}
+
+int64 awsq_next_id(void) {
+    owner_of_queue();
+    return nextval_internal(queue_seq, false); /* the queue's own sequence */
 }
 
 SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types) {

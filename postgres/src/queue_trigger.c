@@ -2,7 +2,9 @@
  * queue_trigger.c — aws_lambda.trigger_invoke(function_name [, 'new']), an
  * AFTER ... FOR EACH ROW trigger that enqueues the row change in the
  * firing transaction. The JSON is built by PostgreSQL (jsonb_build_object,
- * to_jsonb) inside one kept INSERT plan shared by every table: default
+ * to_jsonb) by a kept plan shared by every table, run as the caller (a
+ * row's conversion may call casts the table's owner defined); only the
+ * plain INSERT runs as the queue's owner. Default
  * payload {"op","schema","table","new","old","txid","seq"} (new/old absent
  * when the operation has none; seq is the queue id), or with 'new' just the
  * NEW row, as the walkthrough's trigger sent it.
@@ -21,21 +23,22 @@
 
 PG_FUNCTION_INFO_V1(aws_lambda_trigger_invoke);
 
-#define TRIGGER_SQL                                                                              \
-    "INSERT INTO aws_lambda.queue (id, function_name, payload) "                                 \
-    "SELECT s.id, $1, CASE WHEN $7 THEN pg_catalog.to_jsonb($5) ELSE "                           \
+/* Built as the caller (a row's to_jsonb may run casts its owner defined). */
+#define PAYLOAD_SQL                                                                              \
+    "SELECT CASE WHEN $7 THEN pg_catalog.to_jsonb($5) ELSE "                                     \
     "pg_catalog.jsonb_build_object('op', $2, 'schema', $3, 'table', $4, "                        \
-    "'txid', pg_catalog.txid_current(), 'seq', s.id) "                                           \
+    "'txid', pg_catalog.txid_current(), 'seq', $1) "                                             \
     "OPERATOR(pg_catalog.||) CASE WHEN $8 THEN pg_catalog.jsonb_build_object('new', "            \
     "pg_catalog.to_jsonb($5)) ELSE '{}'::pg_catalog.jsonb END "                                  \
     "OPERATOR(pg_catalog.||) CASE WHEN $9 THEN pg_catalog.jsonb_build_object('old', "            \
-    "pg_catalog.to_jsonb($6)) ELSE '{}'::pg_catalog.jsonb END END "                              \
-    "FROM (SELECT pg_catalog.nextval('aws_lambda.queue_id_seq'::pg_catalog.regclass) AS id) s"
+    "pg_catalog.to_jsonb($6)) ELSE '{}'::pg_catalog.jsonb END END"
+/* Run as the queue's owner: plain values only. */
+#define INSERT_SQL "INSERT INTO aws_lambda.queue (id, function_name, payload) VALUES ($1, $2, $3)"
 
 static Datum row_datum(HeapTuple tuple, TupleDesc desc) { return heap_copy_tuple_as_datum(tuple, desc); }
 
 Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr plan;
+    static SPIPlanPtr payload_plan, insert_plan;
     TriggerData *td = (TriggerData *)fcinfo->context;
     Datum values[9];
     char nulls[9];
@@ -92,7 +95,8 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
     HeapTuple newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
     HeapTuple oldt = td->tg_trigtuple;
     memset(nulls, ' ', sizeof nulls);
-    values[0] = CStringGetTextDatum(tg->tgargs[0]);
+    int64 id = awsq_next_id();
+    values[0] = Int64GetDatum(id);
     values[1] = CStringGetTextDatum(op);
     values[2] = CStringGetTextDatum(get_namespace_name(RelationGetNamespace(td->tg_relation)));
     values[3] = CStringGetTextDatum(RelationGetRelationName(td->tg_relation));
@@ -105,12 +109,22 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
     values[8] = BoolGetDatum(has_old && !only_new);
 
     SPI_connect();
-    if (!plan) {
-        Oid types[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, RECORDOID, RECORDOID,
+    if (!payload_plan) {
+        Oid types[9] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, RECORDOID, RECORDOID,
                         BOOLOID, BOOLOID, BOOLOID};
-        plan = awsq_keep_plan(TRIGGER_SQL, 9, types);
+        payload_plan = awsq_keep_plan(PAYLOAD_SQL, 9, types);
     }
-    awsq_insert(plan, values, nulls);
+    if (!insert_plan) {
+        Oid types[3] = {INT8OID, TEXTOID, JSONBOID};
+        insert_plan = awsq_keep_plan(INSERT_SQL, 3, types);
+    }
+    if (SPI_execute_plan(payload_plan, values, nulls, false, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "aws_lambda.trigger_invoke: building the payload failed");
+    bool isnull;
+    Datum payload = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    Datum ivalues[3] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]), payload};
+    awsq_insert(insert_plan, ivalues, NULL);
     SPI_finish();
     return PointerGetDatum(NULL);
 }

@@ -186,7 +186,12 @@ sleep 0.5
 like "reload: the new endpoint is used (the entry waits, its error names port $dead)" \
   "$(sq -c "SELECT last_error FROM aws_lambda.queue WHERE function_name = 'reload'")" "127.0.0.1:$dead"
 sq -c "ALTER SYSTEM RESET aws_lambda.endpoint_override" -c "SELECT pg_reload_conf()" >/dev/null
-wait_until 10 count_is reload 1 && ok "reload back: delivered to the configured endpoint" || not_ok "reload back: delivered to the configured endpoint"
+if wait_until 10 count_is reload 1; then ok "reload back: delivered to the configured endpoint"
+else
+  not_ok "reload back: delivered to the configured endpoint (sink saw $(sink reload))"
+  sq -c "SELECT attempts, next_attempt_at - now(), last_error FROM aws_lambda.queue WHERE function_name = 'reload'" | sed 's/^/# /'
+  grep -E 'endpoint_override|worker' "$tmp/pg/server.log" | tail -5 | sed 's/^/# /'
+fi
 
 # 8. Micro-batches respect max_records and max_bytes.
 sq <<'SQL' >/dev/null
@@ -232,6 +237,22 @@ out=$(sq -U queue_user -c "SELECT aws_lambda.enqueue('granted', '{}') > 0" -c "I
 like "a granted role enqueues and fires the trigger, but cannot read the queue" "$out" \
   '^t INSERT 0 1 .*permission denied for table queue'
 wait_until 5 count_is granted 1 && ok "its event is delivered" || not_ok "its event is delivered"
+# The row's JSON is built as the inserting user: a cast the table's owner
+# defined (enum -> json) runs as that user, never as the queue's owner.
+sq <<'SQL' >/dev/null
+CREATE SCHEMA qu AUTHORIZATION queue_user;
+GRANT EXECUTE ON FUNCTION aws_lambda.trigger_invoke() TO queue_user;
+SET ROLE queue_user;
+CREATE TYPE qu.mood AS ENUM ('happy');
+CREATE FUNCTION qu.mood_json(qu.mood) RETURNS json LANGUAGE sql
+  AS $$ SELECT json_build_object('built_by', current_user::text) $$;
+CREATE CAST (qu.mood AS json) WITH FUNCTION qu.mood_json(qu.mood);
+CREATE TABLE qu.moods (m qu.mood);
+CREATE TRIGGER moods_q AFTER INSERT ON qu.moods FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('castuser', 'new');
+INSERT INTO qu.moods VALUES ('happy');
+SQL
+wait_until 5 count_is castuser 1
+is "a user-defined cast in the row runs as the inserting user, not the queue's owner" "$(sink castuser bodies)" '{"m": {"built_by": "queue_user"}}'
 
 # 11. An Event payload over Lambda's 1 MB limit: dead_letter at once, named.
 sq -c "SELECT aws_lambda.enqueue('toolarge', jsonb_build_object('blob', repeat('x', 1100000)))" >/dev/null
