@@ -1,10 +1,11 @@
 /*
  * queue_trigger.c — aws_lambda.trigger_invoke(function_name [, 'new']), an
  * AFTER ... FOR EACH ROW trigger that enqueues the row change in the
- * firing transaction. The JSON is built by PostgreSQL (jsonb_build_object,
- * to_jsonb) by a kept plan shared by every table, run as the caller (a
- * row's conversion may call casts the table's owner defined); only the
- * plain INSERT runs as the queue's owner. Default
+ * firing transaction. The JSON is built with PostgreSQL's own jsonb
+ * functions (to_jsonb for rows, the jsonb builder for the envelope), never
+ * by concatenating text, as the caller (a row's conversion may call casts
+ * the table's owner defined); only the plain INSERT, a kept plan, runs as
+ * the queue's owner. Default
  * payload {"op","schema","table","new","old","txid","seq"} (new/old absent
  * when the operation has none; seq is the queue id), or with 'new' just the
  * NEW row, as the walkthrough's trigger sent it.
@@ -12,6 +13,12 @@
 #include "queue.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "nodes/makefuncs.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -23,25 +30,72 @@
 
 PG_FUNCTION_INFO_V1(aws_lambda_trigger_invoke);
 
-/* Built as the caller (a row's to_jsonb may run casts its owner defined). */
-#define PAYLOAD_SQL                                                                              \
-    "SELECT CASE WHEN $7 THEN pg_catalog.to_jsonb($5) ELSE "                                     \
-    "pg_catalog.jsonb_build_object('op', $2, 'schema', $3, 'table', $4, "                        \
-    "'txid', pg_catalog.txid_current(), 'seq', $1) "                                             \
-    "OPERATOR(pg_catalog.||) CASE WHEN $8 THEN pg_catalog.jsonb_build_object('new', "            \
-    "pg_catalog.to_jsonb($5)) ELSE '{}'::pg_catalog.jsonb END "                                  \
-    "OPERATOR(pg_catalog.||) CASE WHEN $9 THEN pg_catalog.jsonb_build_object('old', "            \
-    "pg_catalog.to_jsonb($6)) ELSE '{}'::pg_catalog.jsonb END END"
 /* Run as the queue's owner: plain values only. */
 #define INSERT_SQL "INSERT INTO aws_lambda.queue (id, function_name, payload) VALUES ($1, $2, $3)"
 
-static Datum row_datum(HeapTuple tuple, TupleDesc desc) { return heap_copy_tuple_as_datum(tuple, desc); }
+/*
+ * to_jsonb(row), called as the caller (a row's conversion may call casts
+ * the table's owner defined). to_jsonb learns its argument's type from the
+ * call expression: "record" makes it read the row type from the datum.
+ */
+static Jsonb *row_jsonb(HeapTuple tuple, TupleDesc desc) {
+    static FmgrInfo flinfo;
+    static bool ready;
+    LOCAL_FCINFO(fcinfo, 1);
+    if (!ready) {
+        MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+        fmgr_info(F_TO_JSONB, &flinfo);
+        flinfo.fn_expr = (Node *)makeFuncExpr(F_TO_JSONB, JSONBOID,
+                                              list_make1(makeNullConst(RECORDOID, -1, InvalidOid)),
+                                              InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+        MemoryContextSwitchTo(old);
+        ready = true;
+    }
+    InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+    fcinfo->args[0].value = heap_copy_tuple_as_datum(tuple, desc);
+    fcinfo->args[0].isnull = false;
+    Datum d = FunctionCallInvoke(fcinfo);
+    if (fcinfo->isnull) elog(ERROR, "aws_lambda.trigger_invoke: to_jsonb returned NULL");
+    return DatumGetJsonbP(d);
+}
+
+static void push_key(JsonbParseState **st, const char *k) {
+    JsonbValue v;
+    v.type = jbvString;
+    v.val.string.val = (char *)k;
+    v.val.string.len = (int)strlen(k);
+    pushJsonbValue(st, WJB_KEY, &v);
+}
+
+static void push_string(JsonbParseState **st, const char *k, const char *s) {
+    JsonbValue v;
+    push_key(st, k);
+    v.type = jbvString;
+    v.val.string.val = (char *)s;
+    v.val.string.len = (int)strlen(s);
+    pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+static void push_int(JsonbParseState **st, const char *k, int64 n) {
+    JsonbValue v;
+    push_key(st, k);
+    v.type = jbvNumeric;
+    v.val.numeric = int64_to_numeric(n);
+    pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+static void push_jsonb(JsonbParseState **st, const char *k, Jsonb *j) {
+    JsonbValue v;
+    push_key(st, k);
+    v.type = jbvBinary;
+    v.val.binary.data = &j->root;
+    v.val.binary.len = VARSIZE(j) - VARHDRSZ;
+    pushJsonbValue(st, WJB_VALUE, &v);
+}
 
 Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr payload_plan, insert_plan;
+    static SPIPlanPtr insert_plan;
     TriggerData *td = (TriggerData *)fcinfo->context;
-    Datum values[9];
-    char nulls[9];
     bool only_new = false, has_new, has_old;
     const char *op;
 
@@ -94,37 +148,31 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
     TupleDesc desc = RelationGetDescr(td->tg_relation);
     HeapTuple newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
     HeapTuple oldt = td->tg_trigtuple;
-    memset(nulls, ' ', sizeof nulls);
     int64 id = awsq_next_id();
-    values[0] = Int64GetDatum(id);
-    values[1] = CStringGetTextDatum(op);
-    values[2] = CStringGetTextDatum(get_namespace_name(RelationGetNamespace(td->tg_relation)));
-    values[3] = CStringGetTextDatum(RelationGetRelationName(td->tg_relation));
-    values[4] = has_new ? row_datum(newt, desc) : (Datum)0;
-    values[5] = has_old && !only_new ? row_datum(oldt, desc) : (Datum)0;
-    if (!has_new) nulls[4] = 'n';
-    if (!has_old || only_new) nulls[5] = 'n';
-    values[6] = BoolGetDatum(only_new);
-    values[7] = BoolGetDatum(has_new);
-    values[8] = BoolGetDatum(has_old && !only_new);
+    Jsonb *payload;
+    if (only_new) {
+        payload = row_jsonb(newt, desc);
+    } else {
+        JsonbParseState *st = NULL;
+        pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+        push_string(&st, "op", op);
+        push_string(&st, "schema", get_namespace_name(RelationGetNamespace(td->tg_relation)));
+        push_string(&st, "table", RelationGetRelationName(td->tg_relation));
+        if (has_new) push_jsonb(&st, "new", row_jsonb(newt, desc));
+        if (has_old) push_jsonb(&st, "old", row_jsonb(oldt, desc));
+        push_int(&st, "txid", (int64)U64FromFullTransactionId(GetTopFullTransactionId()));
+        push_int(&st, "seq", id);
+        payload = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+    }
 
     SPI_connect();
-    if (!payload_plan) {
-        Oid types[9] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, RECORDOID, RECORDOID,
-                        BOOLOID, BOOLOID, BOOLOID};
-        payload_plan = awsq_keep_plan(PAYLOAD_SQL, 9, types);
-    }
     if (!insert_plan) {
         Oid types[3] = {INT8OID, TEXTOID, JSONBOID};
         insert_plan = awsq_keep_plan(INSERT_SQL, 3, types);
     }
-    if (SPI_execute_plan(payload_plan, values, nulls, false, 1) != SPI_OK_SELECT ||
-        SPI_processed != 1)
-        elog(ERROR, "aws_lambda.trigger_invoke: building the payload failed");
-    bool isnull;
-    Datum payload = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-    Datum ivalues[3] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]), payload};
-    awsq_insert(insert_plan, ivalues, NULL);
+    Datum values[3] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]),
+                       JsonbPGetDatum(payload)};
+    awsq_insert(insert_plan, values, NULL);
     SPI_finish();
     return PointerGetDatum(NULL);
 }
