@@ -43,7 +43,9 @@ apid=$!
 waiting=
 for _ in $(seq 1 100); do
   waiting=$(psql -X -At -c "SELECT pid || ' ' || coalesce(wait_event_type, '-') || ' ' || coalesce(wait_event, '-') FROM pg_stat_activity WHERE application_name = 'awsl_cancel' AND state = 'active' AND query LIKE '%hang_cancel%'")
-  [ -n "$waiting" ] && break
+  # Active is not yet waiting (the call may still be connecting): sample
+  # until the backend sits in its wait, for up to 5 s.
+  case "$waiting" in *" Extension Extension") break ;; esac
   sleep 0.05
 done
 sleep 0.2
