@@ -126,6 +126,7 @@ void awsq_worker_main(Datum arg) {
                 continue;
             }
             ext_ready = true;
+            awsq_w.max_seen = 0; /* a re-created extension restarts its ids */
             awsq_w.next_retry_ms = awsq_first_retry_ms();
             awsq_purge_results();
         }
@@ -166,10 +167,11 @@ void awsq_worker_main(Datum arg) {
 
         double linger_at = awsq_flush_batches(awsq_now_ms(), false);
         if (!reload_client) awsq_send_ready(); /* a reload waits for calls in flight */
-        double purge_at = awsq_w.results_written ? awsq_w.last_purge_ms + PURGE_EVERY_MS : 0;
+        double purge_every = Min(PURGE_EVERY_MS, awsq_result_ttl_s * 1000.0);
+        double purge_at = awsq_w.results_written ? awsq_w.last_purge_ms + purge_every : 0;
         if (purge_at > 0 && purge_at <= awsq_now_ms()) {
-            awsq_purge_results();
-            purge_at = 0;
+            awsq_purge_results(); /* results not yet expired: purge again later */
+            purge_at = awsq_w.results_written ? awsq_w.last_purge_ms + purge_every : 0;
         }
         double timer = earliest(earliest(linger_at, awsq_w.next_retry_ms), purge_at);
         if (sweep_owed) timer = earliest(timer, awsq_w.last_sweep_ms + SWEEP_EVERY_MS);

@@ -251,8 +251,10 @@ void awsq_record_done(void) {
 }
 
 void awsq_purge_results(void) {
+    static SPIPlanPtr left_plan;
     Oid t[1] = {INT4OID};
     Datum v[1] = {Int32GetDatum(awsq_result_ttl_s)};
+    bool left = false, isnull;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     SPI_connect();
@@ -262,10 +264,16 @@ void awsq_purge_results(void) {
               "pg_catalog.now() - $1 * interval '1 second'",
               1, t),
          v, NULL);
+    /* Rows not yet expired need another purge later. */
+    if (SPI_execute_plan(plan(&left_plan, "SELECT EXISTS (SELECT FROM aws_lambda.results)", 0,
+                              NULL),
+                         NULL, NULL, true, 1) == SPI_OK_SELECT &&
+        SPI_processed == 1)
+        left = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();
-    awsq_w.results_written = false;
+    awsq_w.results_written = left;
     awsq_w.last_purge_ms = awsq_now_ms();
 }
 

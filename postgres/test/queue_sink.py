@@ -84,6 +84,7 @@ def main():
     log = open(a.log, "a")
     ThreadingHTTPServer.allow_reuse_address = True
     ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.request_queue_size = 128  # many connects at once (worker_concurrency)
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))

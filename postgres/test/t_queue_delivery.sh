@@ -130,6 +130,14 @@ is "RequestResponse: response stored in aws_lambda.results" \
   "$(sq -c "SELECT status_code || ' ' || payload::text || ' ' || coalesce(function_error, '-') FROM aws_lambda.results WHERE id = $id")" \
   '200 {"echo": {"ask": 42}} -'
 is "RequestResponse: sent as RequestResponse" "$(sink rr types)" "RequestResponse"
+# aws_lambda.result_ttl: the worker purges expired results.
+sq -c "ALTER SYSTEM SET aws_lambda.result_ttl = '1s'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+ttl_id=$(sq -c "SELECT aws_lambda.enqueue('rr_ttl', '{}', 'RequestResponse')")
+purged() { [ "$(sq -c "SELECT count(*) FROM aws_lambda.results WHERE id IN ($id, $ttl_id)")" = 0 ]; }
+if wait_until 6 purged; then ok "result_ttl 1s: expired results are purged"
+else not_ok "result_ttl 1s: expired results are purged"; sq -c "SELECT id, completed_at, now() FROM aws_lambda.results" -c "SHOW aws_lambda.result_ttl" | sed 's/^/# /'; fi
+sq -c "ALTER SYSTEM RESET aws_lambda.result_ttl" -c "SELECT pg_reload_conf()" >/dev/null
 
 # 5. Poison events: a function error (retry_function_errors = 0) and an
 #    unknown function go to dead_letter; the others in the same transaction arrive.
