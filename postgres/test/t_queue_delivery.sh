@@ -185,6 +185,21 @@ start_sink "$sink_port"
 if wait_until 10 queue_empty outage; then ok "endpoint back: the queue drains"; else not_ok "endpoint back: the queue drains"; fi
 is "endpoint back: all five events delivered" "$(sink outage)" 5
 
+# 7a. A retryable error on every attempt: dead_letter after
+#     max_delivery_attempts, with the last error.
+sq -c "ALTER SYSTEM SET aws_lambda.max_delivery_attempts = 3" -c "SELECT pg_reload_conf()" >/dev/null
+kill "$sink_pid"; wait "$sink_pid" 2>/dev/null; sink_pid=
+sleep 0.3
+sq -c "SELECT aws_lambda.enqueue('giveup', '{}')" >/dev/null
+dead_giveup() { [ "$(sq -c "SELECT count(*) FROM aws_lambda.dead_letter WHERE function_name = 'giveup'")" = 1 ]; }
+wait_until 10 dead_giveup
+like "max_delivery_attempts 3: transport errors end in dead_letter after 3 attempts, error named" \
+  "$(sq -c "SELECT attempts || ' ' || last_error FROM aws_lambda.dead_letter WHERE function_name = 'giveup'")" \
+  "^3 .*127\.0\.0\.1:$sink_port"
+start_sink "$sink_port"
+sq -c "ALTER SYSTEM RESET aws_lambda.max_delivery_attempts" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+
 # 7b. SIGHUP reloads the worker's client: a new endpoint takes effect.
 dead=$(free_port)
 sq -c "ALTER SYSTEM SET aws_lambda.endpoint_override = 'http://127.0.0.1:$dead'" -c "SELECT pg_reload_conf()" >/dev/null
