@@ -18,7 +18,9 @@
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/inval.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -57,6 +59,27 @@ static Jsonb *row_jsonb(HeapTuple tuple, TupleDesc desc) {
     Datum d = FunctionCallInvoke(fcinfo);
     if (fcinfo->isnull) elog(ERROR, "aws_lambda.trigger_invoke: to_jsonb returned NULL");
     return DatumGetJsonbP(d);
+}
+
+/* The relation's schema name, kept until a schema changes (syscache
+ * invalidation) or another schema's table fires. */
+static Oid cached_nsp = InvalidOid;
+static void forget_schema(Datum arg, int cacheid, uint32 hashvalue) { cached_nsp = InvalidOid; }
+
+static const char *schema_name(Relation rel) {
+    static bool callback_set;
+    static char name[NAMEDATALEN];
+    Oid nsp = cached_nsp;
+    if (!callback_set) {
+        CacheRegisterSyscacheCallback(NAMESPACEOID, forget_schema, (Datum)0);
+        callback_set = true;
+    }
+    if (RelationGetNamespace(rel) != nsp) {
+        char *n = get_namespace_name(RelationGetNamespace(rel));
+        strlcpy(name, n ? n : "", sizeof name);
+        cached_nsp = RelationGetNamespace(rel);
+    }
+    return name;
 }
 
 static void push_key(JsonbParseState **st, const char *k) {
@@ -156,7 +179,7 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
         JsonbParseState *st = NULL;
         pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
         push_string(&st, "op", op);
-        push_string(&st, "schema", get_namespace_name(RelationGetNamespace(td->tg_relation)));
+        push_string(&st, "schema", schema_name(td->tg_relation));
         push_string(&st, "table", RelationGetRelationName(td->tg_relation));
         if (has_new) push_jsonb(&st, "new", row_jsonb(newt, desc));
         if (has_old) push_jsonb(&st, "old", row_jsonb(oldt, desc));

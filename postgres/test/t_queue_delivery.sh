@@ -117,6 +117,20 @@ is "'new': just the new row, as the walkthrough's trigger sent it" "$(sink newro
   '{"id": 7, "note": "quote \" and \\ backslash", "temp": 21.5}'
 is "trigger events are Event invocations" "$(sink envelope types)" "Event Event Event"
 
+# The envelope names the table's schema as it is now (renamed mid-session).
+sq <<'SQL' >/dev/null
+CREATE SCHEMA s_before;
+CREATE TABLE s_before.t (id int);
+CREATE TRIGGER t_q AFTER INSERT ON s_before.t FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('schemaname');
+INSERT INTO s_before.t VALUES (1);
+ALTER SCHEMA s_before RENAME TO s_after;
+INSERT INTO s_after.t VALUES (2);
+SQL
+wait_until 5 count_is schemaname 2
+is "envelope schema follows a rename in the same session" \
+  "$(sink schemaname bodies | python3 -c 'import sys,json; print(" ".join(b["schema"] for b in sorted((json.loads(l) for l in sys.stdin), key=lambda b: b["seq"])))')" \
+  "s_before s_after"
+
 # 3. Idempotency key: <system identifier>-<queue id>.
 id=$(sq -c "SELECT aws_lambda.enqueue('idem', '{}')")
 sysid=$(sq -c "SELECT system_identifier FROM pg_control_system()")
