@@ -12,8 +12,8 @@
 #     the queue is empty, without batching and with set_batching(100).
 #     Targets: >= 2 000 invocations/s unbatched, >= 20 000 events/s batched.
 #  3. Commit-to-invoke latency on an idle queue: PGQ_LAT single-event
-#     transactions 50 ms apart; arrival times recorded by
-#     bench/arrival_server.py. Target: p50 < 20 ms.
+#     transactions 50 ms apart; arrival times recorded by the delivery
+#     tests' endpoint (postgres/test/queue_sink.py). Target: p50 < 20 ms.
 # Env: PGQ_SECONDS (pgbench seconds per config, 5), PGQ_CLIENTS (4),
 # PGQ_N (20000), PGQ_NB (200000 batched), PGQ_LAT (200).
 set -euo pipefail
@@ -33,7 +33,7 @@ trap cleanup EXIT
 
 make -s -C "$top/postgres" install >/dev/null
 eval "$(NGINX_BODY='{"Status":"OK"}' "$top/scripts/nginx-start" "$dir/nginx")"
-python3 "$top/bench/arrival_server.py" --port-file "$dir/arrival.port" --log "$dir/arrivals" &
+python3 "$top/postgres/test/queue_sink.py" --port-file "$dir/arrival.port" --log "$dir/arrivals" &
 arr_pid=$!
 for _ in $(seq 1 100); do [ -s "$dir/arrival.port" ] && break; sleep 0.05; done
 arrival_url=http://127.0.0.1:$(cat "$dir/arrival.port")
@@ -147,8 +147,11 @@ q -q -c "CALL enqueue_spaced('benchLatency', 3, 0.05)"   # warm-up: connection, 
 sleep 0.5; : >"$dir/arrivals"; q -q -c "TRUNCATE bench_commit"
 q -q -c "CALL enqueue_spaced('benchLatency', $nlat, 0.05)"
 for _ in $(seq 1 100); do [ "$(wc -l <"$dir/arrivals")" -ge "$nlat" ] && break; sleep 0.1; done
-q -c "COPY bench_commit TO STDOUT" | sort -n >"$dir/commits"
-sort -n "$dir/arrivals" >"$dir/arrivals.sorted"
+q -c "COPY bench_commit TO STDOUT" | sort -k1,1 >"$dir/commits"
+# queue_sink.py logs one JSON line per request: {"body": {"i": N}, "t": arrival, ...}
+python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line); print(r["body"]["i"], r["t"])' "$dir/arrivals" | sort -k1,1 >"$dir/arrivals.sorted"
 got=$(wc -l <"$dir/arrivals.sorted")
 [ "$got" -ge "$nlat" ] || { echo "postgres_queue.sh: only $got of $nlat latency events arrived" >&2; exit 1; }
 join "$dir/commits" "$dir/arrivals.sorted" | awk '{printf "%.3f\n", ($3 - $2) * 1000}' | sort -n >"$dir/lat"
