@@ -13,7 +13,9 @@
 # cold starts on a loaded machine do not time out). Every row is checked:
 # no error, HTTP 200, its own payload echoed. Target: invoke_many >= 2,000
 # rows/s. Env: PG_BULK_N (3000), PG_BULK_ROUNDS (3), PG_BULK_SERIAL_N (200),
-# PG_BULK_CONCURRENCY (50), PG_BULK_PYTHON (1). Prints "summary:" lines.
+# PG_BULK_CONCURRENCY (50), PG_BULK_PYTHON (1), PG_BULK_SERVE (the serve
+# command, default this tree's `sqlambda serve`; for A/B runs of a patched
+# copy). Prints "summary:" lines.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=${PG_BULK_N:-3000}
@@ -42,7 +44,7 @@ unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA
 mkdir "$dir/functions"
 ln -s "$top/bench/functions/$fn" "$dir/functions/$fn"
 ln -s "$top/postgres/test/bulk_functions/bulk_echo20" "$dir/functions/bulk_echo20"
-serve=$(bulk_serve_bin) || { echo "postgres_bulk.sh: no sqlambda serve binary (make -C cli)" >&2; exit 1; }
+serve=${PG_BULK_SERVE:-$(bulk_serve_bin)} || { echo "postgres_bulk.sh: no sqlambda serve binary (make -C cli)" >&2; exit 1; }
 printf '%s %s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$dir/serve.creds"
 chmod 600 "$dir/serve.creds"
 $serve --functions "$dir/functions" --listen 127.0.0.1:0 --credentials "$dir/serve.creds" \
@@ -119,7 +121,7 @@ timed() {
     'BEGIN {printf "%.0f rows/s (CPU: backend %.2f s, serve %.2f s, workers %.2f s, in %.2f s)", n / s, b / hz, (s1 - s0) / hz, (c1 - c0 + p1 - p0) / hz, s}'
 }
 
-echo "# postgres bulk: sqlambda serve at $url, $fn (C, sleeps 20 ms)${fns[1]:+ and bulk_echo20 (Python, sleeps 20 ms)} ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)); $rounds rounds: $serial_n serial awslambda_fn calls, then invoke_many of $n payloads at concurrency $conc"
+echo "# postgres bulk: ${serve#"$top"/} at $url, $fn (C, sleeps 20 ms)${fns[1]:+ and bulk_echo20 (Python, sleeps 20 ms)} ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)); $rounds rounds: $serial_n serial awslambda_fn calls, then invoke_many of $n payloads at concurrency $conc"
 serial_total=0; many_total=0; py_total=0; rates=(); py_rates=()
 for r in $(seq 1 "$rounds"); do
   sr=$(timed "$serial_n" "$serial_q"); sr=${sr%% *}
