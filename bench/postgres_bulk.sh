@@ -28,7 +28,9 @@ dir=$(mktemp -d /tmp/sqlambda-bench-pgbulk.XXXXXX)
 chmod o+x "$dir"
 source "$top/scripts/lib/tap.sh"
 source "$top/postgres/test/lib_bulk_serve.sh"
-trap '"$top/scripts/pg-stop" "$dir/pg" >/dev/null 2>&1; bulk_serve_stop; rm -rf "$dir"' EXIT
+# (bulk_serve_stop's last kill fails once serve is gone: under set -e that
+# would end the trap early, leaving $dir behind and the exit status 1.)
+trap 'rc=$?; "$top/scripts/pg-stop" "$dir/pg" >/dev/null 2>&1; bulk_serve_stop || true; rm -rf "$dir"; exit $rc' EXIT
 
 make -s -C "$top/postgres" install >/dev/null
 make -s -C "$top/bench" functions >/dev/null
