@@ -125,9 +125,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     instance *in = cls;
     rreq *q = *req_cls;
     if (!q) {
+        /* Answer nothing on the first call: libmicrohttpd closes a
+         * connection whose response is queued before the request was fully
+         * read, and workers keep theirs alive from one event to the next. */
         *req_cls = q = xcalloc(1, sizeof *q);
-        if (strcmp(method, "GET") == 0 && strcmp(url, PREFIX "invocation/next") == 0)
-            return next_invocation(in, c);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -138,6 +139,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (strcmp(method, "GET") == 0 && strcmp(url, PREFIX "invocation/next") == 0)
+        return next_invocation(in, c);
     if (strcmp(method, "POST") == 0 && strncmp(url, PREFIX, strlen(PREFIX)) == 0) {
         const char *rest = url + strlen(PREFIX);
         if (strcmp(rest, "init/error") == 0) return init_error(in, c, q);
