@@ -7,6 +7,7 @@
 # Needs PGHOST/PGPORT and FAULT_URL (test/run exports them).
 set -u
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/tap.sh"
+source "$(dirname "$0")/lib_terminate.sh"
 export PGDATABASE=aws_lambda_regress
 setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$FAULT_URL';
 SET aws_lambda.request_timeout_ms = 60000; SET aws_lambda.max_attempts = 1; SET lc_messages = 'C';"
@@ -76,15 +77,5 @@ SQL
 tjob=$!
 for _ in $(seq 1 200); do [ "$(attempts hang_bulkterm${tag})" = 50 ] && break; sleep 0.05; done
 tpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_bulk_term'")
-start=$(date +%s%N)
-psql -X -At -c "SELECT pg_terminate_backend(${tpid:-0})" >/dev/null
-gone=
-for _ in $(seq 1 200); do
-  if ! kill -0 "${tpid:-0}" 2>/dev/null; then gone=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
-  sleep 0.005
-done
-wait "$tjob"
-if [ -n "$tpid" ] && [ -n "$gone" ] && [ "$gone" -lt 200 ]; then ok "pg_terminate_backend ends a backend with 50 calls in flight within 200 ms ($gone ms)"
-else not_ok "pg_terminate_backend ends a backend with 50 calls in flight within 200 ms (pid=$tpid gone=$gone)"; sed 's/^/# /' "$tmp/t.out"; fi
-like "pg_terminate_backend: PostgreSQL's own message" "$(cat "$tmp/t.out")" "terminating connection due to administrator command"
+terminate_within_200ms "$tpid" "$tjob" "$tmp/t.out" "a backend with 50 calls in flight"
 tap_exit
