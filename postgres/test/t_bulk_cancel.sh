@@ -7,7 +7,7 @@
 # Needs PGHOST/PGPORT and FAULT_URL (test/run exports them).
 set -u
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/tap.sh"
-source "$(dirname "$0")/lib_terminate.sh"
+source "$(dirname "$0")/lib_stop_call.sh"
 export PGDATABASE=aws_lambda_regress
 setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$FAULT_URL';
 SET aws_lambda.request_timeout_ms = 60000; SET aws_lambda.max_attempts = 1; SET lc_messages = 'C';"
@@ -30,14 +30,7 @@ for _ in $(seq 1 200); do n=$(attempts hang_bulkcancel${tag}); [ "$n" = 50 ] && 
 is "50 calls in flight at once (seen by the endpoint)" "$n" 50
 sleep 0.2
 bpid=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'awsl_bulk_cancel' AND wait_event = 'Extension'")
-t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_cancel_backend(${bpid:-0}) c WHERE c")
-wait "$apid"
-aout=$(cat "$tmp/a.out")
-like "pg_cancel_backend: PostgreSQL's own error" "$aout" "ERROR:  canceling statement due to user request"
-t1=$(echo "$aout" | sed -n 's/^after=//p')
-ms=$(python3 -c "print(int((float('${t1:-0}') - float('${t0:-0}')) * 1000))" 2>/dev/null || echo 99999)
-if [ -n "$t0" ] && [ -n "$t1" ] && [ "$ms" -ge 0 ] && [ "$ms" -lt 200 ]; then ok "pg_cancel_backend stops 50 calls in flight within 200 ms ($ms ms)"
-else not_ok "pg_cancel_backend stops 50 calls in flight within 200 ms (t0=$t0 t1=$t1)"; sed 's/^/# /' "$tmp/a.out"; fi
+cancel_within_200ms "$bpid" "$apid" "$tmp/a.out" "50 calls in flight"
 like "after the cancel the same backend runs 50 calls again" "$aout" 'usable=50'
 is "no call was retried or left queued (50 attempts in all)" "$(attempts hang_bulkcancel${tag})" 50
 

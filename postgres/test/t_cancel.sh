@@ -6,7 +6,7 @@
 # Needs PGHOST/PGPORT and FAULT_URL (test/run exports them).
 set -u
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/tap.sh"
-source "$(dirname "$0")/lib_terminate.sh"
+source "$(dirname "$0")/lib_stop_call.sh"
 export PGDATABASE=aws_lambda_regress
 setup="SET search_path = public, aws_lambda; SET aws_lambda.endpoint_override = '$FAULT_URL';
 SET aws_lambda.request_timeout_ms = 60000; SET lc_messages = 'C';"
@@ -52,14 +52,7 @@ done
 sleep 0.2
 like "a call in flight waits on the latch (wait event Extension)" "$waiting" '^[0-9]+ Extension Extension$'
 bpid=${waiting%% *}
-t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_cancel_backend(${bpid:-0}) c WHERE c")
-wait "$apid"
-aout=$(cat "$tmp/a.out")
-like "pg_cancel_backend: PostgreSQL's own error" "$aout" "ERROR:  canceling statement due to user request"
-t1=$(echo "$aout" | sed -n 's/^after=//p')
-ms=$(python3 -c "print(int((float('${t1:-0}') - float('${t0:-0}')) * 1000))" 2>/dev/null || echo 99999)
-if [ -n "$t0" ] && [ -n "$t1" ] && [ "$ms" -ge 0 ] && [ "$ms" -lt 200 ]; then ok "pg_cancel_backend stops the call within 200 ms ($ms ms)"
-else not_ok "pg_cancel_backend stops the call within 200 ms (t0=$t0 t1=$t1)"; sed 's/^/# /' "$tmp/a.out"; fi
+cancel_within_200ms "$bpid" "$apid" "$tmp/a.out" "the call"
 like "pg_cancel_backend: backend usable afterwards" "$aout" '\{"usable": "again"\}'
 
 # 3. Nothing leaks: five cancelled calls leave the backend's descriptor

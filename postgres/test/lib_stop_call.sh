@@ -1,0 +1,38 @@
+# lib_stop_call.sh — shared by t_cancel.sh and t_bulk_cancel.sh (source it
+# after scripts/lib/tap.sh): stopping a backend's Lambda calls in flight.
+#
+# cancel_within_200ms PID JOB OUT WHAT sends pg_cancel_backend to the
+# backend PID (whose psql runs as background job JOB, writing to OUT and
+# printing "after=<epoch>" right after the cancelled statement), asserts
+# PostgreSQL's own cancel error and that the statement ended within 200 ms,
+# and leaves OUT's text in $aout for further checks. WHAT names the case.
+#
+# terminate_within_200ms PID JOB OUT WHAT sends
+# pg_terminate_backend to the backend PID (whose psql runs as background job
+# JOB, writing to OUT), asserts the process is gone within 200 ms with
+# PostgreSQL's own message, and prints OUT on failure. WHAT names the case.
+terminate_within_200ms() {
+  local pid=$1 job=$2 out=$3 what=$4 start gone=
+  start=$(date +%s%N)
+  psql -X -At -c "SELECT pg_terminate_backend(${pid:-0})" >/dev/null
+  for _ in $(seq 1 200); do
+    if ! kill -0 "${pid:-0}" 2>/dev/null; then gone=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+    sleep 0.005
+  done
+  wait "$job"
+  if [ -n "$pid" ] && [ -n "$gone" ] && [ "$gone" -lt 200 ]; then ok "pg_terminate_backend ends $what within 200 ms ($gone ms)"
+  else not_ok "pg_terminate_backend ends $what within 200 ms (pid=$pid gone=$gone)"; sed 's/^/# /' "$out"; fi
+  like "pg_terminate_backend: PostgreSQL's own message" "$(cat "$out")" "terminating connection due to administrator command"
+}
+
+cancel_within_200ms() {
+  local pid=$1 job=$2 out=$3 what=$4 t0 t1 ms
+  t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_cancel_backend(${pid:-0}) c WHERE c")
+  wait "$job"
+  aout=$(cat "$out")
+  like "pg_cancel_backend: PostgreSQL's own error" "$aout" "ERROR:  canceling statement due to user request"
+  t1=$(echo "$aout" | sed -n 's/^after=//p')
+  ms=$(python3 -c "print(int((float('${t1:-0}') - float('${t0:-0}')) * 1000))" 2>/dev/null || echo 99999)
+  if [ -n "$t0" ] && [ -n "$t1" ] && [ "$ms" -ge 0 ] && [ "$ms" -lt 200 ]; then ok "pg_cancel_backend stops $what within 200 ms ($ms ms)"
+  else not_ok "pg_cancel_backend stops $what within 200 ms (t0=$t0 t1=$t1)"; sed 's/^/# /' "$out"; fi
+}
