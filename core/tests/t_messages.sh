@@ -15,16 +15,13 @@ tmp=$(mktemp -d)
 spid=
 cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-export HOME=$tmp AWS_CONFIG_FILE=$tmp/none AWS_SHARED_CREDENTIALS_FILE=$tmp/none AWS_EC2_METADATA_DISABLED=true
+. "$here/lib_fault.sh"
+clean_aws_env
+export HOME=$tmp
 SECRET=s3cr3tMessageValue
 TOKEN=T0kenMessageValue
 
-python3 "$here/fault_server.py" --port-file "$tmp/port" --verify-secret "$SECRET" &
-spid=$!
-for _ in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-PORT=$(cat "$tmp/port")
-URL=http://127.0.0.1:$PORT
+start_fault_server "$SECRET"
 H="127\\.0\\.0\\.1:$PORT"
 
 run_tool() {

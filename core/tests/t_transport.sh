@@ -12,17 +12,12 @@ tmp=$(mktemp -d)
 spid= tpid= bpid=
 cleanup() { for p in $spid $tpid $bpid; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-# No ambient AWS configuration may leak in.
-for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-export AWS_CONFIG_FILE=$tmp/none AWS_SHARED_CREDENTIALS_FILE=$tmp/none AWS_EC2_METADATA_DISABLED=true
+. "$here/lib_fault.sh"
+clean_aws_env # no ambient AWS configuration may leak in
 SECRET=s3cr3tValueNeverShown
 
 # Every request this server gets has its signature recomputed by botocore.
-python3 "$here/fault_server.py" --port-file "$tmp/port" --verify-secret "$SECRET" &
-spid=$!
-for _ in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-PORT=$(cat "$tmp/port")
-URL=http://127.0.0.1:$PORT
+start_fault_server "$SECRET"
 slow=1; [ -n "$W" ] && slow=4 # timing bounds are looser under valgrind
 
 inv() { run_tool "$B" --endpoint "$URL" --region us-east-1 --key AKIDTEST --secret "$SECRET" "$@"; }
