@@ -24,10 +24,8 @@ trap '"$top/scripts/pg-stop" "$dir/pg" >/dev/null 2>&1; "$top/scripts/nginx-stop
 make -s -C "$top/postgres" install >/dev/null
 eval "$(NGINX_BODY='{"name":"bob"}' "$top/scripts/nginx-start" "$dir/nginx")"
 url=$NGINX_URL
-# nginx does not check signatures: any well-formed keys will do.
-export AWS_ACCESS_KEY_ID=AKIDBENCHEXAMPLE AWS_SECRET_ACCESS_KEY=benchSecretNotReal AWS_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA
+source "$top/bench/lib/aws_env.sh"
+bench_aws_env
 eval "$("$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda \
   "aws_lambda.endpoint_override=$url")" >/dev/null
 export PGDATABASE=postgres

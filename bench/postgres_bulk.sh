@@ -34,9 +34,8 @@ trap 'rc=$?; "$top/scripts/pg-stop" "$dir/pg" >/dev/null 2>&1; bulk_serve_stop |
 
 make -s -C "$top/postgres" install >/dev/null
 make -s -C "$top/bench" functions >/dev/null
-export AWS_ACCESS_KEY_ID=AKIDBENCHEXAMPLE AWS_SECRET_ACCESS_KEY=benchSecretNotReal AWS_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA
+source "$top/bench/lib/aws_env.sh"
+bench_aws_env
 
 # The endpoint: `sqlambda serve` over a directory holding the two functions
 # (links), started like lib_bulk_serve.sh's bulk_serve_start (which serves

@@ -38,10 +38,8 @@ arr_pid=$!
 for _ in $(seq 1 100); do [ -s "$dir/arrival.port" ] && break; sleep 0.05; done
 arrival_url=http://127.0.0.1:$(cat "$dir/arrival.port")
 : >"$dir/arrivals"
-# nginx does not check signatures: any well-formed keys will do.
-export AWS_ACCESS_KEY_ID=AKIDBENCHEXAMPLE AWS_SECRET_ACCESS_KEY=benchSecretNotReal AWS_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_LAMBDA
+source "$top/bench/lib/aws_env.sh"
+bench_aws_env
 eval "$("$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda \
   aws_lambda.database_name=postgres "aws_lambda.endpoint_override=$NGINX_URL" max_connections=50)" >/dev/null
 export PGDATABASE=postgres
