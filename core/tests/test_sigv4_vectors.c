@@ -1,6 +1,7 @@
 /*
  * test_sigv4_vectors.c — signs every case of the official SigV4 test suite
- * (../shared/aws-sig-v4-test-suite/v4, walked at run time) and compares the
+ * (core/tests/fixtures/aws-sig-v4-test-suite/v4, kept in the repository
+ * with its Apache-2.0 LICENSE, walked at run time) and compares the
  * canonical request, string to sign and signature; then checks that the
  * verifier accepts each signed request and rejects it once altered; then
  * the verifier's error cases and the signer's path/query edge cases.
@@ -291,9 +292,9 @@ int main(void) {
     char root[1024];
     const char *top = getenv("SQLAMBDA_TOP");
     if (top)
-        snprintf(root, sizeof root, "%s/../shared/aws-sig-v4-test-suite/v4", top);
+        snprintf(root, sizeof root, "%s/core/tests/fixtures/aws-sig-v4-test-suite/v4", top);
     else
-        snprintf(root, sizeof root, "../../shared/aws-sig-v4-test-suite/v4");
+        snprintf(root, sizeof root, "tests/fixtures/aws-sig-v4-test-suite/v4");
     struct dirent **ents = NULL;
     int n = scandir(root, &ents, NULL, by_name);
     if (n < 0) {
