@@ -13,7 +13,7 @@ if ! [ -x "$serve_bin" ] || ! "$serve_bin" serve --help >/dev/null 2>&1; then
   exit 0
 fi
 KEY=AKIDSERVETEST SECRET=serveSecretForMariaDBTests/0123456789
-echo "$KEY $SECRET" >"$work/serve.creds"
+echo "$KEY $SECRET" >"$work/serve.creds"; chmod 600 "$work/serve.creds"
 "$serve_bin" serve --functions "$top/samples/functions" --listen 127.0.0.1:0 \
   --credentials "$work/serve.creds" >"$work/serve.out" 2>"$work/serve.err" &
 SERVE_PID=$!

@@ -26,9 +26,9 @@ refuses "unknown option" "unknown option --frobnicate" --functions "$SERVE_DIR" 
 refuses "--event-retry-delay-ms not a number" "--event-retry-delay-ms needs a number" --functions "$SERVE_DIR" --event-retry-delay-ms soon
 refuses "--account not 12 digits" "--account needs a 12-digit account id" --functions "$SERVE_DIR" --account 42
 refuses "--credentials missing file" "--credentials /nonexistent/creds: No such file" --functions "$SERVE_DIR" --credentials /nonexistent/creds
-printf 'AKID secret extra-token\n' >"$SERVE_DIR/badcreds"
+printf 'AKID secret extra-token\n' >"$SERVE_DIR/badcreds"; chmod 600 "$SERVE_DIR/badcreds"
 refuses "--credentials bad line" "line 1: expected \"ACCESS_KEY_ID SECRET\"" --functions "$SERVE_DIR" --credentials "$SERVE_DIR/badcreds"
-printf '# nothing\n' >"$SERVE_DIR/emptycreds"
+printf '# nothing\n' >"$SERVE_DIR/emptycreds"; chmod 600 "$SERVE_DIR/emptycreds"
 refuses "--credentials without keys" "no access keys" --functions "$SERVE_DIR" --credentials "$SERVE_DIR/emptycreds"
 refuses "function.json not JSON" "f/function.json: line 1:" --functions "$(fn j1 '{"runtime": ')"
 refuses "function.json unknown setting" 'unknown setting "tiemout"' --functions "$(fn j2 '{"runtime":"python3","tiemout":3}')"

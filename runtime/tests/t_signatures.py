@@ -20,6 +20,7 @@ with open(creds, "w") as f:
             "[profile-style]\n"
             "aws_access_key_id = AKIDINI\n"
             "aws_secret_access_key = inisecret\n")
+os.chmod(creds, 0o600)
 s = Server("--credentials", creds)
 
 
