@@ -3,7 +3,7 @@
 PARTS := core cli runtime postgres mariadb
 EXISTING := $(foreach p,$(PARTS),$(if $(wildcard $(p)/Makefile),$(p)))
 
-.PHONY: all check install bench demo demo-mariadb clean $(EXISTING)
+.PHONY: all check install bench demo demo-mariadb fuzz clean $(EXISTING)
 all: $(EXISTING)
 core:
 	$(MAKE) -C core
@@ -19,6 +19,11 @@ install: all
 
 bench: all
 	bench/run
+
+# libFuzzer targets (fuzz/Makefile), FUZZ_SECONDS each (default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -C fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # The demos do their own set-up (scripts/setup) and build first.
 demo:
