@@ -163,7 +163,7 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
         argv[0] = bootstrap;
     }
     in->spawn_ms = now_ms();
-    in->pid = spawner_spawn(argv, env.v, fv->code_dir, fds[1]);
+    __atomic_store_n(&in->pid, spawner_spawn(argv, env.v, fv->code_dir, fds[1]), __ATOMIC_RELEASE);
     close(fds[1]);
     env_free(&env);
     if (in->pid < 0) {

@@ -2,7 +2,9 @@
  * runtime_api.c — the Lambda Runtime API (/2018-06-01/runtime/...) that a
  * worker talks to. Each instance has its own listener on 127.0.0.1:<port>
  * (AWS_LAMBDA_RUNTIME_API), so /invocation/next needs no routing: it blocks
- * until the pool assigns this instance an invocation.
+ * until the pool assigns this instance an invocation. Only processes of the
+ * instance's worker process group may connect (peer_check.c): another
+ * local process can neither take the function's events nor post results.
  */
 #include "serve.h"
 #include "net.h"
@@ -158,6 +160,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return reply(c, 404, "{\"errorMessage\":\"Unknown Runtime API path\",\"errorType\":\"InvalidPath\"}");
 }
 
+/* Accept policy: the client must be one of the worker's processes. The
+ * worker cannot connect before it exists, but its pid is stored just after
+ * the fork returns: wait for it briefly. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+    instance *in = cls;
+    pid_t pid = 0;
+    for (int i = 0; i < 1000 && (pid = __atomic_load_n(&in->pid, __ATOMIC_ACQUIRE)) <= 0; i++)
+        usleep(1000);
+    if (pid > 0 && peer_in_group(addr, (unsigned)len, in->port, pid)) return MHD_YES;
+    serve_log("refused a Runtime API connection to instance %d of %s: the client is not one of "
+              "its worker's processes", in->id, in->fv->fn->name);
+    return MHD_NO;
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe) {
     rreq *q = *req_cls;
@@ -172,9 +188,10 @@ int runtime_api_start(instance *in, char *err, size_t errlen) {
     int port;
     int fd = listen_tcp("127.0.0.1", 0, &port, err, errlen);
     if (fd < 0) return -1;
+    in->port = port; /* before the daemon starts: the accept policy reads it */
     in->rapi = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                     MHD_USE_POLL,
-                                0, NULL, NULL, handler, in, MHD_OPTION_LISTEN_SOCKET, fd,
+                                0, accept_policy, in, handler, in, MHD_OPTION_LISTEN_SOCKET, fd,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
     if (!in->rapi) {

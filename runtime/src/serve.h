@@ -176,8 +176,16 @@ void log_end(instance *in, invocation *inv);
 
 /* ---- runtime_api.c: the per-instance Runtime API listener ------------- */
 
-/* Starts the listener on 127.0.0.1:0 for in; sets in->rapi and in->port. */
+/* Starts the listener on 127.0.0.1:0 for in; sets in->rapi and in->port.
+ * Connections from processes outside the worker's process group are refused. */
 int runtime_api_start(instance *in, char *err, size_t errlen);
+
+/* ---- peer_check.c: is a loopback client one of the worker's processes? -- */
+
+struct sockaddr;
+/* 1 if the client at addr (connected to 127.0.0.1:server_port) is a socket
+ * held by a process whose process group is pgid. */
+int peer_in_group(const struct sockaddr *addr, unsigned len, int server_port, pid_t pgid);
 
 /* ---- pool.c: acquire an instance, run an invocation, release ---------- */
 

@@ -4,6 +4,7 @@
  */
 #include "serve.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,27 +99,23 @@ void iso_time(char out[32]) {
     snprintf(out, 32, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
-/* Request ids need to be unique, not secret: a per-thread xorshift128+
- * seeded once from getrandom() saves a system call per invocation. */
-static unsigned long long xorshift(void) {
-    static __thread unsigned long long s0, s1;
-    if (!s0 && !s1) {
-        if (getrandom(&s0, sizeof s0, 0) != (ssize_t)sizeof s0) s0 = (unsigned long long)epoch_ms();
-        if (getrandom(&s1, sizeof s1, 0) != (ssize_t)sizeof s1) s1 = (unsigned long long)&s1;
-        s0 |= 1;
+/* Request ids come from the kernel's CSPRNG (getrandom): a Runtime API
+ * result is accepted only for the current id, so ids must not be guessable. */
+static void random_bytes(unsigned char *p, size_t n) {
+    while (n) {
+        ssize_t r = getrandom(p, n, 0);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            abort(); /* no entropy source: nothing safe to fall back to */
+        }
+        p += r;
+        n -= (size_t)r;
     }
-    unsigned long long x = s0, y = s1;
-    s0 = y;
-    x ^= x << 23;
-    s1 = x ^ y ^ (x >> 17) ^ (y >> 26);
-    return s1 + y;
 }
 
 void make_uuid(char out[37]) {
     unsigned char r[16];
-    unsigned long long a = xorshift(), b = xorshift();
-    memcpy(r, &a, 8);
-    memcpy(r + 8, &b, 8);
+    random_bytes(r, sizeof r);
     r[6] = (r[6] & 0x0f) | 0x40;
     r[8] = (r[8] & 0x3f) | 0x80;
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
