@@ -2,12 +2,18 @@
  * control_api.c — enough of GetFunction and ListFunctions for
  * `aws lambda get-function` / `list-functions` and boto3: the
  * FunctionConfiguration of each function (version) in the directory.
+ * Environment values and the code's filesystem path are shown only to
+ * signed requests (--credentials): without signatures any local process
+ * may ask, so they are withheld (Environment.Error, as Lambda answers a
+ * caller that may not decrypt the variables).
  */
 #include "serve.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
+
+#define WITHHELD "Environment values are shown only to signed requests: start sqlambda serve with --credentials FILE."
 
 static json_t *configuration(const fn_version *fv, int qualified) {
     const function *f = fv->fn;
@@ -22,8 +28,12 @@ static json_t *configuration(const fn_version *fv, int qualified) {
                           fv->memory_mb, "LastModified", fv->last_modified, "Version", fv->version,
                           "State", "Active", "LastUpdateStatus", "Successful", "PackageType", "Zip",
                           "CodeSha256", "", "Architectures", "x86_64");
-    json_object_set_new(c, "Environment",
-                        json_pack("{s:O}", "Variables", fv->environment));
+    if (auth_enabled())
+        json_object_set_new(c, "Environment", json_pack("{s:O}", "Variables", fv->environment));
+    else
+        json_object_set_new(c, "Environment",
+                            json_pack("{s:{s:s, s:s}}", "Error", "ErrorCode", "AccessDeniedException",
+                                      "Message", WITHHELD));
     json_object_set_new(c, "TracingConfig", json_pack("{s:s}", "Mode", "PassThrough"));
     free(arn);
     return c;
@@ -44,10 +54,14 @@ int handle_get_function(struct MHD_Connection *c, const char *seg, const char *q
     if (!fv) return 1;
     json_t *o = json_object();
     json_object_set_new(o, "Configuration", configuration(fv, *qualifier != 0));
-    sbuf loc = {0};
-    sbuf_printf(&loc, "file://%s", fv->code_dir);
-    json_object_set_new(o, "Code", json_pack("{s:s, s:s}", "RepositoryType", "S3", "Location", loc.data));
-    sbuf_free(&loc);
+    json_t *code = json_pack("{s:s}", "RepositoryType", "S3");
+    if (auth_enabled()) { /* a path on this machine: signed callers only */
+        sbuf loc = {0};
+        sbuf_printf(&loc, "file://%s", fv->code_dir);
+        json_object_set_new(code, "Location", json_string(loc.data));
+        sbuf_free(&loc);
+    }
+    json_object_set_new(o, "Code", code);
     if (f->reserved >= 0)
         json_object_set_new(o, "Concurrency",
                             json_pack("{s:i}", "ReservedConcurrentExecutions", f->reserved));

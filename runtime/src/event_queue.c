@@ -5,7 +5,8 @@
  * that (Lambda: about 1 and 2 minutes). An event throttled by reserved
  * concurrency goes back in the queue for 200 ms (not counted as an
  * attempt), so it never holds a thread. Queued events that have not
- * started are dropped at shutdown.
+ * started are dropped at shutdown. The queue is bounded (--max-queued-events):
+ * a new event beyond it is refused and the client gets Lambda's 429.
  */
 #include "serve.h"
 
@@ -31,6 +32,7 @@ static event_item *queue;
 static int stop;
 static pthread_t *threads;
 static int nthreads;
+static long nqueued, max_queued; /* items in queue (retries included) */
 
 static void item_free(event_item *e) {
     free(e->payload);
@@ -44,6 +46,7 @@ static void push_locked(event_item *e) { /* keeps the queue ordered by due time 
     while (*pp && (*pp)->due_ms <= e->due_ms) pp = &(*pp)->next;
     e->next = *pp;
     *pp = e;
+    nqueued++;
     pthread_cond_broadcast(&cv);
 }
 
@@ -68,6 +71,7 @@ static void *event_thread(void *arg) {
         }
         event_item *e = queue;
         queue = e->next;
+        nqueued--;
         pthread_mutex_unlock(&mu);
         invocation inv = {0};
         memcpy(inv.request_id, e->request_id, sizeof inv.request_id);
@@ -103,7 +107,9 @@ static void *event_thread(void *arg) {
     return NULL;
 }
 
-int event_queue_start(int n) {
+int event_queue_start(int n, long max) {
+    max_queued = max;
+    nqueued = 0;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -116,8 +122,12 @@ int event_queue_start(int n) {
     return 0;
 }
 
-void event_queue_push(fn_version *fv, const char *payload, size_t len, const char *client_context,
-                      const char *invoked_arn, const char *request_id) {
+int event_queue_push(fn_version *fv, const char *payload, size_t len, const char *client_context,
+                     const char *invoked_arn, const char *request_id) {
+    pthread_mutex_lock(&mu);
+    int full = nqueued >= max_queued;
+    pthread_mutex_unlock(&mu);
+    if (full) return -1;
     event_item *e = xcalloc(1, sizeof *e);
     e->fv = fv;
     e->payload = xstrndup(payload, len);
@@ -131,10 +141,16 @@ void event_queue_push(fn_version *fv, const char *payload, size_t len, const cha
         pthread_mutex_unlock(&mu);
         serve_log("event %s for %s dropped: shutting down", e->request_id, fv->fn->name);
         item_free(e);
-        return;
+        return 0;
+    }
+    if (nqueued >= max_queued) { /* filled up meanwhile */
+        pthread_mutex_unlock(&mu);
+        item_free(e);
+        return -1;
     }
     push_locked(e);
     pthread_mutex_unlock(&mu);
+    return 0;
 }
 
 void event_queue_stop(void) {
@@ -152,6 +168,7 @@ void event_queue_stop(void) {
         queue = e->next;
         item_free(e);
         dropped++;
+        nqueued--;
     }
     if (dropped) serve_log("dropped %d queued Event invocation(s) at shutdown", dropped);
 }

@@ -35,17 +35,21 @@ long instance_max_rss_mb(const instance *in) {
     return mb > in->max_rss_mb ? mb : in->max_rss_mb;
 }
 
-/* Environment: selected server variables (PATH, HOME, locale, pyenv, and
- * AWS_* so boto3 inside a function reaches the same endpoint with the same
- * credentials), then the function's own, then Lambda's reserved variables. */
+/* Environment: selected server variables (PATH, HOME, locale, pyenv,
+ * AWS_ENDPOINT_URL* so boto3 inside a function reaches the same local
+ * endpoints), then the function's own, then Lambda's reserved variables.
+ * The server's own AWS credentials and configuration (keys, session token,
+ * profile, credential/config file paths, ...) are not passed unless the
+ * operator opted in with --pass-aws-credentials (g.pass_aws). */
 static int passthrough(const char *kv) {
     static const char *const prefixes[] = {"PATH=", "HOME=", "LANG=", "LC_", "TMPDIR=", "USER=",
-                                           "PYENV", "AWS_", "SSL_CERT_", "REQUESTS_CA_BUNDLE=",
-                                           NULL};
+                                           "PYENV", "SSL_CERT_", "REQUESTS_CA_BUNDLE=",
+                                           "AWS_ENDPOINT_URL", NULL};
     static const char *const reserved[] = {"AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_LAMBDA_",
                                            "AWS_EXECUTION_ENV=", NULL};
     for (int i = 0; reserved[i]; i++)
         if (strncmp(kv, reserved[i], strlen(reserved[i])) == 0) return 0;
+    if (g.pass_aws && strncmp(kv, "AWS_", 4) == 0) return 1;
     for (int i = 0; prefixes[i]; i++)
         if (strncmp(kv, prefixes[i], strlen(prefixes[i])) == 0) return 1;
     return 0;
@@ -86,6 +90,14 @@ static envlist build_env(const instance *in) {
         char *name = xstrndup(*p, (size_t)(eq - *p));
         env_set(&e, name, eq + 1);
         free(name);
+    }
+    if (!g.pass_aws) {
+        /* keep SDKs in the function off the operator's ~/.aws files and the
+         * instance metadata service; the function's environment may set its
+         * own credentials (as Lambda's execution role does) */
+        env_set(&e, "AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        env_set(&e, "AWS_CONFIG_FILE", "/dev/null");
+        env_set(&e, "AWS_EC2_METADATA_DISABLED", "true");
     }
     const char *k;
     json_t *v;

@@ -133,8 +133,10 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
     char rid[37];
     make_uuid(rid);
     if (event) {
-        event_queue_push(fv, body, body_len, cc, arn, rid);
-        ret = send_json(c, 202, NULL, 0, rid);
+        if (event_queue_push(fv, body, body_len, cc, arn, rid) != 0)
+            ret = aws_throttled(c, "ConcurrentInvocationLimitExceeded"); /* the queue is full */
+        else
+            ret = send_json(c, 202, NULL, 0, rid);
         goto out;
     }
     invocation inv = {0};

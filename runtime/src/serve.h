@@ -201,10 +201,11 @@ void pool_error_body(sbuf *b, const char *type, const char *message);
 
 /* ---- event_queue.c: asynchronous (Event) invocations with retries ------- */
 
-int event_queue_start(int threads);
-/* Takes copies; the event runs as soon as a thread is free. */
-void event_queue_push(fn_version *fv, const char *payload, size_t len, const char *client_context,
-                      const char *invoked_arn, const char *request_id);
+int event_queue_start(int threads, long max_queued);
+/* Takes copies; the event runs as soon as a thread is free. -1 when the
+ * queue already holds max_queued events (nothing queued). */
+int event_queue_push(fn_version *fv, const char *payload, size_t len, const char *client_context,
+                     const char *invoked_arn, const char *request_id);
 /* Stops the threads after their current invocation; drops what is queued. */
 void event_queue_stop(void);
 
@@ -265,6 +266,7 @@ typedef struct serve_state {
     char region[64];
     char account[16];
     int verbose;
+    int pass_aws;          /* --pass-aws-credentials: functions inherit every AWS_* variable */
     long event_retry_delay_ms;
     long init_timeout_ms;
     int max_concurrency;   /* per function without reserved concurrency */

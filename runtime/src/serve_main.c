@@ -25,6 +25,7 @@ static void usage(FILE *f) {
     fputs("usage: sqlambda serve --functions DIR [--listen HOST:PORT] [--credentials FILE] [--verbose]\n"
           "         [--region REGION] [--account ID] [--event-retry-delay-ms N]\n"
           "         [--init-timeout-ms N] [--max-concurrency N] [--event-threads N] [--python PATH]\n"
+          "         [--pass-aws-credentials] [--max-queued-events N]\n"
           "  --listen HOST:PORT        Invoke API address (default 127.0.0.1:9001; port 0: any free port)\n"
           "  --functions DIR           one subdirectory per function, each with a function.json\n"
           "  --credentials FILE        verify SigV4 signatures against these access keys\n"
@@ -36,6 +37,8 @@ static void usage(FILE *f) {
           "  --max-concurrency N       instances per function without reserved concurrency (default 32)\n"
           "  --event-threads N         Event invocations run at once (default 4)\n"
           "  --python PATH             interpreter for python3 functions (default python3 on PATH)\n"
+          "  --pass-aws-credentials    functions inherit this server's AWS_* variables (keys, profile...)\n"
+          "  --max-queued-events N     Event invocations queued at most; beyond: 429 (default 10000)\n"
           "See docs/serve.md.\n",
           f);
 }
@@ -76,13 +79,14 @@ static void remove_bootstrap(void) {
 
 int sqlambda_serve_main(int argc, char **argv) {
     const char *listen_spec = "127.0.0.1:9001", *functions = NULL, *credentials = NULL;
-    long retry_ms = 60000, init_ms = 10000, maxc = 32, evthreads = 4;
+    long retry_ms = 60000, init_ms = 10000, maxc = 32, evthreads = 4, maxq = 10000;
     const char *region = getenv("AWS_REGION");
     if (!region || !*region) region = getenv("AWS_DEFAULT_REGION");
     if (!region || !*region) region = "us-east-1";
     const char *account = "123456789012";
     g.python = "python3";
     g.verbose = 0;
+    g.pass_aws = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -99,6 +103,8 @@ int sqlambda_serve_main(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             g.verbose = 1;
+        } else if (strcmp(a, "--pass-aws-credentials") == 0) {
+            g.pass_aws = 1;
         } else if (strcmp(a, "--listen") == 0) {
             TAKES_VALUE;
             listen_spec = v;
@@ -133,6 +139,9 @@ int sqlambda_serve_main(int argc, char **argv) {
         } else if (strcmp(a, "--event-threads") == 0) {
             TAKES_VALUE;
             if (num_arg(a, v, 1, 256, &evthreads)) return 2;
+        } else if (strcmp(a, "--max-queued-events") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 1, 1000000, &maxq)) return 2;
         } else {
             fprintf(stderr, "sqlambda serve: unknown option %s\n", a);
             usage(stderr);
@@ -202,7 +211,7 @@ int sqlambda_serve_main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 0;
-    if (spawner_start() || event_queue_start((int)evthreads) || invoke_api_start(lfd)) {
+    if (spawner_start() || event_queue_start((int)evthreads, maxq) || invoke_api_start(lfd)) {
         fprintf(stderr, "sqlambda serve: cannot start the server threads\n");
         rc = 1;
     } else {

@@ -41,7 +41,13 @@ is_(good.invoke(FunctionName="echo:live", Payload=b"{}").get("ExecutedVersion"),
 is_(good.invoke(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:echo:beta", Payload=b"{}").get("ExecutedVersion"),
     "2", "signed full ARN")
 is_(good.invoke(FunctionName="echo", Qualifier="live", Payload=b"{}").get("ExecutedVersion"), "1", "signed ?Qualifier=")
-is_(good.get_function(FunctionName="echo")["Configuration"]["FunctionName"], "echo", "signed GetFunction")
+gf = good.get_function(FunctionName="echo")
+is_(gf["Configuration"]["FunctionName"], "echo", "signed GetFunction")
+is_(gf["Configuration"]["Environment"].get("Variables"), {"MY_VAR": "latest"}, "signed GetFunction shows the function's environment")
+ok(gf["Code"].get("Location", "").startswith("file:///"), "signed GetFunction shows the code location", gf["Code"])
+gf = good.get_function(FunctionName="echo", Qualifier="live")
+is_((gf["Configuration"]["Version"], gf["Configuration"]["Environment"]["Variables"]["MY_VAR"]), ("1", "one"),
+    "signed GetFunction with an alias shows that version's environment")
 ok(len(good.list_functions()["Functions"]) >= 5, "signed ListFunctions")
 is_(good.invoke(FunctionName="lambdaTest", InvocationType="Event", Payload=b"{}")["StatusCode"], 202, "signed Event")
 

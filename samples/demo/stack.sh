@@ -32,7 +32,7 @@ stack_up() {
   # the key pair the database signs with (moto's IAM user, from the environment)
   (umask 077; printf '%s %s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$work/serve.credentials")
   "$cli" serve --functions "$top/samples/functions" --listen 127.0.0.1:0 \
-    --credentials "$work/serve.credentials" --verbose >"$work/serve.log" 2>&1 &
+    --credentials "$work/serve.credentials" --pass-aws-credentials --verbose >"$work/serve.log" 2>&1 &
   serve_pid=$!
   local _
   for _ in $(seq 1 200); do

@@ -19,7 +19,8 @@ stack_start() {
   local d=$1 env_text
   env_text=$("$top/scripts/demo-services" "$d/moto") || { echo "# scripts/demo-services failed" >&2; return 1; }
   eval "$env_text"
-  "$SAMPLES_CLI" serve --functions "$top/samples/functions" --listen 127.0.0.1:0 >"$d/serve.log" 2>&1 &
+  # --pass-aws-credentials: the sample functions reach moto with these keys
+  "$SAMPLES_CLI" serve --functions "$top/samples/functions" --listen 127.0.0.1:0 --pass-aws-credentials >"$d/serve.log" 2>&1 &
   SERVE_PID=$!
   echo "$SERVE_PID" >"$d/serve.pid"
   LAMBDA_URL=
