@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""fuzz/seeds.py — (re)writes the seed corpora in fuzz/corpus/<target>/ from
+real shapes: Lambda Invoke answers and AWS error bodies as the docs show them,
+AWS shared-file examples, the official SigV4 test vectors in
+core/tests/fixtures (plus Lambda requests signed by botocore), credential
+provider documents. Run by hand after changing a target's input format."""
+import base64, glob, os, sys
+
+top = os.path.dirname(os.path.abspath(__file__))
+corpus = os.path.join(top, "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(corpus, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def response():
+    # byte 0: status index (0=200 ... 7=429, 8=500), byte 1: chunk size/cap, headers, blank line, body
+    def r(st, hdrs, body, chunk=b"\x10"):
+        return bytes([st]) + chunk + "".join(h + "\r\n" for h in hdrs).encode() + b"\r\n" + body.encode()
+    put("fuzz_response", "ok", r(0, ["HTTP/1.1 200 OK", "Content-Type: application/json",
+        "Content-Length: 17", "x-amzn-RequestId: 1b3c9e2a-7f39-4c2e-9b1d-0d5f0a1e2b3c",
+        "X-Amz-Executed-Version: $LATEST"], '{"hello":"world"}'))
+    put("fuzz_response", "function_error", r(0, ["HTTP/1.1 200 OK", "X-Amz-Function-Error: Unhandled",
+        "X-Amz-Log-Result: " + base64.b64encode(b"START RequestId: x\nEND\n").decode()],
+        '{"errorMessage":"boom","errorType":"ValueError","stackTrace":["  File \\"f.py\\""]}'))
+    put("fuzz_response", "throttled", r(7, ["HTTP/1.1 429 Too Many Requests", "Retry-After: 2",
+        "x-amzn-ErrorType: TooManyRequestsException:http://internal.amazon.com/coral/",
+        "x-amz-retry-after: 1500"], '{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded",'
+        '"Type":"User","message":"Rate Exceeded."}'))
+    put("fuzz_response", "not_found", r(5, ["HTTP/1.1 404 Not Found", "Content-Length: 120"],
+        '{"Type":"User","message":"Function not found: arn:aws:lambda:us-east-1:123456789012:function:f",'
+        '"__type":"com.amazon.coral#ResourceNotFoundException"}'))
+    put("fuzz_response", "xml_error", r(4, ["HTTP/1.1 403 Forbidden", "Content-Type: text/xml"],
+        "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+        "<Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>"))
+    put("fuzz_response", "continue_then_ok", r(0, ["HTTP/1.1 100 Continue", "", "HTTP/1.1 200 OK",
+        "Content-Length: 2"], "{}"))
+    put("fuzz_response", "oversize", r(0, ["HTTP/1.1 200 OK", "Content-Length: 9999999"], "{}", b"\x90"))
+    put("fuzz_response", "bad_length", r(8, ["HTTP/1.1 500 Internal", "Content-Length: 12x",
+        "X-Amz-Function-Error: Handled"], "<html>oops</html>"))
+
+
+def ini():
+    creds = ("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+             "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ; comment\n"
+             "\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=s\naws_session_token=tok\n"
+             "  continued token\n# full-line comment\n")
+    config = ("[default]\nregion = us-west-2\nmax_attempts = 5\n\n[profile dev]\nregion=eu-west-1\n"
+              "services = local\ncredential_process = /opt/bin/creds --profile dev\n"
+              "s3 =\n  max_concurrent_requests = 20\n"
+              "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:9001\n"
+              "[profile   web]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+              "web_identity_token_file = /var/run/token\n[profile default]\nregion=us-east-1\n"
+              "endpoint_url = https://lambda.example.com\n[broken\nkey=value\n")
+    put("fuzz_ini", "default", "default\0" + creds + "\0" + config)
+    put("fuzz_ini", "dev", "dev\0" + creds + "\0" + config)
+    put("fuzz_ini", "web", "web\0\0" + config)
+
+
+def sigv4():
+    suite = os.path.join(os.path.dirname(top), "core/tests/fixtures/aws-sig-v4-test-suite/v4")
+    for d in sorted(glob.glob(os.path.join(suite, "*"))):
+        req = os.path.join(d, "request.txt")
+        signed = os.path.join(d, "header-signed-request.txt")
+        if not os.path.exists(signed):
+            continue
+        text = open(signed, encoding="utf-8").read()
+        head, _, body = text.partition("\n\n")
+        lines = head.split("\n")
+        method, _, rest = lines[0].partition(" ")
+        target = rest.rsplit(" ", 1)[0]
+        path, _, query = target.partition("?")
+        auth = ""
+        hdrs = []
+        for l in lines[1:]:
+            if l.lower().startswith("authorization:"):
+                auth = l.split(":", 1)[1]
+            elif ":" in l:
+                hdrs.append(l)
+        name = os.path.basename(d)
+        date = "20150830T123600Z"
+        put("fuzz_sigv4", name, "\n".join([method, path, query, "us-east-1", "service", date] + hdrs))
+        if "\n" not in body:
+            put("fuzz_sigv4_verify", name, "\n".join([auth, method, path, query, body] + hdrs))
+    # Lambda Invoke requests signed by botocore (what sqlambda serve receives)
+    try:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        import datetime
+        from unittest import mock
+    except ImportError:
+        print("seeds.py: botocore missing, Lambda-signed seeds skipped", file=sys.stderr)
+        return
+    cr = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    for name, path, query, body in [
+            ("lambda_invoke", "/2015-03-31/functions/my-function/invocations", "", '{"a":1}'),
+            ("lambda_qualified", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af/invocations",
+             "Qualifier=prod", "{}")]:
+        url = "http://127.0.0.1:9001" + path + ("?" + query if query else "")
+        r = AWSRequest(method="POST", url=url, data=body.encode(),
+                       headers={"X-Amz-Invocation-Type": "RequestResponse", "Content-Type": "application/json"})
+        with mock.patch("botocore.auth.datetime") as dt:
+            dt.datetime.utcnow.return_value = datetime.datetime(2026, 12, 1, 6, 0, 0)
+            dt.datetime.now.return_value = datetime.datetime(2026, 12, 1, 6, 0, 0)
+            SigV4Auth(cr, "lambda", "us-east-1").add_auth(r)
+        hdrs = ["host:127.0.0.1:9001"] + ["%s:%s" % (k, v) for k, v in r.headers.items() if k.lower() != "authorization"]
+        put("fuzz_sigv4_verify", name, "\n".join([r.headers["Authorization"], "POST", path, query, body] + hdrs))
+        put("fuzz_sigv4", name, "\n".join(["POST", path, query, "us-east-1", "lambda", r.headers["X-Amz-Date"]] + hdrs[1:]))
+
+
+if __name__ == "__main__":
+    response()
+    ini()
+    sigv4()
