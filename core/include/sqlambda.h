@@ -106,12 +106,20 @@ typedef struct sqlambda_options {
                                    have reached the function (response lost) */
     const char *ca_file;        /* NULL: system CA store; TLS is always verified */
     const char *allowed_functions; /* NULL or "": any. Else comma-separated
-                                   names, name:qualifier or ARNs; '*' globs */
+                                   entries: see sqlambda_function_allowed */
     const char *user_agent_extra; /* e.g. "postgres/15.4", appended to the UA */
     sqlambda_wait_fn wait;
     void *wait_arg;
     sqlambda_log_fn log;
     void *log_arg;
+    /* Bound on each credential source's wait (credential_process, STS web
+     * identity, container endpoint, each EC2 metadata request); 0: the
+     * source's default (60000, 5000, 2000, 1000 ms). Waits go through the
+     * wait hook above, so the host can cancel them too. */
+    long credential_timeout_ms;
+    /* The host's name for that setting, quoted in timeout errors
+     * (e.g. "aws_lambda.credential_timeout_ms"); NULL: "credential_timeout_ms". */
+    const char *credential_timeout_setting;
 } sqlambda_options;
 
 /* ---- Requests and results ---------------------------------------------- */
@@ -217,8 +225,39 @@ typedef struct sqlambda_function_ref {
 sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_ref *out,
                                         char *err, size_t errlen);
 
-/* 1 if function (any identifier form) matches the comma-separated allowlist. */
-int sqlambda_function_allowed(const char *allowlist, const char *function);
+/*
+ * 1 if the call is allowed by the comma-separated allowlist (NULL or blank:
+ * everything). function: any identifier form; qualifier: the one passed
+ * separately or NULL (checked exactly like one written inline); call_region:
+ * the per-call region argument or NULL; client_region: the client's
+ * configured region. Rules (docs/security.md, "allowlist"): "name" allows
+ * only unqualified calls, "name:q" that qualifier, "name:*" any qualifier;
+ * plain entries allow only calls that name no account and run in
+ * client_region; ARN entries ("acct:function:name[:q]" in client_region,
+ * or full ARNs) allow only calls naming that partition, region, account,
+ * name and qualifier. '*' only within the name and qualifier parts (never
+ * matching across ':') and as a full ARN entry's whole region part.
+ */
+int sqlambda_function_allowed(const char *allowlist, const char *function, const char *qualifier,
+                              const char *call_region, const char *client_region);
+
+/* ---- Validators for settings and arguments (adapters' check hooks) ------- */
+/* Each returns SQLAMBDA_OK, or SQLAMBDA_E_INVALID with a message in err that
+ * names the value (shown safely: other than printable ASCII as \xNN, cut). */
+
+/* AWS region syntax: [a-z]{2}(-[a-z]+)+-[0-9]{1,3}, at most 31 characters
+ * (us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, ...). */
+sqlambda_status sqlambda_check_region(const char *region, char *err, size_t errlen);
+/* Endpoint override: http/https, a DNS or [IPv6] host, port 1-65535, a path
+ * of A-Z a-z 0-9 - _ . ~ /; no userinfo, query, fragment, '%', whitespace,
+ * control or non-ASCII bytes; at most 1024 characters. */
+sqlambda_status sqlambda_check_endpoint_url(const char *url, char *err, size_t errlen);
+/* Qualifier given on its own: $LATEST, a version or an alias (A-Z a-z 0-9
+ * - _ $), 1 to 128 characters. */
+sqlambda_status sqlambda_check_qualifier(const char *qualifier, char *err, size_t errlen);
+/* An allowlist setting: every entry well-formed (see sqlambda_function_allowed),
+ * no empty entries; NULL or blank is fine (allows everything). */
+sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_t errlen);
 
 /* ---- SigV4 (shared by the client and the local runtime's verifier) ------- */
 

@@ -1,11 +1,10 @@
 /*
  * function_ref.c — Lambda function identifiers: parses every form Lambda
  * accepts (name, name:qualifier, partial ARN, full ARN) with errors that
- * name the problem, matches identifiers against the allowlist, and builds
+ * name the problem (values shown safely), the public qualifier check, and builds
  * the Invoke request path with the function segment percent-encoded.
  */
 #include "internal.h"
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +12,12 @@
 
 static int is_alnum(unsigned char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* A value as safe text for a message (see show_value.c); returns buf. */
+static const char *shw(char *buf, size_t len, const char *s, size_t n) {
+    sqlambda_show_value(buf, len, s, n, 60);
+    return buf;
 }
 
 /* Writes a readable form of byte c ("'/'" or "byte 0xC3"). */
@@ -31,17 +36,18 @@ static int check_name(const char *s, size_t n, char *err, size_t errlen) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!is_alnum(c) && c != '-' && c != '_') {
-            char ch[16];
+            char ch[16], b[256];
             show_char(ch, sizeof ch, c);
             sqlambda_fmt(err, errlen,
-                         "function name \"%.*s\" has character %s not allowed (use A-Z a-z 0-9 - _)",
-                         (int)(n > 80 ? 80 : n), s, ch);
+                         "function name \"%s\" has character %s not allowed (use A-Z a-z 0-9 - _)",
+                         shw(b, sizeof b, s, n), ch);
             return -1;
         }
     }
     if (n > 64) {
-        sqlambda_fmt(err, errlen, "function name \"%.40s...\" is %zu characters long (at most 64)",
-                     s, n);
+        char b[256];
+        sqlambda_fmt(err, errlen, "function name \"%s\" is %zu characters long (at most 64)",
+                     shw(b, sizeof b, s, n), n);
         return -1;
     }
     return 0;
@@ -55,18 +61,19 @@ static int check_qualifier(const char *s, size_t n, char *err, size_t errlen) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!is_alnum(c) && c != '-' && c != '_' && c != '$') {
-            char ch[16];
+            char ch[16], b[256];
             show_char(ch, sizeof ch, c);
             sqlambda_fmt(err, errlen,
-                         "qualifier \"%.*s\" has character %s not allowed (use $LATEST, a version "
+                         "qualifier \"%s\" has character %s not allowed (use $LATEST, a version "
                          "number, or an alias of A-Z a-z 0-9 - _)",
-                         (int)(n > 80 ? 80 : n), s, ch);
+                         shw(b, sizeof b, s, n), ch);
             return -1;
         }
     }
     if (n > 128) {
-        sqlambda_fmt(err, errlen, "qualifier \"%.40s...\" is %zu characters long (at most 128)", s,
-                     n);
+        char b[256];
+        sqlambda_fmt(err, errlen, "qualifier \"%s\" is %zu characters long (at most 128)",
+                     shw(b, sizeof b, s, n), n);
         return -1;
     }
     return 0;
@@ -75,13 +82,14 @@ static int check_qualifier(const char *s, size_t n, char *err, size_t errlen) {
 static int check_account(const char *s, size_t n, char *err, size_t errlen) {
     int ok = n == 12;
     for (size_t i = 0; ok && i < n; i++) ok = s[i] >= '0' && s[i] <= '9';
+    char b[256];
     if (!ok)
-        sqlambda_fmt(err, errlen, "account id \"%.*s\" is not 12 digits", (int)(n > 40 ? 40 : n), s);
+        sqlambda_fmt(err, errlen, "account id \"%s\" is not 12 digits", shw(b, sizeof b, s, n));
     return ok ? 0 : -1;
 }
 
 /* aws(-[a-z]+)* : aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, ... */
-static int check_partition(const char *s, size_t n, char *err, size_t errlen) {
+int sqlambda_partition_ok(const char *s, size_t n) {
     int ok = n >= 3 && n < 16 && strncmp(s, "aws", 3) == 0;
     size_t i = 3;
     while (ok && i < n) {
@@ -89,30 +97,21 @@ static int check_partition(const char *s, size_t n, char *err, size_t errlen) {
         for (i++; ok && i < n && s[i] >= 'a' && s[i] <= 'z'; i++) {
         }
     }
+    return ok;
+}
+
+static int check_partition(const char *s, size_t n, char *err, size_t errlen) {
+    int ok = sqlambda_partition_ok(s, n);
+    char b[256];
     if (!ok)
         sqlambda_fmt(err, errlen,
-                     "ARN partition \"%.*s\" is not an AWS partition (aws, aws-cn, aws-us-gov, aws-iso...)",
-                     (int)(n > 40 ? 40 : n), s);
+                     "ARN partition \"%s\" is not an AWS partition (aws, aws-cn, aws-us-gov, aws-iso...)",
+                     shw(b, sizeof b, s, n));
     return ok ? 0 : -1;
 }
 
-/* [a-z]{2}(-[a-z]+)+-[0-9]+ : us-east-1, us-gov-west-1, eu-central-2 */
 static int check_region(const char *s, size_t n, char *err, size_t errlen) {
-    size_t i = 0;
-    int ok = n >= 6 && n < 32;
-    for (; ok && i < 2; i++) ok = s[i] >= 'a' && s[i] <= 'z';
-    int words = 0;
-    while (ok && i < n && s[i] == '-' && i + 1 < n && s[i + 1] >= 'a' && s[i + 1] <= 'z') {
-        i++;
-        while (i < n && s[i] >= 'a' && s[i] <= 'z') i++;
-        words++;
-    }
-    ok = ok && words >= 1 && i + 1 < n && s[i] == '-';
-    for (i++; ok && i < n; i++) ok = s[i] >= '0' && s[i] <= '9';
-    if (!ok)
-        sqlambda_fmt(err, errlen, "ARN region \"%.*s\" is not a region name like us-east-1",
-                     (int)(n > 40 ? 40 : n), s);
-    return ok ? 0 : -1;
+    return sqlambda_check_region_what(s, n, "ARN region", err, errlen) == SQLAMBDA_OK ? 0 : -1;
 }
 
 sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_ref *out,
@@ -126,9 +125,11 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
         return SQLAMBDA_E_INVALID;
     }
     size_t total = strlen(function);
+    char b[256];
     if (total > 256) {
-        sqlambda_fmt(err, errlen, "function identifier \"%.40s...\" is %zu characters long (at most "
-                                  "170 for an ARN, 64 for a name)", function, total);
+        sqlambda_fmt(err, errlen, "function identifier \"%s\" is %zu characters long (at most "
+                                  "170 for an ARN, 64 for a name)",
+                     shw(b, sizeof b, function, total), total);
         return SQLAMBDA_E_INVALID;
     }
     const char *part[MAX_PARTS];
@@ -150,22 +151,22 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
     int has_q;
     if (plen[0] == 3 && strncmp(part[0], "arn", 3) == 0) {
         if (np < 7 || np > 8) {
-            sqlambda_fmt(err, errlen, "ARN \"%.100s\" is malformed: expected "
+            sqlambda_fmt(err, errlen, "ARN \"%s\" is malformed: expected "
                                       "arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]",
-                         function);
+                         shw(b, sizeof b, function, total));
             return SQLAMBDA_E_INVALID;
         }
         if (check_partition(part[1], plen[1], err, errlen)) return SQLAMBDA_E_INVALID;
         if (plen[2] != 6 || strncmp(part[2], "lambda", 6) != 0) {
-            sqlambda_fmt(err, errlen, "ARN service \"%.*s\" is not lambda",
-                         (int)(plen[2] > 40 ? 40 : plen[2]), part[2]);
+            sqlambda_fmt(err, errlen, "ARN service \"%s\" is not lambda",
+                         shw(b, sizeof b, part[2], plen[2]));
             return SQLAMBDA_E_INVALID;
         }
         if (check_region(part[3], plen[3], err, errlen)) return SQLAMBDA_E_INVALID;
         if (check_account(part[4], plen[4], err, errlen)) return SQLAMBDA_E_INVALID;
         if (plen[5] != 8 || strncmp(part[5], "function", 8) != 0) {
-            sqlambda_fmt(err, errlen, "ARN resource type \"%.*s\" is not function",
-                         (int)(plen[5] > 40 ? 40 : plen[5]), part[5]);
+            sqlambda_fmt(err, errlen, "ARN resource type \"%s\" is not function",
+                         shw(b, sizeof b, part[5], plen[5]));
             return SQLAMBDA_E_INVALID;
         }
         memcpy(r.partition, part[1], plen[1]);
@@ -176,8 +177,9 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
         qual_i = 7;
     } else if (np >= 3 && plen[1] == 8 && strncmp(part[1], "function", 8) == 0) {
         if (np < 3 || np > 4) {
-            sqlambda_fmt(err, errlen, "partial ARN \"%.100s\" is malformed: expected "
-                                      "<account>:function:<name>[:<qualifier>]", function);
+            sqlambda_fmt(err, errlen, "partial ARN \"%s\" is malformed: expected "
+                                      "<account>:function:<name>[:<qualifier>]",
+                         shw(b, sizeof b, function, total));
             return SQLAMBDA_E_INVALID;
         }
         if (check_account(part[0], plen[0], err, errlen)) return SQLAMBDA_E_INVALID;
@@ -187,9 +189,9 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
         qual_i = 3;
     } else {
         if (np > 2) {
-            sqlambda_fmt(err, errlen, "function identifier \"%.100s\" has too many ':' (use name, "
+            sqlambda_fmt(err, errlen, "function identifier \"%s\" has too many ':' (use name, "
                                       "name:qualifier, <account>:function:name or a full ARN)",
-                         function);
+                         shw(b, sizeof b, function, total));
             return SQLAMBDA_E_INVALID;
         }
         name_i = 0;
@@ -206,36 +208,11 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
     return SQLAMBDA_OK;
 }
 
-static int entry_matches(const char *pat, const char *s) { return s && *s && fnmatch(pat, s, 0) == 0; }
-
-int sqlambda_function_allowed(const char *allowlist, const char *function) {
-    if (!allowlist) return 1;
-    const char *q = allowlist;
-    while (*q == ' ' || *q == '\t' || *q == ',') q++;
-    if (!*q) return 1;
-    sqlambda_function_ref r;
-    char err[8];
-    if (sqlambda_parse_function(function, &r, err, sizeof err) != SQLAMBDA_OK) return 0;
-    char nq[200], arn[300] = "";
-    sqlambda_fmt(nq, sizeof nq, "%s%s%s", r.name, r.qualifier[0] ? ":" : "", r.qualifier);
-    if (r.partition[0])
-        sqlambda_fmt(arn, sizeof arn, "arn:%s:lambda:%s:%s:function:%s", r.partition, r.region,
-                     r.account, nq);
-    char *list = strdup(allowlist);
-    if (!list) return 0;
-    int allowed = 0;
-    for (char *save = NULL, *e = strtok_r(list, ",", &save); e && !allowed;
-         e = strtok_r(NULL, ",", &save)) {
-        while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '\r') e++;
-        size_t l = strlen(e);
-        while (l && (e[l - 1] == ' ' || e[l - 1] == '\t' || e[l - 1] == '\n' || e[l - 1] == '\r'))
-            e[--l] = '\0';
-        if (!l) continue;
-        allowed = entry_matches(e, r.name) || entry_matches(e, nq) || entry_matches(e, arn) ||
-                  entry_matches(e, function);
-    }
-    free(list);
-    return allowed;
+sqlambda_status sqlambda_check_qualifier(const char *qualifier, char *err, size_t errlen) {
+    if (err && errlen) err[0] = '\0';
+    size_t n = qualifier ? strlen(qualifier) : 0;
+    return check_qualifier(qualifier ? qualifier : "", n, err, errlen) ? SQLAMBDA_E_INVALID
+                                                                      : SQLAMBDA_OK;
 }
 
 char *sqlambda_invoke_path(const sqlambda_function_ref *ref, const char *function_as_given) {

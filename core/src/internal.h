@@ -37,6 +37,22 @@ double sqlambda_now_ms(void);
 /* "YYYYMMDDTHHMMSSZ" for t (UTC). */
 void sqlambda_amz_date(time_t t, char out[17]);
 
+/* ---- show_value.c, check_region.c, check_endpoint.c: value rules ------- */
+
+/* Up to max_in bytes of s (n bytes) as printable ASCII, other bytes and
+ * '"' '\\' as \xNN, "..." when cut; always NUL-terminated in out. */
+void sqlambda_show_value(char *out, size_t outlen, const char *s, size_t n, size_t max_in);
+/* 1 if s (n bytes) is an AWS region name (the one region rule). */
+int sqlambda_region_ok(const char *s, size_t n);
+/* 1 if s (n bytes) is an ARN partition: aws(-[a-z]+)* (function_ref.c). */
+int sqlambda_partition_ok(const char *s, size_t n);
+/* sqlambda_check_region / _endpoint_url with the value's source named in
+ * the message ("AWS_REGION", "region argument", ...). E_INVALID if bad. */
+sqlambda_status sqlambda_check_region_what(const char *region, size_t n, const char *what,
+                                           char *err, size_t errlen);
+sqlambda_status sqlambda_check_endpoint_what(const char *url, const char *what, char *err,
+                                             size_t errlen);
+
 /* ---- validate.c: checks before anything is sent ------------------------ */
 
 /*

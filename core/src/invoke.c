@@ -29,7 +29,9 @@ static sqlambda_status check(sqlambda_client *c, sqlambda_call *call) {
         return st;
     }
     const char *allow = c->opts.allowed_functions;
-    if (allow && *allow && !sqlambda_function_allowed(allow, call->function)) {
+    if (allow && *allow &&
+        !sqlambda_function_allowed(allow, call->function, call->qualifier, call->region,
+                                   c->cfg.region)) {
         call->res.status = SQLAMBDA_E_NOT_ALLOWED;
         sqlambda_result_message(&call->res, "function is not in the allowed functions list");
         return SQLAMBDA_E_NOT_ALLOWED;

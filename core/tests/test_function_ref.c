@@ -100,30 +100,33 @@ int main(void) {
     bad("partial ARN account", "1234:function:f", "account id \"1234\"", NULL);
     bad("partial ARN extra", "123456789012:function:f:q:z", "partial ARN", NULL);
 
-    /* allowlist */
-    ok(sqlambda_function_allowed(NULL, "x"), "NULL allowlist allows all");
-    ok(sqlambda_function_allowed("", "x"), "empty allowlist allows all");
-    ok(sqlambda_function_allowed("  ", "x"), "blank allowlist allows all");
-    ok(sqlambda_function_allowed("a, b ,c", "b"), "entry with spaces around matches");
-    ok(!sqlambda_function_allowed("a,b,c", "d"), "name not in list is refused");
-    ok(sqlambda_function_allowed("a,b", "b:prod"), "name entry matches name:qualifier");
-    ok(sqlambda_function_allowed("b:prod", "b:prod"), "name:qualifier entry matches");
-    ok(!sqlambda_function_allowed("b:prod", "b:dev"), "name:qualifier entry refuses another alias");
-    ok(!sqlambda_function_allowed("b:prod", "b"), "name:qualifier entry refuses the bare name");
-    ok(sqlambda_function_allowed("etl-*", "etl-load"), "glob matches");
-    ok(!sqlambda_function_allowed("etl-*", "xetl-load"), "glob is anchored");
-    ok(sqlambda_function_allowed("arn:aws:lambda:us-east-1:123456789012:function:f",
-                                 "arn:aws:lambda:us-east-1:123456789012:function:f"),
+    /* allowlist (the full rules: test_allowlist.c) */
+#define ALLOWED(list, fn) sqlambda_function_allowed(list, fn, NULL, NULL, "us-east-1")
+    ok(ALLOWED(NULL, "x"), "NULL allowlist allows all");
+    ok(ALLOWED("", "x"), "empty allowlist allows all");
+    ok(ALLOWED("  ", "x"), "blank allowlist allows all");
+    ok(ALLOWED("a, b ,c", "b"), "entry with spaces around matches");
+    ok(!ALLOWED("a,b,c", "d"), "name not in list is refused");
+    ok(!ALLOWED("a,b", "b:prod"), "name entry allows only unqualified calls (IAM's rule)");
+    ok(ALLOWED("a,b:*", "b:prod"), "name:* entry matches name:qualifier");
+    ok(ALLOWED("b:prod", "b:prod"), "name:qualifier entry matches");
+    ok(!ALLOWED("b:prod", "b:dev"), "name:qualifier entry refuses another alias");
+    ok(!ALLOWED("b:prod", "b"), "name:qualifier entry refuses the bare name");
+    ok(ALLOWED("etl-*", "etl-load"), "glob matches");
+    ok(!ALLOWED("etl-*", "xetl-load"), "glob is anchored");
+    ok(ALLOWED("arn:aws:lambda:us-east-1:123456789012:function:f",
+               "arn:aws:lambda:us-east-1:123456789012:function:f"),
        "full ARN entry matches the ARN");
-    ok(!sqlambda_function_allowed("arn:aws:lambda:us-east-1:123456789012:function:f",
-                                  "arn:aws:lambda:us-west-2:123456789012:function:f"),
+    ok(!ALLOWED("arn:aws:lambda:us-east-1:123456789012:function:f",
+                "arn:aws:lambda:us-west-2:123456789012:function:f"),
        "full ARN entry refuses another region");
-    ok(sqlambda_function_allowed("arn:aws:lambda:*:123456789012:function:*",
-                                 "arn:aws:lambda:eu-west-1:123456789012:function:g:live"),
+    ok(ALLOWED("arn:aws:lambda:*:123456789012:function:*:*",
+               "arn:aws:lambda:eu-west-1:123456789012:function:g:live"),
        "ARN glob matches");
-    ok(sqlambda_function_allowed("f", "arn:aws:lambda:us-east-1:123456789012:function:f"),
-       "name entry matches an ARN of that name");
-    ok(!sqlambda_function_allowed("*", "a/b"), "invalid identifiers are never allowed");
+    ok(!ALLOWED("f", "arn:aws:lambda:us-east-1:123456789012:function:f"),
+       "name entry does not match an ARN (it names an account)");
+    ok(!ALLOWED("*", "a/b"), "invalid identifiers are never allowed");
+#undef ALLOWED
 
     /* invoke path */
     sqlambda_parse_function("arn:aws:lambda:us-east-1:123456789012:function:f:live", &r, err,
