@@ -46,7 +46,9 @@ int aws_error(struct MHD_Connection *conn, unsigned status, const char *type, co
               const char *msg_key, const char *message) {
     json_t *b = json_object();
     if (kind) json_object_set_new(b, "Type", json_string(kind));
-    json_object_set_new(b, msg_key, json_string(message));
+    char *m = utf8_clean(message, strlen(message)); /* it may quote what the client sent */
+    json_object_set_new(b, msg_key, json_string(m));
+    free(m);
     return send_error(conn, status, type, b, NULL);
 }
 

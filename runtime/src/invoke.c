@@ -115,10 +115,13 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
     const char *ccb64 = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Client-Context");
     if (ccb64 && *ccb64) {
         size_t n = 0;
-        cc = (char *)b64_decode(ccb64, strlen(ccb64), &n);
-        json_t *cj = cc ? json_loadb(cc, n, 0, NULL) : NULL;
+        char *raw = (char *)b64_decode(ccb64, strlen(ccb64), &n);
+        json_t *cj = raw ? json_loadb(raw, n, 0, NULL) : NULL;
         int okcc = json_is_object(cj);
+        /* passed on as a header: re-encoded compactly, no raw newlines */
+        if (okcc) cc = json_dumps(cj, JSON_COMPACT);
         json_decref(cj);
+        free(raw);
         if (!okcc || strlen(ccb64) > 3583) {
             ret = aws_error(c, 400, "InvalidRequestContentException", "User", "message",
                             "Client context must be a valid Base64-encoded JSON object (at most 3583 bytes encoded).");

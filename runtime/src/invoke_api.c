@@ -1,12 +1,18 @@
 /*
  * invoke_api.c — the HTTP server clients talk to (libmicrohttpd, one thread
  * per connection so an invoke may wait for an instance without blocking
- * others). Collects the body (discarding beyond the payload limit so the
- * client still gets a 413), checks the SigV4 signature when --credentials
- * is set, and routes /2015-03-31/functions/... to invoke.c / control_api.c.
+ * others). Collects the body up to the payload limit: a Content-Length over
+ * it is answered 413 before any of the body is read; a chunked body that
+ * grows past it ends the connection (nothing unbounded is ever read).
+ * Checks the SigV4 signature when --credentials is set, and routes
+ * /2015-03-31/functions/... to invoke.c / control_api.c. Idle and slow
+ * connections are bounded by a per-connection timeout and a connection
+ * limit (serve_main.c raises the fd limit to fit it).
  */
 #include "serve.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,6 +91,17 @@ static enum MHD_Result route(struct MHD_Connection *c, ireq *q, const char *meth
                                                                                                 : MHD_NO;
 }
 
+/* 413 as Lambda words it for an invoke, or a plain one for other paths. */
+static enum MHD_Result too_large(struct MHD_Connection *c, const ireq *q) {
+    char m[160];
+    const char *qm = strchr(q->raw_uri, '?');
+    size_t plen = qm ? (size_t)(qm - q->raw_uri) : strlen(q->raw_uri);
+    int invoke = plen >= 12 && memcmp(q->raw_uri + plen - 12, "/invocations", 12) == 0;
+    snprintf(m, sizeof m, "Request must be smaller than %zu bytes for the %s operation", q->limit,
+             invoke ? "InvokeFunction" : "requested");
+    return aws_error(c, 413, "RequestTooLargeException", "User", "message", m) ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **req_cls) {
@@ -100,13 +117,26 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Invocation-Type");
             q->limit = t && strcmp(t, "Event") == 0 ? MAX_EVENT : MAX_SYNC;
         }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl) { /* answered before reading the body; MHD then closes the connection */
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno || *end || end == cl || n > q->limit) {
+                serve_debug("%s %s: Content-Length %.40s over the %zu-byte limit", method, q->raw_uri, cl,
+                            q->limit);
+                return too_large(c, q);
+            }
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (q->body.len + *upload_data_size > q->limit)
-            q->too_large = 1; /* keep reading, answer 413 at the end */
-        else
-            sbuf_append(&q->body, upload_data, *upload_data_size);
+        if (q->body.len + *upload_data_size > q->limit) {
+            /* a chunked body past the limit: stop reading it now */
+            serve_debug("%s %s: body over the %zu-byte limit; closing", method, q->raw_uri, q->limit);
+            return MHD_NO;
+        }
+        sbuf_append(&q->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -119,7 +149,9 @@ int invoke_api_start(int listen_fd) {
                                0, NULL, NULL, handler, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
                                MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+                               MHD_OPTION_CONNECTION_TIMEOUT, g.idle_timeout_s,
+                               MHD_OPTION_CONNECTION_LIMIT, g.max_connections,
+                               MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1 << 20), MHD_OPTION_END);
     return daemon_ ? 0 : -1;
 }
 

@@ -16,11 +16,14 @@
 #include <time.h>
 
 void pool_error_body(sbuf *b, const char *type, const char *message) {
-    json_t *e = json_pack("{s:s, s:s}", "errorMessage", message, "errorType", type);
+    char *m = utf8_clean(message, strlen(message)), *t = utf8_clean(type, strlen(type));
+    json_t *e = json_pack("{s:s, s:s}", "errorMessage", m, "errorType", t);
     char *s = json_dumps(e, JSON_COMPACT);
     sbuf_append(b, s, strlen(s));
     free(s);
     json_decref(e);
+    free(m);
+    free(t);
 }
 
 static void wait_until(pthread_cond_t *cv, double deadline_ms) {

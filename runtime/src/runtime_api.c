@@ -64,7 +64,9 @@ static enum MHD_Result next_invocation(instance *in, struct MHD_Connection *c) {
     return ret;
 }
 
-/* Body of an /error post: the runtime's JSON object, or one built from it. */
+/* Body of an /error post: the runtime's JSON object, or one built from its
+ * text and Lambda-Runtime-Function-Error-Type (either may hold any bytes:
+ * invalid UTF-8 becomes U+FFFD). */
 static void error_body(sbuf *out, struct MHD_Connection *c, const rreq *q) {
     json_t *j = q->body.len ? json_loadb(q->body.data, q->body.len, 0, NULL) : NULL;
     if (json_is_object(j)) {
@@ -72,12 +74,17 @@ static void error_body(sbuf *out, struct MHD_Connection *c, const rreq *q) {
     } else {
         const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                        "Lambda-Runtime-Function-Error-Type");
-        json_t *e = json_pack("{s:s%, s:s}", "errorMessage", q->body.len ? q->body.data : "",
-                              q->body.len, "errorType", type ? type : "Runtime.Unknown");
-        char *s = json_dumps(e, JSON_COMPACT);
-        sbuf_append(out, s, strlen(s));
+        if (!type) type = "Runtime.Unknown";
+        char *msg = utf8_clean(q->body.data ? q->body.data : "", q->body.len);
+        char *t = utf8_clean(type, strlen(type));
+        json_t *e = json_pack("{s:s, s:s}", "errorMessage", msg, "errorType", t);
+        char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+        if (s) sbuf_append(out, s, strlen(s));
+        else pool_error_body(out, "Runtime.Unknown", "unreadable error report");
         free(s);
         json_decref(e);
+        free(msg);
+        free(t);
     }
     json_decref(j);
 }

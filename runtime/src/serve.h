@@ -40,6 +40,9 @@ unsigned char *b64_decode(const char *s, size_t n, size_t *outlen); /* NULL if i
 char *pct_decode(const char *s, size_t n);
 /* Value of key in a raw query string, decoded, or NULL. *bad set on bad %. */
 char *query_param(const char *query, const char *key, int *bad);
+/* Copy of s[0..n) as valid UTF-8 without NUL: each invalid byte (and NUL)
+ * becomes U+FFFD, so jansson never refuses it (malloc'd). */
+char *utf8_clean(const char *s, size_t n);
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* stderr */
 void serve_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* --verbose */
 
@@ -267,6 +270,8 @@ typedef struct serve_state {
     char account[16];
     int verbose;
     int pass_aws;          /* --pass-aws-credentials: functions inherit every AWS_* variable */
+    unsigned idle_timeout_s; /* --idle-timeout: an Invoke API connection idle this long is closed */
+    unsigned max_connections; /* --max-connections: open Invoke API connections at most */
     long event_retry_delay_ms;
     long init_timeout_ms;
     int max_concurrency;   /* per function without reserved concurrency */

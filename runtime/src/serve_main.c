@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 serve_state g = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
@@ -25,7 +26,7 @@ static void usage(FILE *f) {
     fputs("usage: sqlambda serve --functions DIR [--listen HOST:PORT] [--credentials FILE] [--verbose]\n"
           "         [--region REGION] [--account ID] [--event-retry-delay-ms N]\n"
           "         [--init-timeout-ms N] [--max-concurrency N] [--event-threads N] [--python PATH]\n"
-          "         [--pass-aws-credentials] [--max-queued-events N]\n"
+          "         [--pass-aws-credentials] [--max-queued-events N] [--idle-timeout S] [--max-connections N]\n"
           "  --listen HOST:PORT        Invoke API address (default 127.0.0.1:9001; port 0: any free port)\n"
           "  --functions DIR           one subdirectory per function, each with a function.json\n"
           "  --credentials FILE        verify SigV4 signatures against these access keys\n"
@@ -39,6 +40,8 @@ static void usage(FILE *f) {
           "  --python PATH             interpreter for python3 functions (default python3 on PATH)\n"
           "  --pass-aws-credentials    functions inherit this server's AWS_* variables (keys, profile...)\n"
           "  --max-queued-events N     Event invocations queued at most; beyond: 429 (default 10000)\n"
+          "  --idle-timeout S          close an Invoke API connection idle for S seconds (default 60)\n"
+          "  --max-connections N       open Invoke API connections at most (default 4096)\n"
           "See docs/serve.md.\n",
           f);
 }
@@ -53,6 +56,26 @@ static int num_arg(const char *opt, const char *v, long min, long max, long *out
     }
     *out = n;
     return 0;
+}
+
+/* Every Invoke API connection is a descriptor, and each instance needs a
+ * few: raise the soft limit toward the hard one so --max-connections fits,
+ * else lower the connection limit to what the descriptors allow. */
+static void fit_fd_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = (rlim_t)g.max_connections + 1024;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = old;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        unsigned fit = rl.rlim_cur > 1024 + 16 ? (unsigned)(rl.rlim_cur - 1024) : 16;
+        serve_log("warning: the open-file limit (%llu) allows %u connections, not %u",
+                  (unsigned long long)rl.rlim_cur, fit, g.max_connections);
+        g.max_connections = fit;
+    }
 }
 
 static int write_bootstrap(char *err, size_t errlen) {
@@ -79,7 +102,8 @@ static void remove_bootstrap(void) {
 
 int sqlambda_serve_main(int argc, char **argv) {
     const char *listen_spec = "127.0.0.1:9001", *functions = NULL, *credentials = NULL;
-    long retry_ms = 60000, init_ms = 10000, maxc = 32, evthreads = 4, maxq = 10000;
+    long retry_ms = 60000, init_ms = 10000, maxc = 32, evthreads = 4, maxq = 10000, idle_s = 60,
+         maxconn = 4096;
     const char *region = getenv("AWS_REGION");
     if (!region || !*region) region = getenv("AWS_DEFAULT_REGION");
     if (!region || !*region) region = "us-east-1";
@@ -139,6 +163,12 @@ int sqlambda_serve_main(int argc, char **argv) {
         } else if (strcmp(a, "--event-threads") == 0) {
             TAKES_VALUE;
             if (num_arg(a, v, 1, 256, &evthreads)) return 2;
+        } else if (strcmp(a, "--idle-timeout") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 1, 86400, &idle_s)) return 2;
+        } else if (strcmp(a, "--max-connections") == 0) {
+            TAKES_VALUE;
+            if (num_arg(a, v, 16, 100000, &maxconn)) return 2;
         } else if (strcmp(a, "--max-queued-events") == 0) {
             TAKES_VALUE;
             if (num_arg(a, v, 1, 1000000, &maxq)) return 2;
@@ -163,6 +193,9 @@ int sqlambda_serve_main(int argc, char **argv) {
     g.event_retry_delay_ms = retry_ms;
     g.init_timeout_ms = init_ms;
     g.max_concurrency = (int)maxc;
+    g.idle_timeout_s = (unsigned)idle_s;
+    g.max_connections = (unsigned)maxconn;
+    fit_fd_limit();
     g.stopping = 0;
     g.inflight = 0;
 

@@ -194,6 +194,32 @@ char *query_param(const char *query, const char *key, int *bad) {
     return NULL;
 }
 
+char *utf8_clean(const char *s, size_t n) {
+    sbuf b = {0};
+    sbuf_append(&b, "", 0);
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        int good = len > 0 && i + len <= n && c != 0;
+        for (size_t k = 1; good && k < len; k++) good = ((unsigned char)s[i + k] & 0xc0) == 0x80;
+        if (good && len > 1) { /* no overlong forms, surrogates or code points past U+10FFFF */
+            unsigned cp = c & (0x7f >> len);
+            for (size_t k = 1; k < len; k++) cp = cp << 6 | ((unsigned char)s[i + k] & 0x3f);
+            good = !(cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u)) && !(cp >= 0xd800 && cp <= 0xdfff) &&
+                   cp <= 0x10ffff;
+        }
+        if (good) {
+            sbuf_append(&b, s + i, len);
+            i += len;
+        } else {
+            sbuf_append(&b, "\xEF\xBF\xBD", 3); /* U+FFFD for each bad byte */
+            i++;
+        }
+    }
+    return b.data;
+}
+
 void serve_log(const char *fmt, ...) {
     char line[2048];
     va_list ap;
