@@ -1,9 +1,12 @@
 /*
  * invoke_api.c — the HTTP server clients talk to (libmicrohttpd, one thread
  * per connection so an invoke may wait for an instance without blocking
- * others). Collects the body up to the payload limit: a Content-Length over
- * it is answered 413 before any of the body is read; a chunked body that
- * grows past it ends the connection (nothing unbounded is ever read).
+ * others). Collects the body up to the payload limit; a body over it is
+ * read and discarded up to DISCARD_CAP so that clients that send the whole
+ * body before reading (urllib, curl without Expect) still get the 413, while
+ * a Content-Length over the cap is answered 413 at once and a chunked body
+ * past the cap ends the connection: nothing unbounded is ever read. The 413
+ * comes before the signature check (the body it covers is not there).
  * Checks the SigV4 signature when --credentials is set, and routes
  * /2015-03-31/functions/... to invoke.c / control_api.c. Idle and slow
  * connections are bounded by a per-connection timeout and a connection
@@ -22,12 +25,14 @@
 #define MAX_SYNC (6 * 1024 * 1024)
 #define MAX_EVENT (1024 * 1024)
 #define MAX_OTHER (64 * 1024)
+#define DISCARD_CAP (32ULL * 1024 * 1024) /* bytes read at most per request */
 
 typedef struct ireq {
     char *raw_uri; /* as received: path still percent-encoded, query included */
     sbuf body;
     size_t limit;
     int too_large;
+    unsigned long long seen; /* body bytes received, kept or not */
     int started;
 } ireq;
 
@@ -122,24 +127,32 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             char *end;
             errno = 0;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (errno || *end || end == cl || n > q->limit) {
-                serve_debug("%s %s: Content-Length %.40s over the %zu-byte limit", method, q->raw_uri, cl,
-                            q->limit);
+            if (errno || *end || end == cl || n > DISCARD_CAP ||
+                (n > q->limit && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect"))) {
+                serve_debug("%s %s: Content-Length %.40s over the %zu-byte limit; not reading it", method,
+                            q->raw_uri, cl, q->limit);
                 return too_large(c, q);
             }
+            if (n > q->limit) q->too_large = 1; /* read and discard, 413 at the end */
         }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (q->body.len + *upload_data_size > q->limit) {
-            /* a chunked body past the limit: stop reading it now */
-            serve_debug("%s %s: body over the %zu-byte limit; closing", method, q->raw_uri, q->limit);
+        q->seen += *upload_data_size;
+        if (q->seen > DISCARD_CAP) { /* a chunked body past the cap: stop reading it now */
+            serve_debug("%s %s: body over %llu bytes; closing", method, q->raw_uri, DISCARD_CAP);
             return MHD_NO;
         }
-        sbuf_append(&q->body, upload_data, *upload_data_size);
+        if (q->too_large || q->body.len + *upload_data_size > q->limit) {
+            q->too_large = 1;
+            sbuf_free(&q->body);
+        } else {
+            sbuf_append(&q->body, upload_data, *upload_data_size);
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (q->too_large) return too_large(c, q);
     return route(c, q, method);
 }
 
