@@ -10,9 +10,11 @@
  *   {"success":true,"num_records":N,"results":[N values]}.
  * Anything else — success false, a wrong count, malformed JSON, a failed
  * call — is an ERROR naming the function and the batch. Results come back
- * one row per argument row, in order.
+ * one row per argument row, in order. The answer's protocol checks are
+ * core's (sqlambda_redshift.h); the results' values are read as jsonb.
  */
 #include "bulk.h"
+#include "sqlambda_redshift.h"
 
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
@@ -137,7 +139,7 @@ static void take_results(ReturnSetInfo *rsinfo, const char *fn, const sqlambda_r
                          sqlambda_result *r, int b, int nbatches, const batch *bt) {
     char *bname = batch_name(b, nbatches, bt);
     Jsonb *doc;
-    JsonbValue *v, *results, vbuf;
+    JsonbValue *results, vbuf;
 
     if (r->status == SQLAMBDA_E_FUNCTION)
         ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
@@ -158,47 +160,34 @@ static void take_results(ReturnSetInfo *rsinfo, const char *fn, const sqlambda_r
             f.payload = body_excerpt(r);
         awsl_raise(&f);
     }
+    /* The database's own JSON first: encoding and syntax errors in its words. */
     if (!r->payload || r->payload_len == 0) protocol_error(fn, bname, r, "empty response");
     doc = parse_json(fn, bname, r, r->payload, r->payload_len);
-    /* Redshift's own examples return json.dumps(ret): a JSON string holding
-     * the object. Unwrap that one level, as Redshift does. */
-    if (JB_ROOT_IS_SCALAR(doc)) {
-        JsonbValue sv;
-        if (JsonbExtractScalar(&doc->root, &sv) && sv.type == jbvString)
-            doc = parse_json(fn, bname, r, pnstrdup(sv.val.string.val, sv.val.string.len),
-                             sv.val.string.len);
-    }
-    if (!JB_ROOT_IS_OBJECT(doc)) protocol_error(fn, bname, r, "response is not a JSON object");
-
-    v = getKeyJsonValueFromContainer(&doc->root, "success", 7, &vbuf);
-    if (!v || v->type != jbvBool)
-        protocol_error(fn, bname, r, "response has no boolean \"success\"");
-    if (!v->val.boolean) {
-        JsonbValue mbuf, *m = getKeyJsonValueFromContainer(&doc->root, "error_msg", 9, &mbuf);
-        char *msg = m && m->type == jbvString ? pnstrdup(m->val.string.val, m->val.string.len)
-                                              : pstrdup("(no error_msg)");
-        ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-                        errmsg("Lambda function \"%s\" reported failure for %s: %s", fn, bname, msg)));
-    }
-    /* num_records is optional (Redshift's examples omit it); if given, it
-     * must be the batch's row count. */
-    v = getKeyJsonValueFromContainer(&doc->root, "num_records", 11, &vbuf);
-    if (v && v->type != jbvNumeric)
-        protocol_error(fn, bname, r, "response has a non-numeric \"num_records\"");
-    if (v) {
-        char *num = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-        if (strcmp(num, psprintf("%d", bt->count)) != 0)
-            protocol_error(fn, bname, r,
-                           psprintf("response has num_records %s for a batch of %d rows", num,
-                                    bt->count));
+    /* The protocol's checks are core's (sqlambda_redshift.h): success,
+     * error_msg, num_records, the results' count, json.dumps unwrapping. */
+    {
+        sqlambda_rs_reply rr;
+        sqlambda_rs_status st = sqlambda_redshift_reply_check(r->payload, r->payload_len,
+                                                              bt->count, &rr);
+        char *msg = st == SQLAMBDA_RS_FAILED
+                        ? pstrdup(rr.error_msg ? rr.error_msg : "(no error_msg)")
+                        : pstrdup(rr.problem);
+        char *inner = rr.unwrapped ? pnstrdup(rr.unwrapped, rr.unwrapped_len) : NULL;
+        size_t inner_len = rr.unwrapped_len;
+        sqlambda_rs_reply_free(&rr); /* before any ereport: malloc'd */
+        /* Redshift's own examples return json.dumps(ret): the values are in
+         * the object inside the string (its syntax errors in our words too). */
+        if (inner) doc = parse_json(fn, bname, r, inner, inner_len);
+        if (st == SQLAMBDA_RS_FAILED)
+            ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+                            errmsg("Lambda function \"%s\" reported failure for %s: %s", fn, bname,
+                                   msg)));
+        if (st != SQLAMBDA_RS_OK) protocol_error(fn, bname, r, msg);
     }
     results = getKeyJsonValueFromContainer(&doc->root, "results", 7, &vbuf);
-    if (!results || results->type != jbvBinary || !JsonContainerIsArray(results->val.binary.data))
+    if (!results || results->type != jbvBinary || !JsonContainerIsArray(results->val.binary.data) ||
+        (int)JsonContainerSize(results->val.binary.data) != bt->count) /* core checked it */
         protocol_error(fn, bname, r, "response has no \"results\" array");
-    if ((int)JsonContainerSize(results->val.binary.data) != bt->count)
-        protocol_error(fn, bname, r,
-                       psprintf("response has %u results for a batch of %d rows",
-                                JsonContainerSize(results->val.binary.data), bt->count));
     for (int i = 0; i < bt->count; i++) {
         JsonbValue *el = getIthJsonbValueFromContainer(results->val.binary.data, i);
         Datum vals[2];
