@@ -4,7 +4,7 @@ real shapes: Lambda Invoke answers and AWS error bodies as the docs show them,
 AWS shared-file examples, the official SigV4 test vectors in
 core/tests/fixtures (plus Lambda requests signed by botocore), credential
 provider documents. Run by hand after changing a target's input format."""
-import base64, glob, os, sys
+import base64, glob, json, os, sys
 
 top = os.path.dirname(os.path.abspath(__file__))
 corpus = os.path.join(top, "corpus")
@@ -88,6 +88,7 @@ def sigv4():
             put("fuzz_sigv4_verify", name, "\n".join([auth, method, path, query, body] + hdrs))
     # Lambda Invoke requests signed by botocore (what sqlambda serve receives)
     try:
+        import botocore.auth
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
@@ -104,16 +105,34 @@ def sigv4():
         url = "http://127.0.0.1:9001" + path + ("?" + query if query else "")
         r = AWSRequest(method="POST", url=url, data=body.encode(),
                        headers={"X-Amz-Invocation-Type": "RequestResponse", "Content-Type": "application/json"})
-        with mock.patch("botocore.auth.datetime") as dt:
-            dt.datetime.utcnow.return_value = datetime.datetime(2026, 12, 1, 6, 0, 0)
-            dt.datetime.now.return_value = datetime.datetime(2026, 12, 1, 6, 0, 0)
+        fixed = datetime.datetime(2026, 12, 1, 6, 0, 0)  # reproducible seeds
+        what = "get_current_datetime" if hasattr(botocore.auth, "get_current_datetime") else "datetime"
+        with mock.patch("botocore.auth." + what) as dt:
+            dt.return_value = fixed
+            dt.datetime.utcnow.return_value = fixed
             SigV4Auth(cr, "lambda", "us-east-1").add_auth(r)
         hdrs = ["host:127.0.0.1:9001"] + ["%s:%s" % (k, v) for k, v in r.headers.items() if k.lower() != "authorization"]
         put("fuzz_sigv4_verify", name, "\n".join([r.headers["Authorization"], "POST", path, query, body] + hdrs))
         put("fuzz_sigv4", name, "\n".join(["POST", path, query, "us-east-1", "lambda", r.headers["X-Amz-Date"]] + hdrs[1:]))
 
 
+def redshift():
+    # byte 0: rows in the batch; then the body (shapes from AWS's Redshift Lambda UDF docs)
+    for name, rows, body in [
+            ("ok", 2, '{"success": true, "num_records": 2, "results": [4080, null]}'),
+            ("no_num_records", 3, '{"success": true, "results": ["a", {"k": [1.5, true]}, [1]]}'),
+            ("json_dumps", 3, json.dumps(json.dumps({"success": True, "results": [4080, 2750, 1650]}))),
+            ("failed", 1, '{"success": false, "error_msg": "cannot score rows: model not loaded"}'),
+            ("failed_dumps", 2, json.dumps(json.dumps({"success": False, "error_msg": "unsupported operand"}))),
+            ("count_mismatch", 2, '{"success": true, "num_records": 3, "results": [1, 2, 3]}'),
+            ("real_count", 2, '{"success": true, "num_records": 2.0, "results": [1e400, 123456789012345678901234]}'),
+            ("not_redshift", 1, '{"statusCode": 200, "body": "[\\"x\\"]"}'),
+            ("truncated", 2, '{"success": true, "results": [1,')]:
+        put("fuzz_redshift_reply", name, bytes([rows]) + body.encode())
+
+
 if __name__ == "__main__":
+    redshift()
     response()
     ini()
     sigv4()
