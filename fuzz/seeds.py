@@ -131,7 +131,27 @@ def redshift():
         put("fuzz_redshift_reply", name, bytes([rows]) + body.encode())
 
 
+def function():
+    # function, qualifier, call region, client region, allowlist, endpoint URL (Lambda's identifier forms)
+    for name, fields in [
+            ("name", ["my-function", "", "", "us-east-1", "", "https://lambda.us-east-1.amazonaws.com"]),
+            ("name_qualifier", ["my-function:prod", "", "", "us-east-1", "my-function:*,other", "http://127.0.0.1:9001"]),
+            ("full_arn", ["arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST", "", "us-west-2",
+                          "us-east-1", "arn:aws:lambda:*:123456789012:function:my-*", "http://[::1]:9001/prefix/"]),
+            ("partial_arn", ["123456789012:function:my-function", "7", "", "eu-west-1",
+                             "123456789012:function:my-function:7", "https://lambda.eu-west-1.amazonaws.com:443"]),
+            ("govcloud", ["arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f:v1", "v1", "us-gov-west-1",
+                          "us-gov-west-1", "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f:v1",
+                          "https://lambda.us-gov-west-1.amazonaws.com"]),
+            ("china", ["arn:aws-cn:lambda:cn-north-1:123456789012:function:f", "", "cn-north-1", "cn-north-1",
+                       "f, g:*, arn:aws-cn:lambda:cn-north-1:123456789012:function:f",
+                       "https://lambda.cn-north-1.amazonaws.com.cn"]),
+            ("bad", ["bad name!", "$LATEST", "us-east-1x", "us-east-1", ",,", "http://user:pw@host:99999/?q#f"])]:
+        put("fuzz_function", name, "\n".join(fields))
+
+
 if __name__ == "__main__":
+    function()
     redshift()
     response()
     ini()
