@@ -1,7 +1,11 @@
 /*
  * log_capture.c — the function's log: a thread per instance reads the
  * worker's stdout+stderr pipe into the instance's log buffer (echoing it to
- * stderr with --verbose) and reaps the worker at end of file. Frames each
+ * stderr with --verbose) and reaps the worker when it exits (a pidfd, not
+ * end of file: background children may hold the pipe open forever). The
+ * worker's process group is killed when it exits, as Lambda drops the
+ * whole sandbox; what escaped the group is left to the shutdown sweep
+ * (serve_main.c). Frames each
  * invocation's log with START / END / REPORT lines as Lambda writes them and
  * cuts the last 4 KB for X-Amz-Log-Result.
  */
@@ -13,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #define LOG_KEEP (256 * 1024) /* per-invocation log kept in memory (the tail) */
@@ -47,16 +53,41 @@ void log_drain(instance *in) {
     if (in->log_fd >= 0) read_available(in);
 }
 
+/* 1 once the worker has exited (still a zombie: its pid and group stay ours). */
+static int worker_exited(pid_t pid) {
+    siginfo_t si = {0};
+    return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 void *log_capture_thread(void *arg) {
     instance *in = arg;
-    for (;;) {
-        struct pollfd p = {.fd = in->log_fd, .events = POLLIN};
-        if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
-        pthread_mutex_lock(&g.mu);
-        int eof = read_available(in);
-        pthread_mutex_unlock(&g.mu);
-        if (eof) break;
+    int pfd = (int)syscall(SYS_pidfd_open, in->pid, 0); /* -1: poll for the exit instead */
+    int eof = 0;
+    for (;;) { /* until the worker exits (its closing stdout is not the end) */
+        struct pollfd p[2] = {{.fd = eof ? -1 : in->log_fd, .events = POLLIN},
+                              {.fd = pfd, .events = POLLIN}};
+        int r = poll(p, 2, pfd >= 0 ? -1 : 100);
+        if (r < 0 && errno != EINTR) break;
+        if (!eof) {
+            pthread_mutex_lock(&g.mu);
+            eof = read_available(in);
+            pthread_mutex_unlock(&g.mu);
+        }
+        if (pfd >= 0 ? (r > 0 && (p[1].revents & POLLIN)) : worker_exited(in->pid)) break;
     }
+    /* the worker is gone: take its group with it,
+     * then read what is left for a moment; a child that escaped the group
+     * may keep the pipe open, so end of file is not waited for */
+    kill(-in->pid, SIGKILL);
+    double until = now_ms() + 200;
+    while (!eof && now_ms() < until) {
+        struct pollfd p = {.fd = in->log_fd, .events = POLLIN};
+        if (poll(&p, 1, 20) < 0 && errno != EINTR) break;
+        pthread_mutex_lock(&g.mu);
+        eof = read_available(in);
+        pthread_mutex_unlock(&g.mu);
+    }
+    if (pfd >= 0) close(pfd);
     int st = 0;
     while (waitpid(in->pid, &st, 0) < 0 && errno == EINTR) {
     }

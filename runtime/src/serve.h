@@ -252,6 +252,13 @@ int handle_list_functions(struct MHD_Connection *conn);
 fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment,
                              const char *raw_query, char **qualifier_out, function **fn_out);
 
+/* ---- orphans.c: what functions leave running outside their process group */
+
+/* Makes serve the subreaper of its workers' descendants (call at start). */
+void orphans_adopt(void);
+/* Shutdown, after every worker is gone: kills and reaps adopted orphans. */
+void orphans_sweep(void);
+
 /* ---- python_path.c: the interpreter, resolved once ---------------------- */
 
 /* Absolute path of the interpreter `python` (looked up in PATH) runs as;

@@ -244,6 +244,7 @@ int sqlambda_serve_main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 0;
+    orphans_adopt();
     if (spawner_start() || event_queue_start((int)evthreads, maxq) || invoke_api_start(lfd)) {
         fprintf(stderr, "sqlambda serve: cannot start the server threads\n");
         rc = 1;
@@ -268,6 +269,7 @@ int sqlambda_serve_main(int argc, char **argv) {
     pool_stop_all();
     invoke_api_stop();
     spawner_stop();
+    orphans_sweep();
     remove_bootstrap();
     registry_free(&g.reg);
     auth_free();

@@ -1,0 +1,73 @@
+/*
+ * orphans.c — processes a function left behind outside its worker's
+ * process group (setsid, double fork). serve makes itself their subreaper
+ * (PR_SET_CHILD_SUBREAPER), so when their parent dies they become serve's
+ * children instead of init's, and at shutdown, once every worker is gone,
+ * it kills and reaps them: serve leaves no orphans. Children in serve's own
+ * process group (a host program's own) are left alone.
+ */
+#include "serve.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int was_subreaper = -1;
+
+void orphans_adopt(void) {
+    int cur = 0;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &cur) == 0) was_subreaper = cur;
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+/* ppid and pgrp from /proc/<pid>/stat; -1 if unreadable. */
+static int stat_of(const char *pid, long *ppid, long *pgrp) {
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    return p && sscanf(p + 1, " %*c %ld %ld", ppid, pgrp) == 2 ? 0 : -1;
+}
+
+/* Kills and reaps our children outside our process group; returns how many. */
+static int sweep_once(void) {
+    long me = (long)getpid(), mygrp = (long)getpgrp();
+    DIR *d = opendir("/proc");
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        long ppid, pgrp;
+        if (stat_of(e->d_name, &ppid, &pgrp) || ppid != me || pgrp == mygrp) continue;
+        pid_t pid = (pid_t)atol(e->d_name);
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+void orphans_sweep(void) {
+    int total = 0;
+    for (int round = 0; round < 20; round++) { /* killing one may hand us its children */
+        int n = sweep_once();
+        if (!n) break;
+        total += n;
+    }
+    if (total) serve_log("killed %d process(es) that functions left running outside their workers", total);
+    if (was_subreaper == 0) prctl(PR_SET_CHILD_SUBREAPER, 0);
+    was_subreaper = -1;
+}
