@@ -13,12 +13,13 @@
 #include <jansson.h>
 #include <string.h>
 
-/* Which part of an invalid request is at fault (core says E_INVALID for all). */
+/*
+ * An invalid request (core says E_INVALID for all of them): 22P02 when the
+ * payload is not JSON, else 22023 (invalid_parameter_value) — a malformed or
+ * hostile function name, ARN, qualifier, region or client context. Core's
+ * message names the argument; nothing was sent.
+ */
 static int invalid_request_state(const sqlambda_request *req) {
-    sqlambda_function_ref ref;
-    char err[256];
-    if (!req->function || sqlambda_parse_function(req->function, &ref, err, sizeof err) != SQLAMBDA_OK)
-        return ERRCODE_INVALID_NAME; /* 42602 */
     if (req->payload) {
         json_error_t jerr;
         size_t len = req->payload_len ? req->payload_len : strlen(req->payload);
@@ -26,7 +27,7 @@ static int invalid_request_state(const sqlambda_request *req) {
         if (!j) return ERRCODE_INVALID_TEXT_REPRESENTATION; /* 22P02 */
         json_decref(j);
     }
-    return ERRCODE_INVALID_PARAMETER_VALUE; /* 22023: qualifier, region, context */
+    return ERRCODE_INVALID_PARAMETER_VALUE; /* 22023 */
 }
 
 /* Lambda's error codes that have a closer SQLSTATE than "service error". */
