@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "sqlambda.h"
+#include "utils/guc.h"
 
 /* ---- module.c: _PG_init and the aws_lambda.* settings (GUCs) ----------- */
 
@@ -22,6 +23,14 @@ extern char *awsl_region;
 extern char *awsl_profile;
 extern char *awsl_allowed_functions;
 
+/* ---- settings_check.c: check hooks of the string settings ---------------- */
+
+/* true while _PG_init defines the settings (placeholders are re-applied). */
+extern bool awsl_defining_settings;
+bool awsl_check_region_setting(char **newval, void **extra, GucSource source);
+bool awsl_check_endpoint_setting(char **newval, void **extra, GucSource source);
+bool awsl_check_allowlist_setting(char **newval, void **extra, GucSource source);
+
 /* ---- backend_client.c: one core client per backend --------------------- */
 
 /*
@@ -30,6 +39,9 @@ extern char *awsl_allowed_functions;
  * credentials cached across calls. Raises ERROR when out of memory.
  */
 sqlambda_client *awsl_client(void);
+/* The same settings without the session's allowlist: only for validating
+ * queue entries, whose allowlist is checked by queue_allowlist.c. */
+sqlambda_client *awsl_client_unrestricted(void);
 
 /* ---- wait_latch.c: the wait hook core calls while a request is in flight - */
 

@@ -4,6 +4,9 @@
  * HTTP connection stays alive and credentials stay cached across calls.
  * Each call compares the settings with those the client was built from (a
  * few string compares) and rebuilds the client only when one has changed.
+ * A second client, built from the same settings but without the session's
+ * allowlist, validates queue entries (whose allowlist is the governing
+ * role's, queue_allowlist.c); it never sends anything.
  */
 #include "aws_lambda.h"
 
@@ -24,6 +27,7 @@ typedef struct client_settings {
 } client_settings;
 
 static sqlambda_client *client;
+static sqlambda_client *unrestricted; /* same settings, no allowlist */
 static client_settings built_from;
 static bool exit_hook_set;
 
@@ -53,17 +57,17 @@ static void forget_settings(void) {
 
 static void free_client(int code, Datum arg) {
     if (client) sqlambda_client_free(client);
-    client = NULL;
+    if (unrestricted) sqlambda_client_free(unrestricted);
+    client = unrestricted = NULL;
 }
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
-sqlambda_client *awsl_client(void) {
-    if (client && settings_unchanged()) return client;
-    if (client) {
-        sqlambda_client_free(client);
-        client = NULL;
-    }
+/* Rebuilds nothing while the settings are unchanged; else frees both
+ * clients and records the settings they will be built from. */
+static void refresh(void) {
+    if ((client || unrestricted) && settings_unchanged()) return;
+    free_client(0, (Datum)0);
     forget_settings();
     built_from.connect_timeout_ms = awsl_connect_timeout_ms;
     built_from.request_timeout_ms = awsl_request_timeout_ms;
@@ -72,7 +76,13 @@ sqlambda_client *awsl_client(void) {
     built_from.region = keep(awsl_region);
     built_from.profile = keep(awsl_profile);
     built_from.allowed_functions = keep(awsl_allowed_functions);
+    if (!exit_hook_set) {
+        on_proc_exit(free_client, (Datum)0);
+        exit_hook_set = true;
+    }
+}
 
+static sqlambda_client *build(bool with_allowlist) {
     char user_agent[64];
     snprintf(user_agent, sizeof user_agent, "postgres/%d aws_lambda/1.0", PG_VERSION_NUM);
     sqlambda_options o;
@@ -80,7 +90,7 @@ sqlambda_client *awsl_client(void) {
     o.endpoint_url = nonempty(built_from.endpoint_override);
     o.region = nonempty(built_from.region);
     o.profile = nonempty(built_from.profile);
-    o.allowed_functions = nonempty(built_from.allowed_functions);
+    o.allowed_functions = with_allowlist ? nonempty(built_from.allowed_functions) : NULL;
     o.connect_timeout_ms = built_from.connect_timeout_ms;
     o.request_timeout_ms = built_from.request_timeout_ms;
     o.max_attempts = built_from.max_attempts;
@@ -88,13 +98,21 @@ sqlambda_client *awsl_client(void) {
     o.wait = awsl_wait_hook;
     o.log = awsl_log_hook;
 
-    client = sqlambda_client_new(&o); /* copies every option */
-    if (!client)
+    sqlambda_client *c = sqlambda_client_new(&o); /* copies every option */
+    if (!c)
         ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
                         errmsg("out of memory creating the Lambda client")));
-    if (!exit_hook_set) {
-        on_proc_exit(free_client, (Datum)0);
-        exit_hook_set = true;
-    }
+    return c;
+}
+
+sqlambda_client *awsl_client(void) {
+    refresh();
+    if (!client) client = build(true);
     return client;
+}
+
+sqlambda_client *awsl_client_unrestricted(void) {
+    refresh();
+    if (!unrestricted) unrestricted = build(false);
+    return unrestricted;
 }

@@ -24,6 +24,7 @@ char *awsl_allowed_functions = NULL;
 void _PG_init(void);
 
 void _PG_init(void) {
+    awsl_defining_settings = true; /* values set before loading: settings_check.c */
     /* Amazon RDS's settings, same names, defaults and units. */
     DefineCustomIntVariable("aws_lambda.connect_timeout_ms",
                             "Time allowed to connect to the Lambda endpoint.", NULL,
@@ -37,13 +38,14 @@ void _PG_init(void) {
                                "Lambda endpoint URL to use instead of the regional one.",
                                "Empty: AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL, the profile, "
                                "then https://lambda.<region>.amazonaws.com.",
-                               &awsl_endpoint_override, "", PGC_SUSET, GUC_SUPERUSER_ONLY, NULL,
-                               NULL, NULL);
+                               &awsl_endpoint_override, "", PGC_SUSET, GUC_SUPERUSER_ONLY,
+                               awsl_check_endpoint_setting, NULL, NULL);
     /* Ours. */
     DefineCustomStringVariable("aws_lambda.region", "Default AWS Region for Lambda calls.",
                                "Empty: the function ARN, AWS_REGION, AWS_DEFAULT_REGION, the "
                                "profile, then EC2 instance metadata.",
-                               &awsl_region, "", PGC_SUSET, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+                               &awsl_region, "", PGC_SUSET, GUC_SUPERUSER_ONLY,
+                               awsl_check_region_setting, NULL, NULL);
     DefineCustomStringVariable("aws_lambda.profile",
                                "AWS shared config/credentials profile for Lambda calls.",
                                "Empty: AWS_PROFILE, then \"default\".", &awsl_profile, "",
@@ -56,9 +58,11 @@ void _PG_init(void) {
                                "Comma-separated Lambda functions this session may invoke.",
                                "Names, name:qualifier or ARNs; '*' globs. Empty: any function. "
                                "Set per role with ALTER ROLE ... SET.",
-                               &awsl_allowed_functions, "", PGC_SUSET, 0, NULL, NULL, NULL);
+                               &awsl_allowed_functions, "", PGC_SUSET, 0,
+                               awsl_check_allowlist_setting, NULL, NULL);
     awsq_init(); /* transactional delivery: settings, worker (queue_settings.c) */
     MarkGUCPrefixReserved("aws_lambda");
+    awsl_defining_settings = false;
 
     awsl_stats_init();
 }

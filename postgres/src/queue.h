@@ -54,13 +54,25 @@ void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int
 
 /*
  * Checks a queue target before it is inserted (preloaded library, the
- * worker's database, function name, qualifier, region, allowlist,
- * invocation type); raises a clear ERROR naming the problem. The last
- * accepted target is remembered, so a trigger firing for many rows checks
- * once.
+ * worker's database, function name, qualifier, region, invocation type,
+ * and the allowlists of role — the one the entry is queued for — and of
+ * the worker); raises a clear ERROR naming the problem. The last target
+ * that passed core's validation is remembered, so a trigger firing for
+ * many rows validates once.
  */
-void awsq_check_target(const char *function, const char *qualifier, const char *region,
-                       const char *invocation_type);
+void awsq_check_target(Oid role, const char *function, const char *qualifier,
+                       const char *region, const char *invocation_type);
+/* ---- queue_allowlist.c: the allowlist that governs a queue entry -------- */
+
+/* ERROR 42501 unless the allowlist configured for role (not the session's
+ * SET value) allows the call. */
+void awsq_check_role_allowlist(Oid role, const char *function, const char *qualifier,
+                               const char *region);
+/* ERROR 42501 unless the delivery worker's own allowlist allows it. */
+void awsq_check_worker_allowlist(const char *function, const char *qualifier, const char *region);
+/* Called by the setting's check hook: notes the server's value. */
+void awsq_note_server_allowlist(const char *value, GucSource source);
+
 /* A plan kept for the backend's life (prepared once, revalidated by PG). */
 SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types);
 /* The next queue id (aws_lambda.queue_id_seq, no privilege needed). */

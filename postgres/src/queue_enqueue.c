@@ -37,7 +37,7 @@ static Oid queue_seq = InvalidOid;
 static int database_ok = -1; /* -1 unknown, 0 no, 1 yes */
 
 /* The last target that passed the checks. */
-static char *ok_function, *ok_qualifier, *ok_region, *ok_type, *ok_allowlist;
+static char *ok_function, *ok_qualifier, *ok_region, *ok_type;
 
 static void at_xact_event(XactEvent event, void *arg) {
     switch (event) {
@@ -121,7 +121,7 @@ static bool same(const char *a, const char *b) {
 static char *keep(const char *s) { return s ? MemoryContextStrdup(TopMemoryContext, s) : NULL; }
 
 static void remember(const char *f, const char *q, const char *r, const char *t) {
-    char **slots[] = {&ok_function, &ok_qualifier, &ok_region, &ok_type, &ok_allowlist};
+    char **slots[] = {&ok_function, &ok_qualifier, &ok_region, &ok_type};
     for (size_t i = 0; i < lengthof(slots); i++) {
         if (*slots[i]) pfree(*slots[i]);
         *slots[i] = NULL;
@@ -130,7 +130,6 @@ static void remember(const char *f, const char *q, const char *r, const char *t)
     ok_qualifier = keep(q);
     ok_region = keep(r);
     ok_type = keep(t);
-    ok_allowlist = keep(awsl_allowed_functions ? awsl_allowed_functions : "");
 }
 
 static void check_database(void) {
@@ -152,44 +151,43 @@ static void check_database(void) {
                                 "restart the server.")));
 }
 
-void awsq_check_target(const char *function, const char *qualifier, const char *region,
-                       const char *invocation_type) {
+void awsq_check_target(Oid role, const char *function, const char *qualifier,
+                       const char *region, const char *invocation_type) {
     sqlambda_request req;
     sqlambda_result res;
 
-    if (ok_function && same(function, ok_function) && same(qualifier, ok_qualifier) &&
-        same(region, ok_region) && same(invocation_type, ok_type) &&
-        same(awsl_allowed_functions ? awsl_allowed_functions : "", ok_allowlist))
-        return;
+    if (!(ok_function && same(function, ok_function) && same(qualifier, ok_qualifier) &&
+          same(region, ok_region) && same(invocation_type, ok_type))) {
+        memset(&req, 0, sizeof req);
+        req.function = function;
+        req.payload = "{}";
+        req.qualifier = qualifier;
+        req.region = region;
+        if (strcmp(invocation_type, "Event") == 0)
+            req.invocation_type = SQLAMBDA_EVENT;
+        else if (strcmp(invocation_type, "RequestResponse") == 0)
+            req.invocation_type = SQLAMBDA_REQUEST_RESPONSE;
+        else
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("invalid invocation_type \"%s\" for the queue", invocation_type),
+                            errhint("Use 'Event' or 'RequestResponse'.")));
 
-    memset(&req, 0, sizeof req);
-    req.function = function;
-    req.payload = "{}";
-    req.qualifier = qualifier;
-    req.region = region;
-    if (strcmp(invocation_type, "Event") == 0)
-        req.invocation_type = SQLAMBDA_EVENT;
-    else if (strcmp(invocation_type, "RequestResponse") == 0)
-        req.invocation_type = SQLAMBDA_REQUEST_RESPONSE;
-    else
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("invalid invocation_type \"%s\" for the queue", invocation_type),
-                        errhint("Use 'Event' or 'RequestResponse'.")));
-
-    memset(&res, 0, sizeof res);
-    sqlambda_status st = sqlambda_validate(awsl_client(), &req, &res);
-    if (st != SQLAMBDA_OK) {
-        int code = awsl_sqlstate(&req, &res);
-        char *msg = pstrdup(res.message[0] ? res.message : sqlambda_status_name(st));
+        /* Core's validation (names, qualifier, region, endpoint), without the
+         * session's allowlist: the governing allowlists are checked below. */
+        memset(&res, 0, sizeof res);
+        sqlambda_status st = sqlambda_validate(awsl_client_unrestricted(), &req, &res);
+        if (st != SQLAMBDA_OK) {
+            int code = awsl_sqlstate(&req, &res);
+            char *msg = pstrdup(res.message[0] ? res.message : sqlambda_status_name(st));
+            sqlambda_result_free(&res);
+            ereport(ERROR, (errcode(code), errmsg("cannot enqueue: %s", msg)));
+        }
         sqlambda_result_free(&res);
-        ereport(ERROR, (errcode(code), errmsg("cannot enqueue: %s", msg),
-                        st == SQLAMBDA_E_NOT_ALLOWED
-                            ? errhint("The function is not listed in aws_lambda.allowed_functions.")
-                            : 0));
+        remember(function, qualifier, region, invocation_type);
     }
-    sqlambda_result_free(&res);
+    awsq_check_role_allowlist(role, function, qualifier, region);
     check_database();
-    remember(function, qualifier, region, invocation_type);
+    awsq_check_worker_allowlist(function, qualifier, region);
 }
 
 static char *text_arg(FunctionCallInfo fcinfo, int i, const char *name, bool required) {
@@ -216,7 +214,8 @@ Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(1))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("aws_lambda.enqueue: payload must not be NULL")));
-    awsq_check_target(function, qualifier, region, type);
+    /* The current user: the caller, or a SECURITY DEFINER function's owner. */
+    awsq_check_target(GetUserId(), function, qualifier, region, type);
 
     values[0] = PG_GETARG_DATUM(0);
     values[1] = PG_GETARG_DATUM(1);
@@ -249,6 +248,6 @@ Datum aws_lambda_function_name_check(PG_FUNCTION_ARGS) {
     sqlambda_function_ref ref;
     char err[256];
     if (sqlambda_parse_function(function, &ref, err, sizeof err) != SQLAMBDA_OK)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_NAME), errmsg("%s", err)));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", err)));
     PG_RETURN_VOID();
 }

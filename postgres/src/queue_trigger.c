@@ -166,7 +166,8 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
                                 "then carries the old row.",
                                 tg->tgargs[0])));
 
-    awsq_check_target(tg->tgargs[0], NULL, NULL, "Event");
+    /* The trigger's allowlist is its table owner's, whoever writes the row. */
+    awsq_check_target(td->tg_relation->rd_rel->relowner, tg->tgargs[0], NULL, NULL, "Event");
 
     TupleDesc desc = RelationGetDescr(td->tg_relation);
     HeapTuple newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;

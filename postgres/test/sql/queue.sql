@@ -23,6 +23,11 @@ SELECT try($$SELECT aws_lambda.enqueue('f', '{}', 'Event', 'bad qualifier!')$$);
 SELECT try($$SELECT aws_lambda.enqueue(NULL, '{}')$$);
 SELECT try($$SELECT aws_lambda.enqueue('f', NULL)$$);
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}', NULL)$$);
+-- The allowlist of the role the entry is queued for (here the current
+-- user), as configured: a session's SET neither narrows nor widens it.
+ALTER ROLE CURRENT_USER SET aws_lambda.allowed_functions = 'onlyThis';
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+ALTER ROLE CURRENT_USER RESET aws_lambda.allowed_functions;
 SET aws_lambda.allowed_functions = 'onlyThis';
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
 RESET aws_lambda.allowed_functions;

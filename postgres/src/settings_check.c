@@ -1,0 +1,67 @@
+/*
+ * settings_check.c — check hooks of the aws_lambda.* string settings that
+ * reach a URL, a header or the allowlist (endpoint_override, region,
+ * allowed_functions), validated by core's own rules (sqlambda_check_*), so
+ * a bad SET, ALTER ROLE/DATABASE ... SET or ALTER SYSTEM fails at once with
+ * 22023 and core's message. Values PostgreSQL applies without a statement
+ * to fail (postgresql.conf at start or reload, role/database settings at
+ * login, placeholders when the library loads) are kept with a WARNING
+ * instead: rejecting them would silently fall back to the default, and an
+ * empty allowlist allows every function. Kept invalid values fail closed
+ * in core (an invalid allowlist entry matches nothing; an invalid endpoint
+ * or region refuses every call with a configuration error).
+ */
+#include "aws_lambda.h"
+#include "queue.h"
+
+#include "access/xact.h"
+#include "utils/guc.h"
+
+bool awsl_defining_settings = false;
+
+/* true when a failed check makes the statement that set the value fail */
+static bool statement_fails(GucSource source) {
+    if (awsl_defining_settings) return false;
+    if (source >= PGC_S_INTERACTIVE) return true; /* SET, ALTER ROLE/DATABASE SET (test) */
+    /* ALTER SYSTEM validates as PGC_S_FILE inside its transaction; the
+     * configuration file itself is read outside any transaction. */
+    return source == PGC_S_FILE && IsTransactionState();
+}
+
+static bool judge(const char *name, sqlambda_status st, const char *err, GucSource source) {
+    if (st == SQLAMBDA_OK) return true;
+    if (statement_fails(source)) {
+        GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+        GUC_check_errmsg("invalid value for %s: %s", name, err);
+        return false;
+    }
+    ereport(WARNING, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("invalid value for %s: %s", name, err),
+                      errdetail("The value is kept and fails closed: %s",
+                                strcmp(name, "aws_lambda.allowed_functions") == 0
+                                    ? "its invalid entries allow nothing."
+                                    : "every Lambda call is refused until it is fixed.")));
+    return true;
+}
+
+bool awsl_check_region_setting(char **newval, void **extra, GucSource source) {
+    char err[256] = "";
+    if (!*newval || !**newval) return true; /* unset: resolved from the environment */
+    return judge("aws_lambda.region", sqlambda_check_region(*newval, err, sizeof err), err, source);
+}
+
+bool awsl_check_endpoint_setting(char **newval, void **extra, GucSource source) {
+    char err[256] = "";
+    if (!*newval || !**newval) return true;
+    return judge("aws_lambda.endpoint_override",
+                 sqlambda_check_endpoint_url(*newval, err, sizeof err), err, source);
+}
+
+bool awsl_check_allowlist_setting(char **newval, void **extra, GucSource source) {
+    char err[256] = "";
+    if (!judge("aws_lambda.allowed_functions",
+               sqlambda_check_allowlist(*newval ? *newval : "", err, sizeof err), err, source))
+        return false;
+    awsq_note_server_allowlist(*newval, source); /* the queue's fallback */
+    return true;
+}
