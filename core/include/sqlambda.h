@@ -23,6 +23,18 @@ extern "C" {
 
 #define SQLAMBDA_VERSION "0.1.0"
 
+/* SQLAMBDA_API marks the functions libsqlambda.so exports. Core is compiled
+ * with -fvisibility=hidden, so anything declared without it (core's internal
+ * helpers) stays inside the library. Every function declared in a public
+ * header carries it. */
+#ifndef SQLAMBDA_API
+#if defined(__GNUC__) || defined(__clang__)
+#define SQLAMBDA_API __attribute__((visibility("default")))
+#else
+#define SQLAMBDA_API
+#endif
+#endif
+
 /* Lambda's documented limits. */
 #define SQLAMBDA_MAX_SYNC_PAYLOAD (6 * 1024 * 1024)  /* RequestResponse, DryRun */
 #define SQLAMBDA_MAX_EVENT_PAYLOAD (1024 * 1024)     /* Event (asynchronous) */
@@ -56,7 +68,11 @@ typedef enum sqlambda_status {
 } sqlambda_status;
 
 /* Short stable name of a status ("FunctionError", "Throttled", ...). */
-const char *sqlambda_status_name(sqlambda_status st);
+SQLAMBDA_API const char *sqlambda_status_name(sqlambda_status st);
+
+/* The library's SQLAMBDA_VERSION (may differ from the header a program was
+ * built with when libsqlambda.so was upgraded under it). */
+SQLAMBDA_API const char *sqlambda_version(void);
 
 /* ---- Waiting: lets a host database wait on its own latch as well ------- */
 
@@ -156,7 +172,7 @@ typedef struct sqlambda_result {
                                endpoint host and the error type; never secrets */
 } sqlambda_result;
 
-void sqlambda_result_free(sqlambda_result *res); /* frees members, zeroes *res */
+SQLAMBDA_API void sqlambda_result_free(sqlambda_result *res); /* frees members, zeroes *res */
 
 /* ---- Client ------------------------------------------------------------- */
 
@@ -167,16 +183,16 @@ typedef struct sqlambda_client sqlambda_client;
  * are fetched lazily and cached. Returns NULL only when out of memory;
  * configuration problems are reported by the first call (E_CONFIG).
  */
-sqlambda_client *sqlambda_client_new(const sqlambda_options *opts);
-void sqlambda_client_free(sqlambda_client *c);
+SQLAMBDA_API sqlambda_client *sqlambda_client_new(const sqlambda_options *opts);
+SQLAMBDA_API void sqlambda_client_free(sqlambda_client *c);
 
 /* Synchronous invoke, with retries. Always fills *res (free it). */
-sqlambda_status sqlambda_invoke(sqlambda_client *c, const sqlambda_request *req,
-                                sqlambda_result *res);
+SQLAMBDA_API sqlambda_status sqlambda_invoke(sqlambda_client *c, const sqlambda_request *req,
+                                             sqlambda_result *res);
 
 /* Checks a request without sending it (names, ARN, JSON, sizes, allowlist). */
-sqlambda_status sqlambda_validate(sqlambda_client *c, const sqlambda_request *req,
-                                  sqlambda_result *res);
+SQLAMBDA_API sqlambda_status sqlambda_validate(sqlambda_client *c, const sqlambda_request *req,
+                                               sqlambda_result *res);
 
 /* ---- Many calls in flight (curl multi) ---------------------------------- */
 
@@ -189,24 +205,24 @@ typedef struct sqlambda_multi sqlambda_multi;
  */
 typedef void (*sqlambda_done_fn)(void *arg, void *user, sqlambda_result *res);
 
-sqlambda_multi *sqlambda_multi_new(sqlambda_client *c, int max_in_flight);
+SQLAMBDA_API sqlambda_multi *sqlambda_multi_new(sqlambda_client *c, int max_in_flight);
 /* Queues a copy of req. Invalid requests complete at the next run. */
-sqlambda_status sqlambda_multi_add(sqlambda_multi *m, const sqlambda_request *req, void *user);
+SQLAMBDA_API sqlambda_status sqlambda_multi_add(sqlambda_multi *m, const sqlambda_request *req, void *user);
 /* Requests queued or in flight. */
-size_t sqlambda_multi_pending(const sqlambda_multi *m);
+SQLAMBDA_API size_t sqlambda_multi_pending(const sqlambda_multi *m);
 /*
  * Drives transfers, calling done for each completion, until nothing is
  * pending, timeout_ms passes (-1: no limit), or the wait hook yields.
  * Returns E_CANCELLED if the hook cancelled: every pending request is then
  * completed with E_CANCELLED before this returns.
  */
-sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_done_fn done,
-                                   void *arg);
-void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */
+SQLAMBDA_API sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_done_fn done,
+                                                void *arg);
+SQLAMBDA_API void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */
 
 /* n requests, up to concurrency in flight; results[i] answers reqs[i]. */
-sqlambda_status sqlambda_invoke_many(sqlambda_client *c, const sqlambda_request *reqs, size_t n,
-                                     int concurrency, sqlambda_result *results);
+SQLAMBDA_API sqlambda_status sqlambda_invoke_many(sqlambda_client *c, const sqlambda_request *reqs, size_t n,
+                                                  int concurrency, sqlambda_result *results);
 
 /* ---- Function names ------------------------------------------------------ */
 
@@ -222,8 +238,8 @@ typedef struct sqlambda_function_ref {
  * Parses any of Lambda's function identifiers. Returns SQLAMBDA_OK or
  * E_INVALID with a message in err naming the problem.
  */
-sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_ref *out,
-                                        char *err, size_t errlen);
+SQLAMBDA_API sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_ref *out,
+                                                     char *err, size_t errlen);
 
 /*
  * 1 if the call is allowed by the comma-separated allowlist (NULL or blank:
@@ -238,8 +254,8 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
  * name and qualifier. '*' only within the name and qualifier parts (never
  * matching across ':') and as a full ARN entry's whole region part.
  */
-int sqlambda_function_allowed(const char *allowlist, const char *function, const char *qualifier,
-                              const char *call_region, const char *client_region);
+SQLAMBDA_API int sqlambda_function_allowed(const char *allowlist, const char *function, const char *qualifier,
+                                           const char *call_region, const char *client_region);
 
 /* ---- Validators for settings and arguments (adapters' check hooks) ------- */
 /* Each returns SQLAMBDA_OK, or SQLAMBDA_E_INVALID with a message in err that
@@ -247,17 +263,17 @@ int sqlambda_function_allowed(const char *allowlist, const char *function, const
 
 /* AWS region syntax: [a-z]{2}(-[a-z]+)+-[0-9]{1,3}, at most 31 characters
  * (us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, ...). */
-sqlambda_status sqlambda_check_region(const char *region, char *err, size_t errlen);
+SQLAMBDA_API sqlambda_status sqlambda_check_region(const char *region, char *err, size_t errlen);
 /* Endpoint override: http/https, a DNS or [IPv6] host, port 1-65535, a path
  * of A-Z a-z 0-9 - _ . ~ /; no userinfo, query, fragment, '%', whitespace,
  * control or non-ASCII bytes; at most 1024 characters. */
-sqlambda_status sqlambda_check_endpoint_url(const char *url, char *err, size_t errlen);
+SQLAMBDA_API sqlambda_status sqlambda_check_endpoint_url(const char *url, char *err, size_t errlen);
 /* Qualifier given on its own: $LATEST, a version or an alias (A-Z a-z 0-9
  * - _ $), 1 to 128 characters. */
-sqlambda_status sqlambda_check_qualifier(const char *qualifier, char *err, size_t errlen);
+SQLAMBDA_API sqlambda_status sqlambda_check_qualifier(const char *qualifier, char *err, size_t errlen);
 /* An allowlist setting: every entry well-formed (see sqlambda_function_allowed),
  * no empty entries; NULL or blank is fine (allows everything). */
-sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_t errlen);
+SQLAMBDA_API sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_t errlen);
 
 /* ---- SigV4 (shared by the client and the local runtime's verifier) ------- */
 
@@ -293,9 +309,9 @@ typedef struct sqlambda_sigv4_credentials {
  * Computes the Authorization header value. Optional debug outputs (NULL to
  * skip): canonical request and string to sign, malloc'd. Returns 0 or -1.
  */
-int sqlambda_sigv4_sign(const sqlambda_sigv4_request *req, const sqlambda_sigv4_credentials *cr,
-                        char *authorization, size_t authlen, char **canonical_request,
-                        char **string_to_sign);
+SQLAMBDA_API int sqlambda_sigv4_sign(const sqlambda_sigv4_request *req, const sqlambda_sigv4_credentials *cr,
+                                     char *authorization, size_t authlen, char **canonical_request,
+                                     char **string_to_sign);
 
 /* Looks up the secret for an access key id; returns NULL when unknown. */
 typedef const char *(*sqlambda_secret_lookup_fn)(void *arg, const char *access_key_id);
@@ -312,9 +328,9 @@ typedef const char *(*sqlambda_secret_lookup_fn)(void *arg, const char *access_k
  * Authorization header. req->region/service/amz_date may be NULL: taken
  * from the credential scope and X-Amz-Date. Constant-time comparison.
  */
-int sqlambda_sigv4_verify(const sqlambda_sigv4_request *req, const char *authorization,
-                          sqlambda_secret_lookup_fn lookup, void *lookup_arg, char *err,
-                          size_t errlen);
+SQLAMBDA_API int sqlambda_sigv4_verify(const sqlambda_sigv4_request *req, const char *authorization,
+                                       sqlambda_secret_lookup_fn lookup, void *lookup_arg, char *err,
+                                       size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,15 @@
 
 #include <stddef.h>
 
+/* SQLAMBDA_API: exported from libsqlambda.so (see sqlambda.h). */
+#ifndef SQLAMBDA_API
+#if defined(__GNUC__) || defined(__clang__)
+#define SQLAMBDA_API __attribute__((visibility("default")))
+#else
+#define SQLAMBDA_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -34,9 +43,9 @@ typedef struct sqlambda_rs_reply {
 /* Checks body (len bytes, need not be NUL-terminated) as the answer to a
  * batch of rows rows. Always fills *out (free with sqlambda_rs_reply_free);
  * returns out->status. Out of memory is PROTOCOL with that as problem. */
-sqlambda_rs_status sqlambda_redshift_reply_check(const char *body, size_t len, long rows,
-                                                 sqlambda_rs_reply *out);
-void sqlambda_rs_reply_free(sqlambda_rs_reply *r);
+SQLAMBDA_API sqlambda_rs_status sqlambda_redshift_reply_check(const char *body, size_t len, long rows,
+                                                              sqlambda_rs_reply *out);
+SQLAMBDA_API void sqlambda_rs_reply_free(sqlambda_rs_reply *r);
 
 #ifdef __cplusplus
 }
