@@ -150,7 +150,34 @@ def function():
         put("fuzz_function", name, "\n".join(fields))
 
 
+def creds():
+    # byte 0: 0 credential_process, 1 container, 2 IMDS, 3 STS XML (AWS documentation shapes)
+    proc = {"Version": 1, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey":
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "FwoGZXIvYXdzEJr",
+            "Expiration": "2026-12-01T07:00:00Z"}
+    put("fuzz_creds", "process", b"\0" + json.dumps(proc).encode())
+    put("fuzz_creds", "process_v2", b"\0" + json.dumps(dict(proc, Version=2)).encode())
+    put("fuzz_creds", "container", b"\1" + json.dumps({"AccessKeyId": "ASIAIOSFODNN7EXAMPLE",
+        "SecretAccessKey": "s", "Token": "t", "Expiration": "2026-12-01T07:00:00.123+01:00",
+        "RoleArn": "arn:aws:iam::123456789012:role/task"}).encode())
+    put("fuzz_creds", "imds", b"\2" + json.dumps({"Code": "Success", "LastUpdated": "2026-12-01T06:00:00Z",
+        "Type": "AWS-HMAC", "AccessKeyId": "ASIA", "SecretAccessKey": "s", "Token": "t",
+        "Expiration": "2026-12-01T12:00:00Z"}, indent=2).encode())
+    put("fuzz_creds", "sts", b"\3" + (
+        '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
+        "  <AssumeRoleWithWebIdentityResult>\n    <SubjectFromWebIdentityToken>amzn1.account</SubjectFromWebIdentityToken>\n"
+        "    <Credentials>\n      <SessionToken>AQoDYXdzE&amp;</SessionToken>\n"
+        "      <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>\n"
+        "      <Expiration>2026-12-01T07:00:00Z</Expiration>\n      <AccessKeyId>ASgeIAIOSFODNN7EXAMPLE</AccessKeyId>\n"
+        "    </Credentials>\n  </AssumeRoleWithWebIdentityResult>\n</AssumeRoleWithWebIdentityResponse>\n").encode())
+    put("fuzz_creds", "sts_error", b"\3" + (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+        "<Code>InvalidIdentityToken</Code><Message>Couldn&apos;t retrieve verification key &lt;x&gt;</Message>"
+        "</Error><RequestId>c6104cbe</RequestId></ErrorResponse>").encode())
+
+
 if __name__ == "__main__":
+    creds()
     function()
     redshift()
     response()

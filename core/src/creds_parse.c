@@ -1,0 +1,107 @@
+/*
+ * creds_parse.c — the documents credential sources answer with: the JSON of
+ * credential_process, the container endpoint and EC2 instance metadata
+ * (jansson), and STS's AssumeRoleWithWebIdentity XML (the few elements we
+ * need, found by name). Secrets are wiped before their buffers are freed.
+ */
+#include "creds_parse.h"
+#include "creds_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(json_t *o, const char *k) {
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+int sqlambda_creds_parse_json(creds_json_kind kind, const char *text, size_t len,
+                              sqlambda_creds *out, char *why, size_t whylen) {
+    static const char *const source[] = {"process", "container", "imds"};
+    const char *doc = kind == CREDS_JSON_PROCESS ? "output" : "document";
+    json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, NULL);
+    int rc = -1;
+    if (!json_is_object(j)) {
+        sqlambda_fmt(why, whylen, "%s is not a JSON object", doc);
+        goto out;
+    }
+    const char *id = jstr(j, "AccessKeyId"), *secret = jstr(j, "SecretAccessKey");
+    const char *token = jstr(j, kind == CREDS_JSON_PROCESS ? "SessionToken" : "Token");
+    const char *exp = jstr(j, "Expiration"), *code = jstr(j, "Code");
+    json_t *ver = json_object_get(j, "Version");
+    time_t t = 0;
+    if (kind == CREDS_JSON_PROCESS && (!json_is_integer(ver) || json_integer_value(ver) != 1))
+        sqlambda_fmt(why, whylen, "output has no \"Version\": 1");
+    else if (kind == CREDS_JSON_IMDS && code && strcmp(code, "Success") != 0)
+        sqlambda_fmt(why, whylen, "document's Code is not \"Success\"");
+    else if (!id)
+        sqlambda_fmt(why, whylen, "%s has no AccessKeyId", doc);
+    else if (!secret)
+        sqlambda_fmt(why, whylen, "%s has no SecretAccessKey", doc);
+    else if (exp && sqlambda_parse_rfc3339(exp, &t) != 0)
+        sqlambda_fmt(why, whylen, "%s's Expiration is not an RFC 3339 time", doc);
+    else if (sqlambda_creds_set(out, id, secret, token, t, source[kind]) != 0)
+        sqlambda_fmt(why, whylen, "out of memory");
+    else
+        rc = 0;
+out:
+    json_decref(j); /* jansson's own copies: not wiped (it frees them itself) */
+    return rc;
+}
+
+char *sqlambda_xml_text(const char *xml, size_t len, const char *tag) {
+    char open[64], close[64];
+    if (!xml) return NULL;
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *s = memmem(xml, len, open, strlen(open));
+    if (!s) return NULL;
+    s += strlen(open);
+    const char *e = memmem(s, len - (size_t)(s - xml), close, strlen(close));
+    if (!e) return NULL;
+    size_t n = (size_t)(e - s);
+    char *out = malloc(n + 1);
+    if (!out) return NULL;
+    /* the five XML entities (STS answers use &amp; etc. in messages) */
+    static const struct { const char *ent; size_t n; char c; } ents[] = {
+        {"&amp;", 5, '&'}, {"&lt;", 4, '<'}, {"&gt;", 4, '>'}, {"&quot;", 6, '"'}, {"&apos;", 6, '\''}};
+    char *w = out;
+    for (size_t r = 0; r < n;) {
+        size_t i;
+        for (i = 0; i < 5; i++)
+            if (n - r >= ents[i].n && memcmp(s + r, ents[i].ent, ents[i].n) == 0) break;
+        if (i < 5) {
+            *w++ = ents[i].c;
+            r += ents[i].n;
+        } else {
+            *w++ = s[r++];
+        }
+    }
+    *w = 0;
+    return out;
+}
+
+static void wipe_free(char *s) {
+    if (s) memset(s, 0, strlen(s));
+    free(s);
+}
+
+int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out) {
+    char *id = sqlambda_xml_text(xml, len, "AccessKeyId");
+    char *secret = sqlambda_xml_text(xml, len, "SecretAccessKey");
+    char *token = sqlambda_xml_text(xml, len, "SessionToken");
+    char *exp = sqlambda_xml_text(xml, len, "Expiration");
+    time_t t = 0;
+    int rc = -1;
+    if (id && *id && secret && *secret && token && *token && exp &&
+        sqlambda_parse_rfc3339(exp, &t) == 0 &&
+        sqlambda_creds_set(out, id, secret, token, t, "web-identity") == 0)
+        rc = 0;
+    free(id);
+    wipe_free(secret);
+    wipe_free(token);
+    free(exp);
+    return rc;
+}

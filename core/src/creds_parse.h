@@ -1,0 +1,30 @@
+/*
+ * creds_parse.h — reading what credential sources answer, apart from how
+ * they are asked (creds_process.c, creds_container.c, creds_imds.c,
+ * creds_web_identity.c), so the parsing is tested and fuzzed on its own.
+ */
+#ifndef SQLAMBDA_CREDS_PARSE_H
+#define SQLAMBDA_CREDS_PARSE_H
+
+#include "internal.h"
+
+typedef enum creds_json_kind {
+    CREDS_JSON_PROCESS,   /* credential_process: Version 1, SessionToken */
+    CREDS_JSON_CONTAINER, /* ECS/EKS container endpoint: Token */
+    CREDS_JSON_IMDS       /* EC2 instance metadata: Code "Success", Token */
+} creds_json_kind;
+
+/* Parses a JSON credentials document (len bytes). 0 with *out filled, or -1
+ * with why naming the first problem (never a value from the document). */
+int sqlambda_creds_parse_json(creds_json_kind kind, const char *text, size_t len,
+                              sqlambda_creds *out, char *why, size_t whylen);
+
+/* Parses STS's AssumeRoleWithWebIdentity XML answer (len bytes): 0 with *out
+ * filled, or -1 when a credential element is missing or Expiration is bad. */
+int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out);
+
+/* Text of the first <tag>...</tag> in xml (len bytes), the five XML entities
+ * decoded; malloc'd, or NULL when absent. */
+char *sqlambda_xml_text(const char *xml, size_t len, const char *tag);
+
+#endif

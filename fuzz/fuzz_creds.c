@@ -1,0 +1,43 @@
+/*
+ * fuzz_creds.c — what credential sources answer (core/src/creds_parse.c):
+ * credential_process output, container endpoint and EC2 instance metadata
+ * JSON, STS's AssumeRoleWithWebIdentity XML and the error elements read
+ * from STS failures. Properties: accepted credentials have a key id and a
+ * secret; a rejected JSON document always says why.
+ * Input: byte 0 picks the source (0 process, 1 container, 2 IMDS, 3 STS),
+ * then the document.
+ */
+#include "creds_parse.h"
+#include "creds_internal.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) return 0;
+    int kind = data[0] % 4;
+    size_t n = size - 1;
+    char *doc = malloc(n ? n : 1); /* exact size, no NUL: over-reads show */
+    if (!doc) return 0;
+    memcpy(doc, data + 1, n);
+    sqlambda_creds c;
+    memset(&c, 0, sizeof c);
+    int rc;
+    if (kind < 3) {
+        char why[200] = "";
+        rc = sqlambda_creds_parse_json((creds_json_kind)kind, doc, n, &c, why, sizeof why);
+        if (rc != 0 && !why[0]) abort();
+    } else {
+        rc = sqlambda_creds_parse_sts(doc, n, &c);
+        char *code = sqlambda_xml_text(doc, n, "Code"), *msg = sqlambda_xml_text(doc, n, "Message");
+        if ((code && strlen(code) > n) || (msg && strlen(msg) > n)) abort();
+        free(code);
+        free(msg);
+    }
+    if (rc == 0 && (!c.access_key_id || !*c.access_key_id || !c.secret_access_key ||
+                    !*c.secret_access_key || !c.source))
+        abort();
+    sqlambda_creds_clear(&c);
+    free(doc);
+    return 0;
+}
