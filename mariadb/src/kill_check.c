@@ -37,7 +37,10 @@ int mdb_kill_check_available(void) {
 
 static int killed(void *thd) {
 #if MDB_MARIADB
-    return thd && mdb_plugin_active() && thd_kill_level((MYSQL_THD)thd) != THD_IS_NOT_KILLED;
+    if (!thd || !mdb_services_enter()) return 0;
+    int k = thd_kill_level((MYSQL_THD)thd) != THD_IS_NOT_KILLED;
+    mdb_services_leave();
+    return k;
 #else
     (void)thd;
     return 0;

@@ -11,8 +11,11 @@
 #include "settings.h"
 #include "sqlambda.h"
 #include "stats.h"
+#include "validate.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +34,18 @@ typedef SHOW_VAR mdb_show_var;
 static atomic_int plugin_active;
 int mdb_plugin_active(void) { return atomic_load(&plugin_active); }
 
+/* Held for reading around each service call, for writing while the plugin
+ * goes inactive (see plugin_active.h). */
+static pthread_rwlock_t services_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+int mdb_services_enter(void) {
+    pthread_rwlock_rdlock(&services_lock);
+    if (atomic_load(&plugin_active)) return 1;
+    pthread_rwlock_unlock(&services_lock);
+    return 0;
+}
+void mdb_services_leave(void) { pthread_rwlock_unlock(&services_lock); }
+
 static char *var_endpoint_url;
 static char *var_region;
 static char *var_allowed_functions;
@@ -40,77 +55,44 @@ static unsigned int var_max_attempts;
 
 /* ---- checks: reject bad values at SET GLOBAL time --------------------- */
 
-static int has_control_or_space(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) return 1;
-    return 0;
-}
-
 /* Fetches the string being set and stores a THD-owned copy (or NULL) in
  * *save, as the server's own string check does; the update copies it. */
-static int take_string(MYSQL_THD thd, void *save, struct st_mysql_value *value, const char **out,
-                       int *len) {
+static const char *take_string(MYSQL_THD thd, void *save, struct st_mysql_value *value,
+                               int *len) {
     char buf[256];
     int n = (int)sizeof buf;
     const char *s = value->val_str(value, buf, &n);
     if (s) s = thd_strmake(thd, s, (size_t)n);
     *(const char **)save = s;
-    *out = s;
     *len = s ? n : 0;
-    return 0;
+    return s;
+}
+
+/* Runs check on the value; on failure the reason goes to the client as a
+ * warning (the server then raises ER_WRONG_VALUE_FOR_VAR itself). */
+static int check_with(MYSQL_THD thd, void *save, struct st_mysql_value *value, const char *var,
+                      int (*check)(const char *, char *, size_t)) {
+    int n;
+    const char *s = take_string(thd, save, value, &n);
+    char err[256];
+    if (s && strlen(s) != (size_t)n) /* the copy would be cut at the NUL */
+        snprintf(err, sizeof err, "the value contains a NUL byte");
+    else if (check(s, err, sizeof err) == 0)
+        return 0;
+#if MDB_MARIADB
+    my_printf_error(MDB_ERROR_CODE, "aws_lambda_%s: %s", ME_WARNING, var, err);
+#endif
+    return 1;
 }
 
 static int check_endpoint(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
-    const char *s;
-    int n;
-    take_string(thd, save, value, &s, &n);
-    if (!s || n == 0) return 0;
-    if (n > 2048 || has_control_or_space(s, (size_t)n)) return 1;
-    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) return 1;
-    return 0;
+    return check_with(thd, save, value, "endpoint_url", mdb_check_endpoint_url);
 }
-
 static int check_region(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
-    const char *s;
-    int n;
-    take_string(thd, save, value, &s, &n);
-    if (!s || n == 0) return 0;
-    if (n > 31) return 1;
-    for (int i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return 1;
-    return 0;
+    return check_with(thd, save, value, "region", mdb_check_region);
 }
-
-/* Each comma-separated entry must be a valid function identifier, or a
- * pattern with '*'. */
 static int check_allowed(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
-    const char *s;
-    int n;
-    take_string(thd, save, value, &s, &n);
-    if (!s || n == 0) return 0;
-    if (n > 65535) return 1;
-    const char *p = s, *end = s + n;
-    while (p <= end) {
-        const char *comma = memchr(p, ',', (size_t)(end - p));
-        const char *e = comma ? comma : end;
-        while (p < e && *p == ' ') p++;
-        const char *q = e;
-        while (q > p && q[-1] == ' ') q--;
-        if (q == p) return 1; /* empty entry */
-        char entry[512];
-        if ((size_t)(q - p) >= sizeof entry) return 1;
-        memcpy(entry, p, (size_t)(q - p));
-        entry[q - p] = 0;
-        if (has_control_or_space(entry, strlen(entry))) return 1;
-        if (!strchr(entry, '*')) {
-            sqlambda_function_ref ref;
-            char err[128];
-            if (sqlambda_parse_function(entry, &ref, err, sizeof err) != SQLAMBDA_OK) return 1;
-        }
-        if (!comma) break;
-        p = comma + 1;
-    }
-    return 0;
+    return check_with(thd, save, value, "allowed_functions", mdb_check_allowlist);
 }
 
 /* ---- updates: store the value (server contract), then tell settings.c --- */
@@ -187,9 +169,39 @@ static mdb_show_var status_variables[] = {
     MDB_SHOW_LONG("aws_lambda_errors", mdb_stat_errors),
     MDB_SHOW_LONG("aws_lambda_clients_built", mdb_stat_clients_built), MDB_SHOW_END};
 
-/* Startup values (command line / my.cnf) are not passed to the update
- * callbacks, so copy them here. */
+/* Logs a refused startup value (error log only: at server start there is
+ * no client; during INSTALL PLUGIN the client sees it too). */
+static void startup_error(const char *var, const char *err) {
+#if MDB_MARIADB
+    my_printf_error(MDB_ERROR_CODE,
+                    "aws_lambda: refusing to load: startup value of aws_lambda_%s: %s; "
+                    "fix the --aws-lambda-* option or option file entry",
+                    ME_ERROR_LOG, var, err);
+#else
+    (void)var;
+    (void)err;
+#endif
+}
+
+/* Startup values (command line / option files) are not passed to the check
+ * or update callbacks: check them here with the SET GLOBAL rules, and
+ * refuse to load on a bad one (the UDFs then refuse every call), so the
+ * server never calls with an unchecked endpoint, region or allowlist. */
 static int plugin_init(void *p) {
+    static const struct {
+        const char *name;
+        char **value;
+        int (*check)(const char *, char *, size_t);
+    } startup[] = {{"endpoint_url", &var_endpoint_url, mdb_check_endpoint_url},
+                   {"region", &var_region, mdb_check_region},
+                   {"allowed_functions", &var_allowed_functions, mdb_check_allowlist}};
+    for (size_t i = 0; i < sizeof startup / sizeof startup[0]; i++) {
+        char err[256];
+        if (startup[i].check(*startup[i].value, err, sizeof err) != 0) {
+            startup_error(startup[i].name, err);
+            return 1;
+        }
+    }
     if (mdb_settings_set_str(MDB_SET_ENDPOINT_URL, var_endpoint_url) ||
         mdb_settings_set_str(MDB_SET_REGION, var_region) ||
         mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, var_allowed_functions))
@@ -197,13 +209,20 @@ static int plugin_init(void *p) {
     mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, (long)var_request_timeout_ms);
     mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, (long)var_connect_timeout_ms);
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)var_max_attempts);
+    mdb_settings_set_active(1);
+    pthread_rwlock_wrlock(&services_lock);
     atomic_store(&plugin_active, 1);
+    pthread_rwlock_unlock(&services_lock);
     return 0;
 }
 
-/* Uninstalled: back to environment-only settings. */
+/* Uninstalled: the UDFs refuse to call from now on (the settings say
+ * inactive first, so no thread builds a client without the allowlist). */
 static int plugin_deinit(void *p) {
+    mdb_settings_set_active(0);
+    pthread_rwlock_wrlock(&services_lock); /* no thread is inside a service call */
     atomic_store(&plugin_active, 0);
+    pthread_rwlock_unlock(&services_lock);
     for (int i = 0; i < 3; i++) {
         free(owned_str[i]);
         owned_str[i] = NULL;

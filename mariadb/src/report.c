@@ -2,7 +2,8 @@
  * report.c — error text and delivery for row-time failures (see report.h).
  * MariaDB lets a plugin raise an error through its my_print_error service;
  * the service pointer is only valid once the server has loaded this library
- * as a plugin (INSTALL SONAME), which mdb_plugin_active() tells.
+ * as a plugin (INSTALL SONAME) and until it is uninstalled, which
+ * mdb_services_enter() tells (see plugin_active.h).
  */
 #include "udf_abi.h"
 
@@ -35,8 +36,9 @@ void mdb_report_error(const char *msg) { mdb_report_error_code(MDB_ERROR_CODE, m
 
 void mdb_report_error_code(unsigned code, const char *msg) {
 #if MDB_MARIADB
-    if (mdb_plugin_active()) {
+    if (mdb_services_enter()) {
         my_printf_error(code, "%s", 0, msg);
+        mdb_services_leave();
         return;
     }
 #else

@@ -47,6 +47,13 @@ void mdb_settings_set_num(mdb_setting_num which, long value) {
     pthread_mutex_unlock(&settings_lock);
 }
 
+void mdb_settings_set_active(int active) {
+    pthread_mutex_lock(&settings_lock);
+    current.active = active;
+    atomic_fetch_add(&generation, 1);
+    pthread_mutex_unlock(&settings_lock);
+}
+
 unsigned long mdb_settings_generation(void) { return atomic_load(&generation); }
 
 static int dup_str(char **dst, const char *src) {
@@ -65,6 +72,7 @@ unsigned long mdb_settings_snapshot(mdb_settings *out) {
     out->request_timeout_ms = current.request_timeout_ms;
     out->connect_timeout_ms = current.connect_timeout_ms;
     out->max_attempts = current.max_attempts;
+    out->active = current.active;
     pthread_mutex_unlock(&settings_lock);
     if (bad) {
         mdb_settings_free(out);

@@ -13,6 +13,7 @@ typedef struct mdb_settings {
     long request_timeout_ms; /* 0: core default */
     long connect_timeout_ms; /* 0: core default */
     int max_attempts;        /* 0: core resolves */
+    int active;              /* 1 while the plugin is installed; 0: refuse calls */
 } mdb_settings;
 
 typedef enum mdb_setting_str {
@@ -30,6 +31,9 @@ typedef enum mdb_setting_num {
 /* Setters copy the value ("" or NULL clears) and bump the generation. */
 int mdb_settings_set_str(mdb_setting_str which, const char *value); /* 0 or -1 (ENOMEM) */
 void mdb_settings_set_num(mdb_setting_num which, long value);
+
+/* The plugin was installed (1) or uninstalled (0); bumps the generation. */
+void mdb_settings_set_active(int active);
 
 /* Current generation (cheap, lock-free read). */
 unsigned long mdb_settings_generation(void);

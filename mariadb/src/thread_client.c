@@ -8,6 +8,7 @@
  */
 #include "thread_client.h"
 #include "kill_check.h"
+#include "plugin_active.h"
 #include "settings.h"
 #include "stats.h"
 
@@ -45,6 +46,12 @@ static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     unsigned long gen = mdb_settings_snapshot(&s->settings);
     if (!gen) {
         snprintf(err, errlen, "out of memory reading aws_lambda settings");
+        return NULL;
+    }
+    /* Fail closed: without the plugin there is no allowlist or endpoint
+     * setting, so never build a client from the environment alone. */
+    if (!s->settings.active) {
+        snprintf(err, errlen, "%s", MDB_PLUGIN_MISSING);
         return NULL;
     }
     sqlambda_options o = {0};

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "stats.h"
 #include "thread_client.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,23 @@ static int copy_function(const mdb_udf_spec *spec, const char *arg, unsigned lon
     return 0;
 }
 
+/* 0 when the argument is UTF-8; else -1 with a message naming it, the bad
+ * byte and the fix. MariaDB passes UDF arguments in their own character
+ * set and does not say which (UDF_ARGS has no charset in 10.11), so bytes
+ * that are not UTF-8 are refused rather than guessed at. */
+static int check_utf8_arg(const mdb_udf_spec *spec, unsigned i, const char *arg, unsigned long len,
+                          char *err, size_t errlen) {
+    size_t bad = mdb_utf8_invalid_at(arg, len);
+    if (bad == len) return 0;
+    snprintf(err, errlen,
+             "%s: argument %u (%s) is not valid UTF-8 (byte 0x%02X at offset %zu): the UDFs take "
+             "utf8mb4 text; from a latin1 (or other) connection or column pass "
+             "CONVERT(%s USING utf8mb4)",
+             spec->name, i + 1, spec->arg_names[i], (unsigned char)arg[bad], bad,
+             spec->arg_names[i]);
+    return -1;
+}
+
 static void fill_request(const mdb_udf_spec *spec, sqlambda_request *req, const char *function,
                          const char *payload, unsigned long payload_len) {
     memset(req, 0, sizeof *req);
@@ -73,30 +91,10 @@ mdb_bool mdb_udf_init(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args
             return 1;
         }
     }
-    /* Constant arguments are checked now, before any row (see udf_call.h). */
-    if (args->args[0] && args->args[1] && !mdb_plugin_active()) {
-        char function[MDB_MAX_FUNCTION_ID];
-        if (copy_function(spec, args->args[0], args->lengths[0], function, message,
-                          MDB_ERRMSG_SIZE))
-            return 1;
-        char err[256];
-        sqlambda_client *c = mdb_thread_client(err, sizeof err);
-        if (!c) {
-            snprintf(message, MDB_ERRMSG_SIZE, "%s: %s", spec->name, err);
-            return 1;
-        }
-        sqlambda_request req;
-        sqlambda_result res;
-        fill_request(spec, &req, function, args->args[1], args->lengths[1]);
-        if (sqlambda_validate(c, &req, &res) != SQLAMBDA_OK) {
-            char text[MDB_ERRMSG_SIZE];
-            mdb_describe_failure(spec->name, function, &res, text, sizeof text);
-            mdb_report_error(text); /* the full text, to the error log */
-            snprintf(message, MDB_ERRMSG_SIZE, "%s", res.message[0] ? res.message : text);
-            sqlambda_result_free(&res);
-            return 1;
-        }
-        sqlambda_result_free(&res);
+    /* Fail closed: no plugin, no allowlist, no SQL errors at row time. */
+    if (!mdb_plugin_active()) {
+        snprintf(message, MDB_ERRMSG_SIZE, "%s", MDB_PLUGIN_MISSING);
+        return 1;
     }
     mdb_udf_state *st = calloc(1, sizeof *st);
     if (!st) {
@@ -140,6 +138,14 @@ int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, c
 
     char msg[MDB_ERRMSG_SIZE];
     char function[MDB_MAX_FUNCTION_ID];
+    /* Fail closed mid-statement too (UNINSTALL PLUGIN while rows run). */
+    if (!mdb_plugin_active()) {
+        snprintf(msg, sizeof msg, "%s: %s", spec->name, MDB_PLUGIN_MISSING);
+        return fail(msg, error);
+    }
+    for (unsigned i = 0; i < 2; i++)
+        if (check_utf8_arg(spec, i, args->args[i], args->lengths[i], msg, sizeof msg))
+            return fail(msg, error);
     if (copy_function(spec, args->args[0], args->lengths[0], function, msg, sizeof msg))
         return fail(msg, error);
     char err[256];
@@ -165,6 +171,18 @@ int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, c
     }
     if (rc != SQLAMBDA_OK) {
         mdb_describe_failure(spec->name, function, &st->res, msg, sizeof msg);
+        sqlambda_result_free(&st->res);
+        return fail(msg, error);
+    }
+    /* The result is handed on as text (JSON): refuse bytes that are not
+     * UTF-8, as PostgreSQL's text type does. */
+    size_t bad = st->res.payload ? mdb_utf8_invalid_at(st->res.payload, st->res.payload_len) : 0;
+    if (st->res.payload && bad != st->res.payload_len) {
+        snprintf(msg, sizeof msg,
+                 "%s: the response of %.200s is not valid UTF-8 (byte 0x%02X at offset %zu of "
+                 "%zu)",
+                 spec->name, function, (unsigned char)st->res.payload[bad], bad,
+                 st->res.payload_len);
         sqlambda_result_free(&st->res);
         return fail(msg, error);
     }

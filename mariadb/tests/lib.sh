@@ -54,10 +54,42 @@ start_db() {
   out=$(env "${envs[@]}" ${SQLAMBDA_MARIADB_SERVER_ENV:-} "$top/scripts/mariadb-start" "$work/$name" "$build" -- "$@" 2>"$work/$name.err") ||
     { cat "$work/$name.err" >&2; return 1; }
   DBS+=("$work/$name")
+  DB_ENVS=("${envs[@]}")
   eval "$out"
   SOCK=$MARIADB_SOCKET DB_DIR=$work/$name
   q_root <"$top/mariadb/sql/install.sql" && q_root -e 'CREATE DATABASE t'
 }
+# restart_db [--defaults-file=FILE] [mariadbd options]: stops the server
+# of the last start_db (data kept) and starts it again on the same data
+# dir, socket, port and environment, loading what mysql.plugin and
+# mysql.func register. With --defaults-file it reads that option file (as
+# a my.cnf would be read) instead of none. Returns 1 if it does not come up.
+restart_db() {
+  local defaults=--no-defaults run_as=()
+  case "${1:-}" in --defaults-file=*) defaults=$1; shift ;; esac
+  KEEP_MARIADB_DIR=1 "$top/scripts/mariadb-stop" "$DB_DIR" >/dev/null 2>&1
+  [ "$(id -u)" -eq 0 ] && run_as=(--user=root)
+  # shellcheck disable=SC1091
+  . "$DB_DIR/env"
+  # shellcheck disable=SC2086
+  env "${DB_ENVS[@]}" ${SQLAMBDA_MARIADB_SERVER_ENV:-} mariadbd "$defaults" "${run_as[@]}" \
+    --datadir="$DB_DIR/data" --socket="$SOCK" --port="$MARIADB_PORT" --bind-address=127.0.0.1 \
+    --pid-file="$DB_DIR/mysqld.pid" --log-error="$DB_DIR/error.log" --plugin-dir="$build" \
+    --skip-name-resolve --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
+    --max-connections=200 --max-allowed-packet=64M "$@" >>"$DB_DIR/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$DB_DIR/server.pid"
+  for _ in $(seq 1 300); do
+    q_root -e 'SELECT 1' >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+# fault_connections: connections the fault server has accepted so far,
+# this query's own included (so an idle server adds 1 per look)
+fault_connections() { fault_stat connections; }
+
 # moto's credentials and endpoint, as the server's environment
 moto_env() {
   echo AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID="$MOTO_ACCESS_KEY_ID" \
