@@ -58,9 +58,30 @@ SELECT awslambda_fn('ok_allowed_1', '{}') AS allowed;
 SELECT try($$SELECT awslambda_fn('ok_denied', '{}')$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke('ok_denied', '{}'::json)$$);
 RESET aws_lambda.allowed_functions;
+-- Qualifiers follow IAM (core's rules): 'name' allows the unqualified
+-- function only, 'name:q' that qualifier, 'name:*' any; a qualifier =>
+-- argument is checked exactly like one written inline, at every entry
+-- point; a plain name does not allow an ARN (which names an account).
+SET aws_lambda.allowed_functions = 'ok_qplain, ok_qalias:prod, ok_qany:*';
+SELECT status_code AS plain_unqualified FROM aws_lambda.invoke('ok_qplain', '{}'::json);
+SELECT try($$SELECT * FROM aws_lambda.invoke('ok_qplain', '{}'::json, qualifier => 'prod')$$) AS plain_qualifier_arg;
+SELECT try($$SELECT * FROM aws_lambda.invoke('ok_qplain:prod', '{}'::json)$$) AS plain_inline_qualifier;
+SELECT try($$SELECT * FROM aws_lambda.invoke_many('ok_qplain', ARRAY['{}'::jsonb], qualifier => 'prod')$$) AS many_qualifier_arg;
+SELECT try($$SELECT * FROM aws_lambda.invoke_batch('ok_qplain', ARRAY['[1]'::jsonb], qualifier => 'prod')$$) AS batch_qualifier_arg;
+SELECT status_code AS alias_arg FROM aws_lambda.invoke('ok_qalias', '{}'::json, qualifier => 'prod');
+SELECT status_code AS alias_inline FROM aws_lambda.invoke('ok_qalias:prod', '{}'::json);
+SELECT try($$SELECT * FROM aws_lambda.invoke('ok_qalias', '{}'::json, qualifier => 'dev')$$) AS other_alias;
+SELECT try($$SELECT * FROM aws_lambda.invoke('ok_qalias', '{}'::json)$$) AS alias_unqualified;
+SELECT status_code AS any_qualifier FROM aws_lambda.invoke('ok_qany', '{}'::json, qualifier => '7');
+SELECT try($$SELECT * FROM aws_lambda.invoke('arn:aws:lambda:us-east-1:123456789012:function:ok_qplain', '{}'::json)$$) AS plain_entry_vs_arn;
+RESET aws_lambda.allowed_functions;
 -- Proof that the denied calls sent nothing: the fault server never saw them.
 \set counts_cmd 'curl -s ' :fault_url '/_counts'
 CREATE TEMP TABLE fault_counts (j json);
 COPY fault_counts FROM PROGRAM :'counts_cmd';
 SELECT j->'attempts'->'ok_allowed_1' AS allowed_attempts, j->'attempts'->'ok_denied' AS denied_attempts
+  FROM fault_counts;
+SELECT j->'attempts'->'ok_qplain' AS qplain, j->'attempts'->'ok_qplain:prod' AS qplain_prod,
+       j->'attempts'->'ok_qalias' AS qalias, j->'attempts'->'ok_qalias:prod' AS qalias_prod,
+       j->'attempts'->'arn:aws:lambda:us-east-1:123456789012:function:ok_qplain' AS qplain_arn
   FROM fault_counts;
