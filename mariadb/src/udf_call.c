@@ -33,16 +33,18 @@ static const char *type_name(enum Item_result t) {
 static int copy_function(const mdb_udf_spec *spec, const char *arg, unsigned long len, char *out,
                          char *err, size_t errlen) {
     if (len == 0) {
-        snprintf(err, errlen, "%s: the Lambda function name is empty", spec->name);
+        snprintf(err, errlen, "%s: argument 1 (%s): the Lambda function name is empty", spec->name,
+                 spec->arg_names[0]);
         return -1;
     }
     if (len >= MDB_MAX_FUNCTION_ID) {
-        snprintf(err, errlen, "%s: the Lambda function name is too long (%lu bytes)", spec->name,
-                 len);
+        snprintf(err, errlen, "%s: argument 1 (%s): the Lambda function name is too long (%lu bytes)",
+                 spec->name, spec->arg_names[0], len);
         return -1;
     }
     if (memchr(arg, 0, len)) {
-        snprintf(err, errlen, "%s: the Lambda function name contains a NUL byte", spec->name);
+        snprintf(err, errlen, "%s: argument 1 (%s): the Lambda function name contains a NUL byte",
+                 spec->name, spec->arg_names[0]);
         return -1;
     }
     memcpy(out, arg, len);
@@ -148,7 +150,14 @@ int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, c
             return fail(msg, error);
     if (copy_function(spec, args->args[0], args->lengths[0], function, msg, sizeof msg))
         return fail(msg, error);
+    /* core validates it again in sqlambda_invoke; asking here first lets
+     * the message name the SQL argument */
+    sqlambda_function_ref ref;
     char err[256];
+    if (sqlambda_parse_function(function, &ref, err, sizeof err) != SQLAMBDA_OK) {
+        snprintf(msg, sizeof msg, "%s: argument 1 (%s): %s", spec->name, spec->arg_names[0], err);
+        return fail(msg, error);
+    }
     sqlambda_client *c = mdb_thread_client(err, sizeof err);
     if (!c) {
         snprintf(msg, sizeof msg, "%s: %s", spec->name, err);
