@@ -120,9 +120,11 @@ is "none of them reached the endpoint" "$(sink_count ok_edit)" 0
 # 3. An invalid allowlist in postgresql.conf: kept with a WARNING, fails closed.
 echo "aws_lambda.allowed_functions = 'ok_fc, bad entry!'" >>"$PG_DIR/data/postgresql.conf"
 sq -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.5
+reloaded() { [ "$(sq -c "SHOW aws_lambda.allowed_functions")" = "ok_fc, bad entry!" ]; }
+warned() { grep -h "aws_lambda.allowed_functions" "$PG_DIR"/*.log 2>/dev/null | grep -q WARNING; }
+wait_until 10 reloaded; wait_until 10 warned
 like "the reload logs a WARNING naming the setting and that it fails closed" \
-  "$(grep -h "aws_lambda.allowed_functions" "$PG_DIR"/data/log/* "$PG_DIR"/*.log 2>/dev/null | grep WARNING | tail -1)" \
+  "$(grep -h "aws_lambda.allowed_functions" "$PG_DIR"/*.log 2>/dev/null | grep WARNING | tail -1)" \
   'WARNING: +invalid value for aws_lambda.allowed_functions: allowed functions entry 2'
 is "the value is in force (not reset to empty, which allows everything)" \
   "$(sq -c "SHOW aws_lambda.allowed_functions")" "ok_fc, bad entry!"
