@@ -4,6 +4,8 @@
 # ("ok - fuzz T: N execs, cov C, ft F" or "not ok - fuzz T: <why>") and exits
 # non-zero on a crash, leak, timeout or OOM. With FUZZ_KEEP_CORPUS=1 the grown
 # corpus stays in BUILD/corpus/T (else a temporary directory, removed).
+# FUZZ_SEEDS: other seed directories (space-separated); FUZZ_ARGS: more
+# libFuzzer flags (selftest.sh replays its inputs only: -runs=0).
 set -u
 build=$1 t=$2 secs=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,10 +19,10 @@ else
   work=$(mktemp -d /tmp/sqlambda-fuzz.XXXXXX); trap 'rm -rf "$work"' EXIT
 fi
 seeds=()
-for d in "$here/corpus/$t" "$here/regressions/$t"; do [ -d "$d" ] && seeds+=("$d"); done
+for d in ${FUZZ_SEEDS:-"$here/corpus/$t" "$here/regressions/$t"}; do [ -d "$d" ] && seeds+=("$d"); done
 # -timeout: one input taking > 10 s is a hang; the outer timeout bounds the run.
 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$build/artifacts/$t/" "$work" "${seeds[@]}" >"$log" 2>&1
+  -print_final_stats=1 -artifact_prefix="$build/artifacts/$t/" ${FUZZ_ARGS:-} "$work" "${seeds[@]}" >"$log" 2>&1
 rc=$?
 done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
