@@ -24,7 +24,7 @@ for d in ${FUZZ_SEEDS:-"$here/corpus/$t" "$here/regressions/$t"}; do [ -d "$d" ]
 timeout -k 5 $((secs + 60)) "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$build/artifacts/$t/" ${FUZZ_ARGS:-} "$work" "${seeds[@]}" >"$log" 2>&1
 rc=$?
-done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
+done_line=$(grep -aE '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 if [ "$rc" -eq 0 ] && [ -n "$done_line" ]; then
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
@@ -32,8 +32,9 @@ if [ "$rc" -eq 0 ] && [ -n "$done_line" ]; then
   echo "ok - fuzz $t: ${execs:-?} execs, cov ${cov:-?}, ft ${ft:-?}"
   exit 0
 fi
-why=$(grep -Eo 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): [a-zA-Z-]+|runtime error: .*|SUMMARY: .*' "$log" | head -n 1)
+why=$(grep -aEo 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): [a-zA-Z-]+|runtime error: .*|SUMMARY: .*' "$log" | head -n 1)
 [ "$rc" -eq 124 ] && why="whole run exceeded $((secs + 60)) s"
+[ "$rc" -eq 0 ] && why="libFuzzer printed no final DONE line"
 echo "not ok - fuzz $t: ${why:-exit $rc} (log $log, input in $build/artifacts/$t/)"
-grep -E '^(==|SUMMARY|    #|.*runtime error)' "$log" | head -n 30 | sed 's/^/# /'
+grep -aE '^(==|SUMMARY|    #|.*runtime error)' "$log" | head -n 30 | sed 's/^/# /'
 exit 1
