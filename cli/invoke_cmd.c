@@ -124,6 +124,7 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
     opterr = 0;
     int c;
     long v;
+    char err[512]; /* core's validators name the value, shown safely */
     while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
         const char *arg = optarg;
         switch (c) {
@@ -147,11 +148,21 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
                 return usage_error("invalid --log-type '%s': expected None or Tail", arg);
             break;
         case OPT_CLIENT_CONTEXT: a->req.client_context = arg; break;
-        case OPT_QUALIFIER: a->req.qualifier = arg; break;
+        case OPT_QUALIFIER:
+            if (sqlambda_check_qualifier(arg, err, sizeof err) != SQLAMBDA_OK)
+                return usage_error("invalid --qualifier: %s", err);
+            a->req.qualifier = arg;
+            break;
         case OPT_REGION: /* also per call, so an ARN in another region is rejected */
+            if (sqlambda_check_region(arg, err, sizeof err) != SQLAMBDA_OK)
+                return usage_error("invalid --region: %s", err);
             a->opts.region = a->req.region = arg;
             break;
-        case OPT_ENDPOINT_URL: a->opts.endpoint_url = arg; break;
+        case OPT_ENDPOINT_URL:
+            if (sqlambda_check_endpoint_url(arg, err, sizeof err) != SQLAMBDA_OK)
+                return usage_error("invalid --endpoint-url: %s", err);
+            a->opts.endpoint_url = arg;
+            break;
         case OPT_PROFILE: a->opts.profile = arg; break;
         case OPT_CONNECT_TIMEOUT:
         case OPT_TIMEOUT:
@@ -186,6 +197,8 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
                            argv[optind + 2]);
     a->req.function = argv[optind];
     if (!*a->req.function) return usage_error("FUNCTION is empty");
+    if (sqlambda_parse_function(a->req.function, NULL, err, sizeof err) != SQLAMBDA_OK)
+        return usage_error("invalid FUNCTION: %s", err);
     a->payload_arg = rest == 2 ? argv[optind + 1] : NULL;
     return -1;
 }

@@ -125,9 +125,12 @@ like "unknown profile is named" "$ERR" 'lambdaTest.*profile "nosuch"'
 AWS_REGION= run invoke --endpoint-url "$dead" lambdaTest
 is "no region exits 3" "$RC" 3
 like "no region says so" "$ERR" 'lambdaTest.*no region'
-run invoke --endpoint-url 'ftp://example.com' lambdaTest
-is "bad endpoint URL exits 3" "$RC" 3
-like "bad endpoint URL is named" "$ERR" 'invalid endpoint URL "ftp://example.com"'
+usage_case "bad --endpoint-url (checked by core's rule before any client)" \
+  'invalid --endpoint-url: invalid endpoint URL "ftp://example.com": scheme must be http or https' \
+  invoke --endpoint-url 'ftp://example.com' lambdaTest
+AWS_ENDPOINT_URL='ftp://example.com' run invoke lambdaTest
+is "bad AWS_ENDPOINT_URL (configuration) exits 3" "$RC" 3
+like "bad AWS_ENDPOINT_URL is named" "$ERR" 'invalid endpoint URL "ftp://example.com" \(from AWS_ENDPOINT_URL\)'
 AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= run invoke --endpoint-url "$dead" lambdaTest
 is "no credentials exits 3" "$RC" 3
 like "no credentials says so" "$ERR" 'lambdaTest.*no credentials'

@@ -65,13 +65,15 @@ sqlambda_status sqlambda_check_endpoint_what(const char *url, const char *what, 
     const char *why = NULL;
     size_t n = url ? strlen(url) : 0;
     sqlambda_show_value(shown, sizeof shown, url, n, 100);
+    char from[120] = "";
+    if (what) sqlambda_fmt(from, sizeof from, " (from %s)", what);
     if (n == 0) {
-        sqlambda_fmt(err, errlen, "invalid endpoint URL (from %s): empty", what);
+        sqlambda_fmt(err, errlen, "invalid endpoint URL%s: empty", from);
         return SQLAMBDA_E_INVALID;
     }
     if (n > ENDPOINT_MAX) {
-        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%s\" (from %s): %zu characters long "
-                     "(at most %d)", shown, what, n, ENDPOINT_MAX);
+        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%s\"%s: %zu characters long "
+                     "(at most %d)", shown, from, n, ENDPOINT_MAX);
         return SQLAMBDA_E_INVALID;
     }
     for (size_t i = 0; i < n && !why; i++) {
@@ -118,11 +120,11 @@ sqlambda_status sqlambda_check_endpoint_what(const char *url, const char *what, 
     curl_free(user);
     curl_url_cleanup(u);
     if (!why) return SQLAMBDA_OK;
-    sqlambda_fmt(err, errlen, "invalid endpoint URL \"%s\" (from %s): %s", shown, what, why);
+    sqlambda_fmt(err, errlen, "invalid endpoint URL \"%s\"%s: %s", shown, from, why);
     return SQLAMBDA_E_INVALID;
 }
 
 sqlambda_status sqlambda_check_endpoint_url(const char *url, char *err, size_t errlen) {
     if (err && errlen) err[0] = '\0';
-    return sqlambda_check_endpoint_what(url, "the endpoint URL", err, errlen);
+    return sqlambda_check_endpoint_what(url, NULL, err, errlen);
 }

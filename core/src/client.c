@@ -34,19 +34,22 @@ static void free_opts(sqlambda_options *o) {
     free((char *)o->ca_file);
     free((char *)o->allowed_functions);
     free((char *)o->user_agent_extra);
+    free((char *)o->credential_timeout_setting);
 }
 
 static int copy_opts(sqlambda_options *dst, const sqlambda_options *src) {
     *dst = *src;
     dst->region = dst->endpoint_url = dst->profile = dst->access_key_id = NULL;
     dst->secret_access_key = dst->session_token = dst->ca_file = NULL;
-    dst->allowed_functions = dst->user_agent_extra = NULL;
+    dst->allowed_functions = dst->user_agent_extra = dst->credential_timeout_setting = NULL;
     const char **f[] = {&dst->region, &dst->endpoint_url, &dst->profile, &dst->access_key_id,
                         &dst->secret_access_key, &dst->session_token, &dst->ca_file,
-                        &dst->allowed_functions, &dst->user_agent_extra};
+                        &dst->allowed_functions, &dst->user_agent_extra,
+                        &dst->credential_timeout_setting};
     const char *s[] = {src->region, src->endpoint_url, src->profile, src->access_key_id,
                        src->secret_access_key, src->session_token, src->ca_file,
-                       src->allowed_functions, src->user_agent_extra};
+                       src->allowed_functions, src->user_agent_extra,
+                       src->credential_timeout_setting};
     int rc = 0;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         *f[i] = s[i];

@@ -18,35 +18,19 @@ static const char *env(const char *name) {
     return v && *v ? v : NULL;
 }
 
-/* Checks an endpoint URL: http or https, with a host. 0 if fine. */
+/* Checks an endpoint URL by core's one rule (check_endpoint.c). 0 if fine. */
 static int check_url(const char *url, const char *what, char *err, size_t errlen) {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
-    int rc = -1;
-    if (!u) {
-        sqlambda_fmt(err, errlen, "out of memory");
-        return -1;
+    return sqlambda_check_endpoint_what(url, what, err, errlen) == SQLAMBDA_OK ? 0 : -1;
+}
+
+/* Keeps region v (from what) if it is a region name, else reports it. */
+static void take_region(const char *v, const char *what, sqlambda_config *out) {
+    char err[sizeof out->error];
+    if (sqlambda_check_region_what(v, strlen(v), what, err, sizeof err) != SQLAMBDA_OK) {
+        if (!out->error[0]) memcpy(out->error, err, sizeof err);
+        return;
     }
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%.100s\" (from %s): not a URL", url,
-                     what);
-    } else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-        sqlambda_fmt(err, errlen,
-                     "invalid endpoint URL \"%.100s\" (from %s): scheme must be http or https",
-                     url, what);
-    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
-        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%.100s\" (from %s): no host", url, what);
-    } else if (strpbrk(url, " \t\r\n")) {
-        sqlambda_fmt(err, errlen, "invalid endpoint URL \"%.100s\" (from %s): contains whitespace",
-                     url, what);
-    } else {
-        rc = 0;
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return rc;
+    out->region = strdup(v);
 }
 
 /* Parses a max_attempts value: an integer >= 1. */
@@ -137,11 +121,20 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     resolve_endpoint(opts, &pf, out);
     out->endpoint_bad = out->error[0] != '\0';
     if (first_error[0]) memcpy(out->error, first_error, sizeof first_error);
+    /* every region becomes part of the endpoint host: each source is
+     * checked, and a bad one is an error naming it (never skipped) */
+    const char *what = "the region setting";
     if (opts->region && *opts->region) v = opts->region;
-    else if (!(v = env("AWS_REGION")) && !(v = env("AWS_DEFAULT_REGION")))
-        v = sqlambda_profile_get(&pf, out->profile, "region");
-    if (v && *v) out->region = strdup(v);
-    else if (!out->error[0]) out->region = sqlambda_imds_region(IMDS_REGION_TIMEOUT_MS);
+    else if ((v = env("AWS_REGION"))) what = "AWS_REGION";
+    else if ((v = env("AWS_DEFAULT_REGION"))) what = "AWS_DEFAULT_REGION";
+    else if ((v = sqlambda_profile_get(&pf, out->profile, "region"))) what = "the profile's region";
+    if (v && *v) {
+        take_region(v, what, out);
+    } else if (!out->error[0]) {
+        char *imds = sqlambda_imds_region(opts, IMDS_REGION_TIMEOUT_MS);
+        if (imds) take_region(imds, "the region EC2 instance metadata returned", out);
+        free(imds);
+    }
 done:
     sqlambda_profiles_free(&pf);
 }

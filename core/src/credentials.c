@@ -7,16 +7,29 @@
  * shared by every client in the process: temporary credentials are
  * refreshed within 5 minutes of expiry (a failed refresh keeps still-valid
  * ones), non-expiring ones are re-read when a shared file changes.
+ *
+ * No lock is held while a source is waited on: the first caller that needs
+ * a fetch runs it outside the entry's lock and publishes the outcome under
+ * it; callers of the same entry meanwhile wait for that fetch on an eventfd
+ * through their own wait hook and their own deadline, so a hung source
+ * never holds up more than the callers that need it, and each of them only
+ * until its own timeout or cancel. A fetch cancelled by its caller is not
+ * shared: the callers waiting on it start their own.
  */
 #include "creds_internal.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define REFRESH_WINDOW_S 300
+#define DEFAULT_SETTING "credential_timeout_ms"
 
 struct sqlambda_creds_provider {
     char *akid, *secret, *token; /* static keys from the options */
@@ -24,16 +37,29 @@ struct sqlambda_creds_provider {
     char *profile, *region;
     sqlambda_log_fn log;
     void *log_arg;
+    sqlambda_waiter w;
+    long timeout_ms; /* 0: each source's default */
+    char *setting;   /* the host's name for the timeout setting */
 };
 
 typedef struct file_stamp {
     long long sec, nsec, size, ino; /* all -1 when the file is missing */
 } file_stamp;
 
+/* One fetch in flight, shared by the callers that wait for it. */
+typedef struct inflight {
+    int refs;             /* the fetching caller and its waiters (under lock) */
+    int fd;               /* eventfd, written when the fetch has ended */
+    int done;
+    sqlambda_status st;   /* its outcome */
+    char err[256];
+} inflight;
+
 typedef struct cache_entry {
     struct cache_entry *next;
     char *key;
-    pthread_mutex_t lock; /* held while fetching: one fetch per entry at a time */
+    pthread_mutex_t lock; /* guards the fields below; never held while waiting */
+    inflight *fetch;      /* the fetch in flight, or NULL */
     sqlambda_creds creds;
     int have;
     file_stamp cred_file, conf_file;
@@ -138,9 +164,17 @@ sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opt
     p->profile = strdup(prof);
     p->region = cfg && cfg->region ? strdup(cfg->region) : NULL;
     int bad = !p->profile || (cfg && cfg->region && !p->region);
+    p->setting = strdup(opts && opts->credential_timeout_setting &&
+                                *opts->credential_timeout_setting
+                            ? opts->credential_timeout_setting
+                            : DEFAULT_SETTING);
+    bad |= !p->setting;
     if (opts) {
         p->log = opts->log;
         p->log_arg = opts->log_arg;
+        p->w.wait = opts->wait;
+        p->w.wait_arg = opts->wait_arg;
+        p->timeout_ms = opts->credential_timeout_ms > 0 ? opts->credential_timeout_ms : 0;
         if ((opts->access_key_id && *opts->access_key_id) ||
             (opts->secret_access_key && *opts->secret_access_key)) {
             p->has_static = 1;
@@ -167,12 +201,14 @@ void sqlambda_creds_provider_free(sqlambda_creds_provider *p) {
     free(p->token);
     free(p->profile);
     free(p->region);
+    free(p->setting);
     free(p);
 }
 
-/* Runs the cached part of the chain. CREDS_FOUND / CREDS_ABSENT / CREDS_ERROR. */
-static int run_chain(const sqlambda_creds_provider *p, cache_entry *e, sqlambda_creds *out,
-                     char *err, size_t errlen) {
+/* Runs the cached part of the chain, stamping the shared files it read.
+ * CREDS_FOUND / CREDS_ABSENT / CREDS_ERROR / CREDS_TIMEOUT / CREDS_CANCELLED. */
+static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
+                     file_stamp *conf_file, sqlambda_creds *out, char *err, size_t errlen) {
     static const creds_provider_fn chain[] = {sqlambda_creds_profile, sqlambda_creds_process,
                                               sqlambda_creds_web_identity,
                                               sqlambda_creds_container, sqlambda_creds_imds};
@@ -181,11 +217,11 @@ static int run_chain(const sqlambda_creds_provider *p, cache_entry *e, sqlambda_
         sqlambda_fmt(err, errlen, "out of memory reading the AWS config files");
         return CREDS_ERROR;
     }
-    stamp(files.credentials_path, &e->cred_file);
-    stamp(files.config_path, &e->conf_file);
-    creds_ctx ctx = {p->profile, &files, p->region};
+    stamp(files.credentials_path, cred_file);
+    stamp(files.config_path, conf_file);
+    creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting};
     int rc = CREDS_ABSENT;
-    char last[256] = "";
+    char last[300] = "";
     for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
         err[0] = 0;
         rc = chain[i](&ctx, out, err, errlen);
@@ -195,9 +231,82 @@ static int run_chain(const sqlambda_creds_provider *p, cache_entry *e, sqlambda_
     if (rc == CREDS_ABSENT)
         sqlambda_fmt(err, errlen, "no credentials found for profile \"%.64s\" (tried options, "
                      "environment, shared files, credential_process, web identity, container, "
-                     "instance metadata%s%.150s)", p->profile, last[0] ? "; " : "", last);
+                     "instance metadata%s%.220s)", p->profile, last[0] ? "; " : "", last);
     sqlambda_profiles_free(&files);
     return rc;
+}
+
+static sqlambda_status chain_status(int rc) {
+    switch (rc) {
+    case CREDS_FOUND: return SQLAMBDA_OK;
+    case CREDS_TIMEOUT: return SQLAMBDA_E_TIMEOUT;
+    case CREDS_CANCELLED: return SQLAMBDA_E_CANCELLED;
+    default: return SQLAMBDA_E_CREDENTIALS;
+    }
+}
+
+/* 1 if the entry's credentials can be used as they are (lock held). */
+static int entry_fresh(const cache_entry *e, time_t now) {
+    if (!e->have) return 0;
+    if (e->creds.expiration != 0) return now < e->creds.expiration - REFRESH_WINDOW_S;
+    sqlambda_profiles paths = {0};
+    file_stamp a, b;
+    paths.credentials_path = sqlambda_credentials_file_path();
+    paths.config_path = sqlambda_config_file_path();
+    stamp(paths.credentials_path, &a);
+    stamp(paths.config_path, &b);
+    int fresh = same_stamp(&a, &e->cred_file) && same_stamp(&b, &e->conf_file);
+    free(paths.credentials_path);
+    free(paths.config_path);
+    return fresh;
+}
+
+/* Drops one reference to f (lock held). */
+static void inflight_put(inflight *f) {
+    if (--f->refs > 0) return;
+    close(f->fd);
+    free(f);
+}
+
+/* Runs the chain for e as the fetching caller: outside the lock, outcome
+ * published under it, waiters woken. Returns the caller's status. */
+static sqlambda_status fetch_and_publish(sqlambda_creds_provider *p, cache_entry *e, inflight *f,
+                                         sqlambda_creds *out, char *err, size_t errlen) {
+    sqlambda_creds fetched = {0};
+    file_stamp cf, nf;
+    int rc = run_chain(p, &cf, &nf, &fetched, err, errlen);
+    sqlambda_status st = chain_status(rc);
+    time_t now = time(NULL);
+    pthread_mutex_lock(&e->lock);
+    e->cred_file = cf;
+    e->conf_file = nf;
+    if (rc == CREDS_FOUND) {
+        sqlambda_creds_clear(&e->creds);
+        e->creds = fetched;
+        e->have = 1;
+        logf_(p, SQLAMBDA_LOG_DEBUG, "credentials from %s for profile \"%.64s\"",
+              e->creds.source, p->profile);
+    } else if (rc != CREDS_CANCELLED && e->have && e->creds.expiration != 0 &&
+               now < e->creds.expiration) {
+        logf_(p, SQLAMBDA_LOG_WARNING, "credential refresh failed, using still-valid ones: %s%s",
+              err, "");
+        err[0] = 0;
+        st = SQLAMBDA_OK;
+    } else if (rc != CREDS_CANCELLED && e->have) {
+        sqlambda_creds_clear(&e->creds);
+        e->have = 0;
+    }
+    if (st == SQLAMBDA_OK && copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
+    f->st = rc == CREDS_CANCELLED ? SQLAMBDA_E_CANCELLED : st;
+    if (f->st != SQLAMBDA_OK) sqlambda_fmt(f->err, sizeof f->err, "%s", err);
+    f->done = 1;
+    e->fetch = NULL;
+    uint64_t one = 1;
+    if (write(f->fd, &one, sizeof one) < 0) { /* cannot fail on a fresh eventfd */
+    }
+    inflight_put(f);
+    pthread_mutex_unlock(&e->lock);
+    return st;
 }
 
 sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *out, char *err,
@@ -214,7 +323,7 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
         if (sqlambda_creds_set(out, p->akid, p->secret, p->token, 0, "static") != 0) goto oom;
         return SQLAMBDA_OK;
     }
-    creds_ctx ectx = {p->profile, NULL, p->region};
+    creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting};
     int rc = sqlambda_creds_env(&ectx, out, err, errlen);
     if (rc == CREDS_FOUND) return SQLAMBDA_OK;
     if (rc == CREDS_ERROR) return SQLAMBDA_E_CREDENTIALS;
@@ -223,54 +332,80 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
     cache_entry *e = key ? cache_find(key) : NULL;
     free(key);
     if (!e) goto oom;
-    sqlambda_status st = SQLAMBDA_OK;
-    pthread_mutex_lock(&e->lock);
-    time_t now = time(NULL);
-    if (e->have) {
-        int fresh;
-        if (e->creds.expiration == 0) {
-            sqlambda_profiles paths = {0};
-            file_stamp a, b;
-            paths.credentials_path = sqlambda_credentials_file_path();
-            paths.config_path = sqlambda_config_file_path();
-            stamp(paths.credentials_path, &a);
-            stamp(paths.config_path, &b);
-            fresh = same_stamp(&a, &e->cred_file) && same_stamp(&b, &e->conf_file);
-            free(paths.credentials_path);
-            free(paths.config_path);
-        } else {
-            fresh = now < e->creds.expiration - REFRESH_WINDOW_S;
+    /* a caller waiting for another's fetch gives up after the longest the
+     * whole chain may take with its own settings */
+    long bound = sqlambda_creds_chain_bound(p->timeout_ms);
+    double deadline = sqlambda_now_ms() + (double)bound;
+    for (;;) {
+        pthread_mutex_lock(&e->lock);
+        if (entry_fresh(e, time(NULL))) {
+            sqlambda_status st = copy_creds(&e->creds, out) == 0 ? SQLAMBDA_OK : SQLAMBDA_E_NOMEM;
+            pthread_mutex_unlock(&e->lock);
+            if (st == SQLAMBDA_E_NOMEM) goto oom;
+            return st;
         }
-        if (fresh) {
-            if (copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
-            goto unlock;
+        inflight *f = e->fetch;
+        if (!f) { /* this caller fetches */
+            if (!(f = calloc(1, sizeof *f)) ||
+                (f->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+                int saved = errno;
+                free(f);
+                pthread_mutex_unlock(&e->lock);
+                sqlambda_fmt(err, errlen, "credentials: cannot create an eventfd: %s",
+                             strerror(saved));
+                return SQLAMBDA_E_NOMEM;
+            }
+            f->refs = 1;
+            e->fetch = f;
+            pthread_mutex_unlock(&e->lock);
+            return fetch_and_publish(p, e, f, out, err, errlen);
         }
+        /* another caller is fetching: wait for it, bounded and cancellable */
+        f->refs++;
+        pthread_mutex_unlock(&e->lock);
+        sqlambda_status st = SQLAMBDA_OK;
+        int done = 0;
+        while (!done) {
+            double left = deadline - sqlambda_now_ms();
+            if (left <= 0) {
+                st = SQLAMBDA_E_TIMEOUT;
+                sqlambda_fmt(err, errlen, "credentials for profile \"%.64s\": timed out after "
+                             "%ld ms waiting for the fetch another caller started (%s)",
+                             p->profile, bound, p->setting);
+                break;
+            }
+            sqlambda_wait_fd wf = {f->fd, SQLAMBDA_WAIT_READ, 0};
+            if (sqlambda_waiter_wait(&p->w, &wf, 1, (long)(left + 0.999)) ==
+                SQLAMBDA_WAIT_CANCEL) {
+                st = SQLAMBDA_E_CANCELLED;
+                sqlambda_fmt(err, errlen, "credentials for profile \"%.64s\": cancelled while "
+                             "waiting for the fetch another caller started", p->profile);
+                break;
+            }
+            pthread_mutex_lock(&e->lock);
+            done = f->done;
+            pthread_mutex_unlock(&e->lock);
+        }
+        pthread_mutex_lock(&e->lock);
+        int retry = 0;
+        if (done) {
+            if (f->st == SQLAMBDA_E_CANCELLED) {
+                retry = 1; /* its caller gave up, not the source: fetch again */
+            } else if (f->st != SQLAMBDA_OK) {
+                st = f->st;
+                sqlambda_fmt(err, errlen, "%s", f->err);
+            } else if (!e->have) {
+                retry = 1;
+            } else if (copy_creds(&e->creds, out) != 0) {
+                st = SQLAMBDA_E_NOMEM;
+            }
+        }
+        inflight_put(f);
+        pthread_mutex_unlock(&e->lock);
+        if (retry) continue;
+        if (st == SQLAMBDA_E_NOMEM) goto oom;
+        return st;
     }
-    sqlambda_creds fetched = {0};
-    rc = run_chain(p, e, &fetched, err, errlen);
-    if (rc == CREDS_FOUND) {
-        sqlambda_creds_clear(&e->creds);
-        e->creds = fetched;
-        e->have = 1;
-        logf_(p, SQLAMBDA_LOG_DEBUG, "credentials from %s for profile \"%.64s\"",
-              e->creds.source, p->profile);
-        if (copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
-    } else if (e->have && e->creds.expiration != 0 && now < e->creds.expiration) {
-        logf_(p, SQLAMBDA_LOG_WARNING, "credential refresh failed, using still-valid ones: %s%s",
-              err, "");
-        err[0] = 0;
-        if (copy_creds(&e->creds, out) != 0) st = SQLAMBDA_E_NOMEM;
-    } else {
-        if (e->have) {
-            sqlambda_creds_clear(&e->creds);
-            e->have = 0;
-        }
-        st = SQLAMBDA_E_CREDENTIALS;
-    }
-unlock:
-    pthread_mutex_unlock(&e->lock);
-    if (st == SQLAMBDA_E_NOMEM) sqlambda_fmt(err, errlen, "out of memory");
-    return st;
 oom:
     sqlambda_fmt(err, errlen, "out of memory");
     return SQLAMBDA_E_NOMEM;

@@ -4,6 +4,7 @@
  * AWS_CONTAINER_CREDENTIALS_FULL_URI (https anywhere; http only to loopback
  * or the ECS/EKS link-local hosts). AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
  * or AWS_CONTAINER_AUTHORIZATION_TOKEN becomes the Authorization header.
+ * The request is bounded (2 s by default, like botocore) and cancellable.
  */
 #include "creds_internal.h"
 
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONTAINER_TIMEOUT_MS 2000
 #define CONTAINER_HOST "http://169.254.170.2"
 
 /* 1 if an http URL's host is allowed: 127.0.0.0/8, ::1, localhost,
@@ -103,8 +103,18 @@ int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *er
     }
     if (tok && asprintf(&auth, "Authorization: %s", tok) < 0) auth = NULL;
     const char *hdrs[] = {"Accept: application/json", auth, NULL};
-    if (sqlambda_http_simple("GET", url, hdrs, NULL, CONTAINER_TIMEOUT_MS, &r) != 0) {
-        sqlambda_fmt(err, errlen, "container credentials: %.100s unreachable: %s", url, r.error);
+    if (sqlambda_http_simple("GET", url, hdrs, NULL, ctx->w,
+                             sqlambda_creds_timeout(ctx, CREDS_CONTAINER_TIMEOUT_MS), &r) != 0) {
+        ret = sqlambda_creds_http_code(&r);
+        if (ret == CREDS_CANCELLED)
+            sqlambda_fmt(err, errlen, "container credentials: cancelled while waiting for %.100s",
+                         url);
+        else if (ret == CREDS_TIMEOUT)
+            sqlambda_fmt(err, errlen, "container credentials: %.100s %s (%s)", url, r.error,
+                         ctx->setting);
+        else
+            sqlambda_fmt(err, errlen, "container credentials: %.100s unreachable: %s", url,
+                         r.error);
         goto out;
     }
     if (r.status != 200) {
@@ -134,6 +144,5 @@ out:
     free(tok);
     free(auth);
     free(url);
-    (void)ctx;
     return ret;
 }

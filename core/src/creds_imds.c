@@ -3,7 +3,9 @@
  * /latest/meta-data/iam/security-credentials/ names the role, the role's
  * document holds AccessKeyId, SecretAccessKey, Token and Expiration.
  * Skipped when AWS_EC2_METADATA_DISABLED=true; unreachable metadata means
- * "not on EC2" (the chain ends with "no credentials").
+ * "not on EC2" (the chain ends with "no credentials"); so does a metadata
+ * endpoint that does not answer within the timeout (each request is
+ * bounded, 1 s by default like botocore). A cancel stops the chain.
  */
 #include "creds_internal.h"
 
@@ -11,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMDS_CREDS_TIMEOUT_MS 1000
 #define ROLES_PATH "/latest/meta-data/iam/security-credentials/"
 
 static const char *jstr(json_t *o, const char *k) {
@@ -20,12 +21,20 @@ static const char *jstr(json_t *o, const char *k) {
 }
 
 int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen) {
-    (void)ctx;
     if (sqlambda_imds_disabled()) return CREDS_ABSENT;
     char why[256];
-    char *roles = sqlambda_imds_get(ROLES_PATH, IMDS_CREDS_TIMEOUT_MS, why, sizeof why);
+    long tmo = sqlambda_creds_timeout(ctx, CREDS_IMDS_TIMEOUT_MS);
+    sqlambda_status fail = SQLAMBDA_OK;
+    char *roles = sqlambda_imds_get(ROLES_PATH, ctx->w, tmo, &fail, why, sizeof why);
     if (!roles) {
-        sqlambda_fmt(err, errlen, "instance metadata: %s", why);
+        if (fail == SQLAMBDA_E_CANCELLED) {
+            sqlambda_fmt(err, errlen, "instance metadata: cancelled while waiting");
+            return CREDS_CANCELLED;
+        }
+        if (fail == SQLAMBDA_E_TIMEOUT) /* why: "instance metadata at <url> ..." */
+            sqlambda_fmt(err, errlen, "%s (%s)", why, ctx->setting);
+        else
+            sqlambda_fmt(err, errlen, "instance metadata: %s", why);
         return CREDS_ABSENT;
     }
     roles[strcspn(roles, "\r\n")] = 0; /* the first role */
@@ -36,11 +45,20 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
     }
     char path[512];
     sqlambda_fmt(path, sizeof path, "%s%.300s", ROLES_PATH, roles);
-    char *doc = sqlambda_imds_get(path, IMDS_CREDS_TIMEOUT_MS, why, sizeof why);
+    char *doc = sqlambda_imds_get(path, ctx->w, tmo, &fail, why, sizeof why);
     int ret = CREDS_ERROR;
     json_t *j = NULL;
     if (!doc) {
-        sqlambda_fmt(err, errlen, "instance metadata: role %.100s: %s", roles, why);
+        if (fail == SQLAMBDA_E_CANCELLED) {
+            sqlambda_fmt(err, errlen, "instance metadata: cancelled while waiting");
+            ret = CREDS_CANCELLED;
+        } else if (fail == SQLAMBDA_E_TIMEOUT) {
+            sqlambda_fmt(err, errlen, "instance metadata: role %.100s: %s (%s)", roles, why,
+                         ctx->setting);
+            ret = CREDS_TIMEOUT;
+        } else {
+            sqlambda_fmt(err, errlen, "instance metadata: role %.100s: %s", roles, why);
+        }
         goto out;
     }
     j = json_loads(doc, 0, NULL);

@@ -12,12 +12,34 @@
 #define CREDS_FOUND 1   /* *out filled */
 #define CREDS_ABSENT 0  /* not configured: try the next provider */
 #define CREDS_ERROR (-1) /* configured but failed: err says why; chain stops */
+#define CREDS_CANCELLED (-2) /* the wait hook cancelled: chain stops (E_CANCELLED) */
+#define CREDS_TIMEOUT (-3)   /* the source did not answer in time: chain stops (E_TIMEOUT) */
+
+/* Default bounds of each source's wait (credential_timeout_ms overrides
+ * them all): like aws-sdk-go-v2's processcreds (1 minute), botocore's
+ * container fetcher (2 s), botocore's IMDS fetcher (1 s per request); STS
+ * is a remote regional service: 5 s. */
+#define CREDS_PROCESS_TIMEOUT_MS 60000L
+#define CREDS_STS_TIMEOUT_MS 5000L
+#define CREDS_CONTAINER_TIMEOUT_MS 2000L
+#define CREDS_IMDS_TIMEOUT_MS 1000L
+#define CREDS_IMDS_REQUESTS 3 /* token, role name, role document */
 
 typedef struct creds_ctx {
     const char *profile;              /* effective profile */
     const sqlambda_profiles *files;   /* both shared files */
     const char *region;               /* resolved region or NULL (STS) */
+    const sqlambda_waiter *w;         /* how to wait (the host's hook) */
+    long timeout_ms;                  /* >0: overrides every source's default */
+    const char *setting;              /* the setting's name, for messages */
 } creds_ctx;
+
+/* The bound for a source: ctx->timeout_ms if set, else dflt. */
+long sqlambda_creds_timeout(const creds_ctx *ctx, long dflt);
+/* The longest a whole chain run can wait with these settings. */
+long sqlambda_creds_chain_bound(long timeout_ms);
+/* The CREDS_* code for a failed http_simple request. */
+int sqlambda_creds_http_code(const sqlambda_http_response *r);
 
 typedef int (*creds_provider_fn)(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                                  size_t errlen);
@@ -48,6 +70,9 @@ int sqlambda_imds_disabled(void);
  * token (falls back to no token if the token PUT is refused with 403/404/405
  * as the SDKs do). Returns the body (malloc'd) on HTTP 200, else NULL with
  * err set. */
-char *sqlambda_imds_get(const char *path, long timeout_ms, char *err, size_t errlen);
+char *sqlambda_imds_get(const char *path, const sqlambda_waiter *w, long timeout_ms,
+                        sqlambda_status *failure, char *err, size_t errlen);
+/* ... *failure (may be NULL) gets E_TIMEOUT / E_CANCELLED / E_TRANSPORT /
+ * E_CREDENTIALS (an answer that is not 200) when NULL is returned. */
 
 #endif

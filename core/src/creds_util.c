@@ -104,3 +104,27 @@ char *sqlambda_read_small_file(const char *path, size_t cap) {
     buf[n] = 0;
     return buf;
 }
+
+long sqlambda_creds_timeout(const creds_ctx *ctx, long dflt) {
+    return ctx && ctx->timeout_ms > 0 ? ctx->timeout_ms : dflt;
+}
+
+long sqlambda_creds_chain_bound(long timeout_ms) {
+    /* one of process / web identity / container runs (each stops the chain
+     * when configured), else instance metadata's requests */
+    creds_ctx c = {.timeout_ms = timeout_ms};
+    long b = sqlambda_creds_timeout(&c, CREDS_PROCESS_TIMEOUT_MS);
+    long s = sqlambda_creds_timeout(&c, CREDS_STS_TIMEOUT_MS);
+    long k = sqlambda_creds_timeout(&c, CREDS_CONTAINER_TIMEOUT_MS);
+    long i = CREDS_IMDS_REQUESTS * sqlambda_creds_timeout(&c, CREDS_IMDS_TIMEOUT_MS);
+    if (s > b) b = s;
+    if (k > b) b = k;
+    if (i > b) b = i;
+    return b;
+}
+
+int sqlambda_creds_http_code(const sqlambda_http_response *r) {
+    if (r->failure == SQLAMBDA_E_CANCELLED) return CREDS_CANCELLED;
+    if (r->failure == SQLAMBDA_E_TIMEOUT) return CREDS_TIMEOUT;
+    return CREDS_ERROR;
+}

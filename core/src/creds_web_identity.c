@@ -5,6 +5,7 @@
  * exchanged at STS with an unsigned POST; the XML answer holds temporary
  * credentials. STS endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else
  * https://sts.<region>.amazonaws.com (global endpoint without a region).
+ * The request is bounded (5 s by default) and cancellable.
  */
 #include "creds_internal.h"
 
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#define STS_TIMEOUT_MS 5000
 #define TOKEN_MAX (64 * 1024)
 
 /* Text of the first <tag>...</tag> in xml (malloc'd), or NULL. */
@@ -111,9 +111,18 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
     }
     const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8",
                           "Accept: application/xml", NULL};
-    if (sqlambda_http_simple("POST", url, hdrs, form.data, STS_TIMEOUT_MS, &r) != 0) {
-        sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS at %.100s "
-                     "unreachable: %s", where, ctx->profile, url, r.error);
+    if (sqlambda_http_simple("POST", url, hdrs, form.data, ctx->w,
+                             sqlambda_creds_timeout(ctx, CREDS_STS_TIMEOUT_MS), &r) != 0) {
+        ret = sqlambda_creds_http_code(&r);
+        if (ret == CREDS_CANCELLED)
+            sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): cancelled while "
+                         "waiting for STS at %.100s", where, ctx->profile, url);
+        else if (ret == CREDS_TIMEOUT)
+            sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS at %.100s %s "
+                         "(%s)", where, ctx->profile, url, r.error, ctx->setting);
+        else
+            sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS at %.100s "
+                         "unreachable: %s", where, ctx->profile, url, r.error);
         goto out;
     }
     if (r.status != 200) {

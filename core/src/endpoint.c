@@ -1,6 +1,7 @@
 /*
  * endpoint.c — the default Lambda endpoint for a region, by partition:
- * aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b.
+ * aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b. Only for a valid region
+ * name (check_region.c): anything else gets no endpoint at all.
  */
 #include "internal.h"
 
@@ -17,7 +18,8 @@ static const char *dns_suffix(const char *region) {
 
 char *sqlambda_default_endpoint(const char *region) {
     char *out = NULL;
-    if (!region || !*region) return NULL;
+    /* the region becomes the host: never paste anything but a region name */
+    if (!region || !sqlambda_region_ok(region, strlen(region))) return NULL;
     if (asprintf(&out, "https://lambda.%s.%s", region, dns_suffix(region)) < 0) return NULL;
     return out;
 }

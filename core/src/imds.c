@@ -2,7 +2,8 @@
  * imds.c — EC2 instance metadata service client (IMDSv2: PUT a session
  * token, then GET with it), used for the region and the instance role's
  * credentials. Endpoint: AWS_EC2_METADATA_SERVICE_ENDPOINT, else
- * http://169.254.169.254. The region is cached per process.
+ * http://169.254.169.254. The region is cached per process. Each request
+ * is bounded by the caller's timeout and waits through its wait hook.
  */
 #include "creds_internal.h"
 
@@ -30,17 +31,21 @@ static char *join(const char *base, const char *path) {
     return u;
 }
 
-char *sqlambda_imds_get(const char *path, long timeout_ms, char *err, size_t errlen) {
+char *sqlambda_imds_get(const char *path, const sqlambda_waiter *w, long timeout_ms,
+                        sqlambda_status *failure, char *err, size_t errlen) {
     const char *base = imds_endpoint();
     char *turl = join(base, "/latest/api/token"), *url = join(base, path);
     char *result = NULL, tokhdr[1200] = "";
+    sqlambda_status fail = SQLAMBDA_E_CREDENTIALS;
     sqlambda_http_response r;
     if (!turl || !url) {
+        fail = SQLAMBDA_E_NOMEM;
         sqlambda_fmt(err, errlen, "out of memory");
         goto out;
     }
     const char *put_h[] = {"X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL};
-    if (sqlambda_http_simple("PUT", turl, put_h, NULL, timeout_ms, &r) != 0) {
+    if (sqlambda_http_simple("PUT", turl, put_h, NULL, w, timeout_ms, &r) != 0) {
+        fail = r.failure;
         sqlambda_fmt(err, errlen, "instance metadata at %s unreachable: %s", base, r.error);
         sqlambda_http_response_free(&r);
         goto out;
@@ -63,7 +68,8 @@ char *sqlambda_imds_get(const char *path, long timeout_ms, char *err, size_t err
     }
     sqlambda_http_response_free(&r);
     const char *get_h[] = {tokhdr[0] ? tokhdr : NULL, NULL};
-    if (sqlambda_http_simple("GET", url, get_h, NULL, timeout_ms, &r) != 0) {
+    if (sqlambda_http_simple("GET", url, get_h, NULL, w, timeout_ms, &r) != 0) {
+        fail = r.failure;
         sqlambda_fmt(err, errlen, "instance metadata at %s unreachable: %s", base, r.error);
     } else if (r.status != 200) {
         sqlambda_fmt(err, errlen, "instance metadata %s returned HTTP %ld", path, r.status);
@@ -74,6 +80,8 @@ char *sqlambda_imds_get(const char *path, long timeout_ms, char *err, size_t err
     }
     sqlambda_http_response_free(&r);
 out:
+    if (!result && failure) *failure = fail;
+    explicit_bzero(tokhdr, sizeof tokhdr);
     free(turl);
     free(url);
     return result;
@@ -98,30 +106,38 @@ static int valid_region(const char *s) {
     return 1;
 }
 
-char *sqlambda_imds_region(long timeout_ms) {
+/* The lookup runs without region_lock held (a hung metadata endpoint must
+ * not hold up other threads' clients); a cancelled lookup is not cached. */
+char *sqlambda_imds_region(const sqlambda_options *opts, long timeout_ms) {
     if (sqlambda_imds_disabled()) return NULL;
     const char *ep = imds_endpoint();
     char *out = NULL;
     pthread_mutex_lock(&region_lock);
-    if (!region_done || !region_endpoint || strcmp(region_endpoint, ep) != 0) {
-        char err[256];
-        char *v = sqlambda_imds_get("/latest/meta-data/placement/region", timeout_ms, err,
-                                    sizeof err);
-        if (v) {
-            size_t n = strlen(v);
-            while (n && isspace((unsigned char)v[n - 1])) v[--n] = 0;
-            if (!valid_region(v)) {
-                free(v);
-                v = NULL;
-            }
+    int cached = region_done && region_endpoint && strcmp(region_endpoint, ep) == 0;
+    if (cached && region_value) out = strdup(region_value);
+    pthread_mutex_unlock(&region_lock);
+    if (cached) return out;
+    char err[256];
+    sqlambda_status fail = SQLAMBDA_OK;
+    sqlambda_waiter w = {opts ? opts->wait : NULL, opts ? opts->wait_arg : NULL};
+    char *v = sqlambda_imds_get("/latest/meta-data/placement/region", &w, timeout_ms, &fail, err,
+                                sizeof err);
+    if (v) {
+        size_t n = strlen(v);
+        while (n && isspace((unsigned char)v[n - 1])) v[--n] = 0;
+        if (!valid_region(v)) {
+            free(v);
+            v = NULL;
         }
-        free(region_endpoint);
-        free(region_value);
-        region_endpoint = strdup(ep);
-        region_value = v;
-        region_done = 1;
     }
-    if (region_value) out = strdup(region_value);
+    if (!v && fail == SQLAMBDA_E_CANCELLED) return NULL;
+    out = v ? strdup(v) : NULL;
+    pthread_mutex_lock(&region_lock);
+    free(region_endpoint);
+    free(region_value);
+    region_endpoint = strdup(ep);
+    region_value = v;
+    region_done = 1;
     pthread_mutex_unlock(&region_lock);
     return out;
 }

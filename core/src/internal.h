@@ -109,8 +109,9 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
 void sqlambda_config_free(sqlambda_config *c);
 /* "https://lambda.<region>.<partition dns suffix>" (malloc'd). */
 char *sqlambda_default_endpoint(const char *region);
-/* Region from EC2 instance metadata (IMDSv2), NULL if unavailable. */
-char *sqlambda_imds_region(long timeout_ms);
+/* Region from EC2 instance metadata (IMDSv2), NULL if unavailable; waits
+ * through opts' wait hook (a cancelled lookup is not cached). */
+char *sqlambda_imds_region(const sqlambda_options *opts, long timeout_ms);
 
 /* ---- credentials*.c: the default chain, cached ------------------------- */
 
@@ -133,24 +134,48 @@ sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opt
 /*
  * Copies current credentials into *out (caller clears). Temporary ones are
  * refreshed when within 5 minutes of expiry (a failed refresh keeps using
- * still-valid ones). Returns OK, or E_CREDENTIALS / E_CONFIG with a message
- * naming the source that failed (never secret values).
+ * still-valid ones). Returns OK, or E_CREDENTIALS / E_CONFIG / E_TIMEOUT /
+ * E_CANCELLED with a message naming the source that failed (never secret
+ * values). Every wait is bounded (the options' credential_timeout_ms or the
+ * source's default) and goes through the options' wait hook; no lock is
+ * held while waiting (callers of one profile share one fetch in flight,
+ * each bounded by its own cancel and timeout).
  */
 sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *out, char *err,
                                    size_t errlen);
 void sqlambda_creds_provider_free(sqlambda_creds_provider *p);
 
-/* ---- http_simple.c: blocking HTTP for credential/metadata providers ---- */
+/* ---- creds_wait.c: bounded, cancellable waits of the credential sources -- */
+
+/* How a credential source waits: through the host's wait hook (the same one
+ * the invoke path uses), so a query cancel / KILL QUERY ends it at once. */
+typedef struct sqlambda_waiter {
+    sqlambda_wait_fn wait; /* NULL: poll() */
+    void *wait_arg;
+} sqlambda_waiter;
+/* Waits up to timeout_ms (>= 0) for fds (nfds may be 0). Returns
+ * SQLAMBDA_WAIT_CONTINUE (revents filled; possibly nothing ready) or
+ * SQLAMBDA_WAIT_CANCEL. A hook's YIELD cannot be honoured mid-fetch: the
+ * slice is then waited with poll() so it never spins. */
+int sqlambda_waiter_wait(const sqlambda_waiter *w, sqlambda_wait_fd *fds, int nfds,
+                         long timeout_ms);
+
+/* ---- http_simple.c: HTTP for credential/metadata providers ------------- */
 
 typedef struct sqlambda_http_response {
     long status;       /* 0: no response */
     sqlambda_buf body; /* capped at 1 MB */
+    sqlambda_status failure; /* when -1 is returned: E_TRANSPORT, E_TIMEOUT,
+                                E_CANCELLED or E_NOMEM */
     char error[256];   /* transport error text, if status is 0 */
 } sqlambda_http_response;
 
-/* One request with libcurl's easy interface; headers are "Name: value". */
+/* One request on its own curl multi handle, waited through w (NULL: poll):
+ * bounded by timeout_ms (whole request), cancelled when the hook says so.
+ * Headers are "Name: value". 0, or -1 with out->failure and out->error. */
 int sqlambda_http_simple(const char *method, const char *url, const char *const *headers,
-                         const char *body, long timeout_ms, sqlambda_http_response *out);
+                         const char *body, const sqlambda_waiter *w, long timeout_ms,
+                         sqlambda_http_response *out);
 void sqlambda_http_response_free(sqlambda_http_response *r);
 
 #endif /* SQLAMBDA_INTERNAL_H */

@@ -137,6 +137,13 @@ sqlambda_status sqlambda_call_prepare(sqlambda_client *c, sqlambda_call *call) {
                  "region, or call with a full function ARN");
         return SQLAMBDA_E_CONFIG;
     }
+    char why[300];
+    if (sqlambda_check_region_what(call->sign_region, strlen(call->sign_region), "region", why,
+                                   sizeof why) != SQLAMBDA_OK) {
+        /* validate.c and config.c already refuse bad regions: a last guard */
+        fail_msg(call, SQLAMBDA_E_INVALID, why);
+        return SQLAMBDA_E_INVALID;
+    }
     const char *configured = c->cfg.endpoint_url && *c->cfg.endpoint_url ? c->cfg.endpoint_url : NULL;
     char *derived = configured ? NULL : sqlambda_default_endpoint(call->sign_region);
     const char *endpoint = configured ? configured : derived;
@@ -196,12 +203,14 @@ static const char *amz_date_now(sqlambda_client *c) {
 }
 
 sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *call) {
-    char err[256] = "";
+    char err[400] = "";
     sqlambda_creds cr;
     memset(&cr, 0, sizeof cr);
     sqlambda_status st = sqlambda_creds_get(c->creds, &cr, err, sizeof err);
     if (st != SQLAMBDA_OK) {
-        if (st != SQLAMBDA_E_CONFIG) st = SQLAMBDA_E_CREDENTIALS;
+        if (st != SQLAMBDA_E_CONFIG && st != SQLAMBDA_E_TIMEOUT && st != SQLAMBDA_E_CANCELLED &&
+            st != SQLAMBDA_E_NOMEM)
+            st = SQLAMBDA_E_CREDENTIALS;
         fail_msg(call, st, err[0] ? err : "no credentials");
         sqlambda_creds_clear(&cr);
         return st;

@@ -1,6 +1,7 @@
 /*
  * validate.c — everything checked before a request is sent: the function
- * identifier, qualifier agreement, ARN region versus the region argument,
+ * identifier, qualifier agreement, the region argument's syntax (it becomes
+ * part of the endpoint host), ARN region versus the region argument,
  * payload size for the invocation type (checked before parsing) and JSON
  * validity, and the client context (a JSON object, at most 3583 bytes in
  * base64).
@@ -124,6 +125,9 @@ sqlambda_status sqlambda_check_request(const sqlambda_request *req, sqlambda_fun
     }
     sqlambda_status st = sqlambda_parse_function(req->function, &r, err, errlen);
     if (st == SQLAMBDA_OK) st = check_qualifier_arg(req->qualifier, &r, err, errlen);
+    if (st == SQLAMBDA_OK && req->region && *req->region)
+        st = sqlambda_check_region_what(req->region, strlen(req->region), "region argument", err,
+                                        errlen);
     if (st == SQLAMBDA_OK && r.region[0] && req->region && *req->region &&
         strcmp(r.region, req->region) != 0) {
         sqlambda_fmt(err, errlen, "function ARN is in region %s but the region argument is %.40s",

@@ -60,8 +60,8 @@ int main(void) {
     if (!mkdtemp(dir)) return 1;
     snprintf(conf, sizeof conf, "%s/config", dir);
     snprintf(cred, sizeof cred, "%s/credentials", dir);
-    write_file(conf, "[default]\nregion = conf-default-region\nmax_attempts = 5\n"
-                     "[profile dev]\nregion = dev-region\nendpoint_url = http://127.0.0.1:7001\n"
+    write_file(conf, "[default]\nregion = eu-confdefault-1\nmax_attempts = 5\n"
+                     "[profile dev]\nregion = eu-dev-2\nendpoint_url = http://127.0.0.1:7001\n"
                      "services = local\n"
                      "[profile plain]\nendpoint_url = http://127.0.0.1:7002/\n"
                      "[profile ign]\nendpoint_url = http://127.0.0.1:7003\n"
@@ -71,10 +71,12 @@ int main(void) {
                      "[profile badattempts]\nmax_attempts = 0\n"
                      "[profile wordattempts]\nmax_attempts = three\n"
                      "[profile noregion]\n"
+                     "[profile evilregion]\nregion = 127.0.0.1:9/#\n"
+                     "[profile evilurl]\nendpoint_url = http://user:pw@127.0.0.1:9/\n"
                      "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n"
                      "sts =\n  endpoint_url = http://127.0.0.1:7005\n");
     write_file(cred, "[credonly]\naws_access_key_id = A\naws_secret_access_key = B\n"
-                     "region = cred-region\n");
+                     "region = eu-cred-3\n");
     sqlambda_options o = {0};
     clear_aws_env();
 
@@ -99,8 +101,8 @@ int main(void) {
         ok(c.error[0] == 0 && c.region == NULL, "no files and default profile: no error, no region");
         sqlambda_config_free(&c);
     }
-    write_file(conf, "[default]\nregion = conf-default-region\nmax_attempts = 5\n"
-                     "[profile dev]\nregion = dev-region\nendpoint_url = http://127.0.0.1:7001\n"
+    write_file(conf, "[default]\nregion = eu-confdefault-1\nmax_attempts = 5\n"
+                     "[profile dev]\nregion = eu-dev-2\nendpoint_url = http://127.0.0.1:7001\n"
                      "services = local\n"
                      "[profile plain]\nendpoint_url = http://127.0.0.1:7002/\n"
                      "[profile ign]\nendpoint_url = http://127.0.0.1:7003\n"
@@ -110,19 +112,21 @@ int main(void) {
                      "[profile badattempts]\nmax_attempts = 0\n"
                      "[profile wordattempts]\nmax_attempts = three\n"
                      "[profile noregion]\n"
+                     "[profile evilregion]\nregion = 127.0.0.1:9/#\n"
+                     "[profile evilurl]\nendpoint_url = http://user:pw@127.0.0.1:9/\n"
                      "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n");
 
     /* region */
-    CHECK_FIELD(&o, region, "conf-default-region", "region from the profile");
+    CHECK_FIELD(&o, region, "eu-confdefault-1", "region from the profile");
     o.profile = "credonly";
-    CHECK_FIELD(&o, region, "cred-region", "region from the credentials file profile");
+    CHECK_FIELD(&o, region, "eu-cred-3", "region from the credentials file profile");
     o.profile = NULL;
-    setenv("AWS_DEFAULT_REGION", "env-default-region", 1);
-    CHECK_FIELD(&o, region, "env-default-region", "AWS_DEFAULT_REGION beats profile");
-    setenv("AWS_REGION", "env-region", 1);
-    CHECK_FIELD(&o, region, "env-region", "AWS_REGION beats AWS_DEFAULT_REGION");
-    o.region = "opt-region";
-    CHECK_FIELD(&o, region, "opt-region", "options region beats AWS_REGION");
+    setenv("AWS_DEFAULT_REGION", "ap-envdefault-4", 1);
+    CHECK_FIELD(&o, region, "ap-envdefault-4", "AWS_DEFAULT_REGION beats profile");
+    setenv("AWS_REGION", "ap-env-5", 1);
+    CHECK_FIELD(&o, region, "ap-env-5", "AWS_REGION beats AWS_DEFAULT_REGION");
+    o.region = "sa-opt-6";
+    CHECK_FIELD(&o, region, "sa-opt-6", "options region beats AWS_REGION");
     o.region = NULL;
     unsetenv("AWS_REGION");
     unsetenv("AWS_DEFAULT_REGION");
@@ -132,6 +136,30 @@ int main(void) {
     CHECK_FIELD(&o, region, NULL, "empty AWS_REGION is ignored");
     unsetenv("AWS_REGION");
     o.profile = NULL;
+
+    /* a region from any source becomes the endpoint host: hostile ones are
+     * errors naming the source, and no region is kept */
+    o.region = "evil.example/#";
+    CHECK_ERROR(&o, "the region setting \"evil.example/#\" is not an AWS region name",
+                "hostile options region rejected, named");
+    CHECK_FIELD(&o, region, NULL, "hostile options region is not kept");
+    o.region = NULL;
+    setenv("AWS_REGION", "127.0.0.1:9999/x?", 1);
+    CHECK_ERROR(&o, "AWS_REGION \"127.0.0.1:9999/x?\"", "hostile AWS_REGION rejected, named");
+    setenv("AWS_REGION", "us-east-1\r\nX: y", 1);
+    CHECK_ERROR(&o, "AWS_REGION \"us-east-1\\x0D\\x0AX: y\"", "AWS_REGION with CR/LF shown as hex");
+    unsetenv("AWS_REGION");
+    setenv("AWS_DEFAULT_REGION", "US-EAST-1", 1);
+    CHECK_ERROR(&o, "AWS_DEFAULT_REGION \"US-EAST-1\"", "uppercase AWS_DEFAULT_REGION rejected, named");
+    unsetenv("AWS_DEFAULT_REGION");
+    o.profile = "evilregion";
+    CHECK_ERROR(&o, "the profile's region \"127.0.0.1:9/#\"", "hostile profile region rejected, named");
+    o.profile = "evilurl";
+    CHECK_ERROR(&o, "(from the profile's endpoint_url): has userinfo", "profile endpoint with userinfo rejected");
+    o.profile = NULL;
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9/#frag", 1);
+    CHECK_ERROR(&o, "(from AWS_ENDPOINT_URL): has a fragment", "AWS_ENDPOINT_URL with a fragment rejected");
+    unsetenv("AWS_ENDPOINT_URL");
 
     /* endpoint */
     CHECK_FIELD(&o, endpoint_url, NULL, "no endpoint configured: NULL (derive)");

@@ -75,6 +75,30 @@ int main(void) {
         (sqlambda_request){.function = "arn:aws:lambda:us-west-2:123456789012:function:f",
                            .region = "eu-west-1"},
         SQLAMBDA_E_INVALID, "us-west-2", "eu-west-1");
+    /* the region argument becomes the endpoint host: its syntax is checked */
+    bad("region argument with a host", (sqlambda_request){.function = "f", .region = "evil.example/#"},
+        SQLAMBDA_E_INVALID, "region argument \"evil.example/#\" is not an AWS region name", NULL);
+    bad("region argument with address and port",
+        (sqlambda_request){.function = "f", .region = "127.0.0.1:9999/x?"}, SQLAMBDA_E_INVALID,
+        "region argument \"127.0.0.1:9999/x?\"", NULL);
+    bad("region argument with CR/LF", (sqlambda_request){.function = "f", .region = "us-east-1\r\n"},
+        SQLAMBDA_E_INVALID, "region argument \"us-east-1\\x0D\\x0A\"", NULL);
+    bad("region argument with a trailing dot", (sqlambda_request){.function = "f", .region = "us-east-1."},
+        SQLAMBDA_E_INVALID, "region argument", "like us-east-1");
+    bad("hostile region argument with an ARN",
+        (sqlambda_request){.function = "arn:aws:lambda:us-east-1:123456789012:function:f",
+                           .region = "us-east-1/#"},
+        SQLAMBDA_E_INVALID, "region argument \"us-east-1/#\"", NULL);
+    bad("hostile ARN region", (sqlambda_request){.function = "arn:aws:lambda:evil.example#:123456789012:function:f"},
+        SQLAMBDA_E_INVALID, "ARN region \"evil.example#\"", NULL);
+    bad("function name with CR/LF",
+        (sqlambda_request){.function = "f\r\nX-Amz-Invocation-Type: Event"}, SQLAMBDA_E_INVALID,
+        "function name \"f\\x0D\\x0AX-Amz-Invocation-Type\" has character byte 0x0D", NULL);
+    bad("qualifier argument with %2F", (sqlambda_request){.function = "f", .qualifier = "%2F"},
+        SQLAMBDA_E_INVALID, "qualifier \"%2F\" has character '%'", NULL);
+    rq = (sqlambda_request){.function = "f", .region = "us-gov-west-1"};
+    ok(run(&rq, &r, &cc, err) == SQLAMBDA_OK, "a real region argument is fine");
+
     bad("invalid JSON", (sqlambda_request){.function = "f", .payload = "{\"a\":}"},
         SQLAMBDA_E_INVALID, "payload is not valid JSON", "column");
     bad("empty payload", (sqlambda_request){.function = "f", .payload = ""}, SQLAMBDA_E_INVALID,
