@@ -52,6 +52,10 @@ int aws_error(struct MHD_Connection *conn, unsigned status, const char *type, co
     return send_error(conn, status, type, b, NULL);
 }
 
+int aws_error_send(struct MHD_Connection *conn, const api_error *e) {
+    return aws_error(conn, e->status, e->type, e->kind, e->msg_key, e->message);
+}
+
 int aws_throttled(struct MHD_Connection *conn, const char *reason) {
     json_t *b = json_pack("{s:s, s:s, s:s}", "Reason", reason, "Type", "User", "message",
                           "Rate Exceeded.");

@@ -3,6 +3,7 @@
  * payload the way Lambda does (same status codes and error types), then
  * runs the function synchronously (RequestResponse), queues it (Event) or
  * only checks it (DryRun). Also resolves function identifiers + Qualifier.
+ * The checks themselves are pure functions in request_parse.c.
  */
 #include "serve.h"
 #include "sqlambda.h"
@@ -15,39 +16,14 @@
 #define MAX_SYNC (6 * 1024 * 1024)
 #define MAX_EVENT (1024 * 1024)
 
-static int bad_param(struct MHD_Connection *c, const char *msg) {
-    return aws_error(c, 400, "InvalidParameterValueException", "User", "message", msg);
-}
-
 fn_version *resolve_function(struct MHD_Connection *c, const char *seg, const char *query,
                              char **qualifier_out, function **fn_out) {
-    char err[256];
-    char *name = pct_decode(seg, strlen(seg));
-    if (!name) {
-        bad_param(c, "The function name is not correctly percent-encoded.");
-        return NULL;
-    }
     sqlambda_function_ref ref;
-    if (sqlambda_parse_function(name, &ref, err, sizeof err) != SQLAMBDA_OK) {
-        free(name);
-        bad_param(c, err);
+    api_error e;
+    char *q = NULL;
+    if (invoke_parse_function(seg, query, &ref, &q, &e) != 0) {
+        aws_error_send(c, &e);
         return NULL;
-    }
-    free(name);
-    int bad = 0;
-    char *q = query_param(query, "Qualifier", &bad);
-    if (bad) {
-        bad_param(c, "The Qualifier is not correctly percent-encoded.");
-        return NULL;
-    }
-    if (q && *q && ref.qualifier[0] && strcmp(q, ref.qualifier) != 0) {
-        free(q);
-        bad_param(c, "The derived qualifier from the function name does not match the specified qualifier.");
-        return NULL;
-    }
-    if (!q || !*q) {
-        free(q);
-        q = xstrdup(ref.qualifier);
     }
     function *f = registry_find(&g.reg, ref.name);
     fn_version *fv = NULL;
@@ -68,24 +44,12 @@ fn_version *resolve_function(struct MHD_Connection *c, const char *seg, const ch
 
 int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, const char *body,
                   size_t body_len, int too_large) {
-    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Invocation-Type");
-    const char *logtype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type");
-    if (!type || !*type) type = "RequestResponse";
-    if (strcmp(type, "RequestResponse") && strcmp(type, "Event") && strcmp(type, "DryRun")) {
-        char m[256];
-        snprintf(m, sizeof m,
-                 "1 validation error detected: Value '%.64s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
-                 type);
-        return bad_param(c, m);
-    }
-    if (logtype && *logtype && strcmp(logtype, "None") && strcmp(logtype, "Tail")) {
-        char m[256];
-        snprintf(m, sizeof m,
-                 "1 validation error detected: Value '%.64s' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]",
-                 logtype);
-        return bad_param(c, m);
-    }
-    int event = strcmp(type, "Event") == 0;
+    invoke_opts o;
+    api_error e;
+    if (invoke_parse_headers(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Invocation-Type"),
+                             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type"), &o, &e) != 0)
+        return aws_error_send(c, &e);
+    int event = o.type == INV_EVENT;
     if (too_large) {
         char m[160];
         snprintf(m, sizeof m, "Request must be smaller than %d bytes for the InvokeFunction operation",
@@ -98,37 +62,18 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
     if (!fv) return 1;
     int ret;
     char *arn = NULL, *cc = NULL;
+    if (invoke_check_payload(body, body_len, &e) != 0 ||
+        invoke_parse_client_context(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Client-Context"), &o,
+                                    &e) != 0) {
+        ret = aws_error_send(c, &e);
+        goto out;
+    }
+    cc = o.client_context;
     if (body_len == 0) {
         body = "{}";
         body_len = 2;
     }
-    json_error_t je;
-    json_t *pj = json_loadb(body, body_len, JSON_DECODE_ANY, &je);
-    if (!pj) {
-        char m[300];
-        snprintf(m, sizeof m, "Could not parse request body into json: Could not parse payload into json: %s",
-                 je.text);
-        ret = aws_error(c, 400, "InvalidRequestContentException", "User", "message", m);
-        goto out;
-    }
-    json_decref(pj);
-    const char *ccb64 = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Client-Context");
-    if (ccb64 && *ccb64) {
-        size_t n = 0;
-        char *raw = (char *)b64_decode(ccb64, strlen(ccb64), &n);
-        json_t *cj = raw ? json_loadb(raw, n, 0, NULL) : NULL;
-        int okcc = json_is_object(cj);
-        /* passed on as a header: re-encoded compactly, no raw newlines */
-        if (okcc) cc = json_dumps(cj, JSON_COMPACT);
-        json_decref(cj);
-        free(raw);
-        if (!okcc || strlen(ccb64) > 3583) {
-            ret = aws_error(c, 400, "InvalidRequestContentException", "User", "message",
-                            "Client context must be a valid Base64-encoded JSON object (at most 3583 bytes encoded).");
-            goto out;
-        }
-    }
-    if (strcmp(type, "DryRun") == 0) {
+    if (o.type == INV_DRYRUN) {
         ret = send_json(c, 204, NULL, 0, NULL);
         goto out;
     }
@@ -148,7 +93,7 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
     inv.payload_len = body_len;
     inv.client_context = cc;
     inv.invoked_arn = arn;
-    inv.want_tail = logtype && strcmp(logtype, "Tail") == 0;
+    inv.want_tail = o.tail;
     const char *trace = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
     if (trace && strlen(trace) < sizeof inv.trace_id) snprintf(inv.trace_id, sizeof inv.trace_id, "%s", trace);
     enum run_status rs = pool_run(fv, &inv, 0);

@@ -21,7 +21,6 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
-#define FUNCTIONS "/2015-03-31/functions"
 #define MAX_SYNC (6 * 1024 * 1024)
 #define MAX_EVENT (1024 * 1024)
 #define MAX_OTHER (64 * 1024)
@@ -75,23 +74,20 @@ static enum MHD_Result route(struct MHD_Connection *c, ireq *q, const char *meth
     if (stopping)
         return aws_error(c, 503, "ServiceException", "Service", "Message",
                          "The server is shutting down.") ? MHD_YES : MHD_NO;
-    size_t plen = strlen(FUNCTIONS);
-    if (strncmp(path, FUNCTIONS, plen) == 0 && (path[plen] == 0 || path[plen] == '/')) {
-        const char *rest = path + plen + (path[plen] == '/');
-        const char *slash = strchr(rest, '/');
-        int r = -1;
-        if (!*rest && strcmp(method, "GET") == 0) {
-            r = handle_list_functions(c);
-        } else if (*rest && !slash && strcmp(method, "GET") == 0) {
-            r = handle_get_function(c, rest, query);
-        } else if (slash && strcmp(slash, "/invocations") == 0 && strcmp(method, "POST") == 0) {
-            char *seg = xstrndup(rest, (size_t)(slash - rest));
-            r = handle_invoke(c, seg, query, q->body.data ? q->body.data : "", q->body.len,
-                              q->too_large);
-            free(seg);
-        }
-        if (r >= 0) return r ? MHD_YES : MHD_NO;
+    if (qm) *qm = '?'; /* the route takes the raw URI whole */
+    char *seg = NULL, *rquery = NULL;
+    int r = -1;
+    switch (api_route(method, q->raw_uri, &seg, &rquery)) {
+    case API_LIST: r = handle_list_functions(c); break;
+    case API_GET: r = handle_get_function(c, seg, rquery); break;
+    case API_INVOKE:
+        r = handle_invoke(c, seg, rquery, q->body.data ? q->body.data : "", q->body.len, q->too_large);
+        break;
+    case API_UNKNOWN: break;
     }
+    free(seg);
+    free(rquery);
+    if (r >= 0) return r ? MHD_YES : MHD_NO;
     return aws_error(c, 404, "UnknownOperationException", NULL, "message", "Unknown operation") ? MHD_YES
                                                                                                 : MHD_NO;
 }

@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
-#define PREFIX "/2018-06-01/runtime/"
 #define MAX_RESPONSE (6 * 1024 * 1024)
 
 typedef struct rreq {
@@ -64,29 +63,10 @@ static enum MHD_Result next_invocation(instance *in, struct MHD_Connection *c) {
     return ret;
 }
 
-/* Body of an /error post: the runtime's JSON object, or one built from its
- * text and Lambda-Runtime-Function-Error-Type (either may hold any bytes:
- * invalid UTF-8 becomes U+FFFD). */
+/* Body of an /error post (request_parse.c: always a JSON object). */
 static void error_body(sbuf *out, struct MHD_Connection *c, const rreq *q) {
-    json_t *j = q->body.len ? json_loadb(q->body.data, q->body.len, 0, NULL) : NULL;
-    if (json_is_object(j)) {
-        sbuf_append(out, q->body.data, q->body.len);
-    } else {
-        const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                       "Lambda-Runtime-Function-Error-Type");
-        if (!type) type = "Runtime.Unknown";
-        char *msg = utf8_clean(q->body.data ? q->body.data : "", q->body.len);
-        char *t = utf8_clean(type, strlen(type));
-        json_t *e = json_pack("{s:s, s:s}", "errorMessage", msg, "errorType", t);
-        char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
-        if (s) sbuf_append(out, s, strlen(s));
-        else pool_error_body(out, "Runtime.Unknown", "unreadable error report");
-        free(s);
-        json_decref(e);
-        free(msg);
-        free(t);
-    }
-    json_decref(j);
+    rapi_error_body(out, q->body.data, q->body.len,
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type"));
 }
 
 static enum MHD_Result post_result(instance *in, struct MHD_Connection *c, const char *id,
@@ -148,21 +128,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (strcmp(method, "GET") == 0 && strcmp(url, PREFIX "invocation/next") == 0)
-        return next_invocation(in, c);
-    if (strcmp(method, "POST") == 0 && strncmp(url, PREFIX, strlen(PREFIX)) == 0) {
-        const char *rest = url + strlen(PREFIX);
-        if (strcmp(rest, "init/error") == 0) return init_error(in, c, q);
-        if (strncmp(rest, "invocation/", 11) == 0) {
-            const char *id = rest + 11, *slash = strchr(id, '/');
-            if (slash && slash - id < 64) {
-                char rid[64];
-                memcpy(rid, id, (size_t)(slash - id));
-                rid[slash - id] = 0;
-                if (strcmp(slash, "/response") == 0) return post_result(in, c, rid, 0, q);
-                if (strcmp(slash, "/error") == 0) return post_result(in, c, rid, 1, q);
-            }
-        }
+    char rid[64];
+    switch (rapi_route(method, url, rid)) {
+    case RAPI_NEXT: return next_invocation(in, c);
+    case RAPI_INIT_ERROR: return init_error(in, c, q);
+    case RAPI_RESPONSE: return post_result(in, c, rid, 0, q);
+    case RAPI_ERROR: return post_result(in, c, rid, 1, q);
+    case RAPI_UNKNOWN: break;
     }
     return reply(c, 404, "{\"errorMessage\":\"Unknown Runtime API path\",\"errorType\":\"InvalidPath\"}");
 }

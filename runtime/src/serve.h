@@ -231,6 +231,9 @@ int aws_error(struct MHD_Connection *conn, unsigned status, const char *type, co
               const char *msg_key, const char *message);
 /* 429 TooManyRequestsException with Retry-After. */
 int aws_throttled(struct MHD_Connection *conn, const char *reason);
+struct api_error;
+/* Queues a request_parse.c refusal. */
+int aws_error_send(struct MHD_Connection *conn, const struct api_error *e);
 /* Queues a JSON (or empty) response with x-amzn-RequestId. */
 int send_json(struct MHD_Connection *conn, unsigned status, const char *body, size_t len,
               const char *request_id);
@@ -247,8 +250,8 @@ int handle_invoke(struct MHD_Connection *conn, const char *fn_segment, const cha
 int handle_get_function(struct MHD_Connection *conn, const char *fn_segment,
                         const char *raw_query);
 int handle_list_functions(struct MHD_Connection *conn);
-/* Resolves the (decoded) identifier and Qualifier: on failure queues the AWS
- * error and returns NULL. *qualifier_out gets the qualifier as given (malloc'd). */
+/* Resolves the identifier (percent-encoded) and Qualifier: on failure queues
+ * the AWS error and returns NULL. *qualifier_out gets the qualifier as given (malloc'd). */
 fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment,
                              const char *raw_query, char **qualifier_out, function **fn_out);
 
@@ -258,6 +261,48 @@ fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment
 void orphans_adopt(void);
 /* Shutdown, after every worker is gone: kills and reaps adopted orphans. */
 void orphans_sweep(void);
+
+/* ---- request_parse.c: request checks as pure functions (MHD and fuzzing) */
+
+typedef struct api_error { /* the AWS-shaped answer for a refused request */
+    unsigned status;
+    const char *type;    /* x-amzn-ErrorType */
+    const char *kind;    /* "User", "Service" or NULL */
+    const char *msg_key; /* "message" or "Message" */
+    char message[400];   /* may quote client bytes: aws_error makes it UTF-8 */
+} api_error;
+
+enum api_op { API_UNKNOWN = 0, API_LIST, API_GET, API_INVOKE };
+/* Invoke/control API route of a raw URI ("path?query", path still
+ * percent-encoded). GET and INVOKE set *seg (the function segment); every
+ * known route sets *query when there is one (both malloc'd or NULL). */
+enum api_op api_route(const char *method, const char *raw_uri, char **seg, char **query);
+
+enum inv_type { INV_SYNC = 0, INV_EVENT, INV_DRYRUN };
+typedef struct invoke_opts {
+    enum inv_type type;
+    int tail;             /* X-Amz-Log-Type: Tail */
+    char *client_context; /* decoded, compact JSON object text (malloc'd) or NULL */
+} invoke_opts;
+/* X-Amz-Invocation-Type and X-Amz-Log-Type (NULL: absent). 0 or -1 with e. */
+int invoke_parse_headers(const char *type, const char *logtype, invoke_opts *o, api_error *e);
+/* X-Amz-Client-Context (base64 JSON object, <= 3583 bytes). 0 or -1 with e. */
+int invoke_parse_client_context(const char *ccb64, invoke_opts *o, api_error *e);
+struct sqlambda_function_ref;
+/* Function segment (percent-encoded) and ?Qualifier= -> name and qualifier
+ * ("" for none; *qualifier malloc'd on success). 0 or -1 with e. */
+int invoke_parse_function(const char *seg, const char *query, struct sqlambda_function_ref *ref,
+                          char **qualifier, api_error *e);
+/* The payload must be JSON (empty: the event {}). 0 or -1 with e. */
+int invoke_check_payload(const char *body, size_t len, api_error *e);
+
+enum rapi_op { RAPI_UNKNOWN = 0, RAPI_NEXT, RAPI_RESPONSE, RAPI_ERROR, RAPI_INIT_ERROR };
+/* Runtime API route of a (decoded) URL; RESPONSE/ERROR fill rid. */
+enum rapi_op rapi_route(const char *method, const char *url, char rid[64]);
+/* Appends the Unhandled body for an /error or /init/error post: the body if
+ * it is a JSON object, else {"errorMessage": body, "errorType": type header}
+ * with invalid UTF-8 replaced. Always a JSON object. */
+void rapi_error_body(sbuf *out, const char *body, size_t len, const char *type_header);
 
 /* ---- python_path.c: the interpreter, resolved once ---------------------- */
 

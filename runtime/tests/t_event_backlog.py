@@ -11,8 +11,9 @@ import time
 from serve_helper import SERVE, Server, done, is_, ok
 
 s = Server("--max-queued-events", "3", "--event-threads", "1")
+lam = s.boto3()  # made before the queue fills: creating a client takes a while
 ev = {"X-Amz-Invocation-Type": "Event"}
-st, h, body = s.invoke("sleeper", json.dumps({"sleep": 1.5}), ev)  # taken by the one event thread
+st, h, body = s.invoke("sleeper", json.dumps({"sleep": 4}), ev)  # taken by the one event thread
 is_(st, 202, "first event accepted")
 time.sleep(0.5)
 codes = [s.invoke("sleeper", json.dumps({"sleep": 0}), ev)[0] for _ in range(3)]
@@ -22,7 +23,7 @@ j = json.loads(body) if body else {}
 is_((st, h.get("x-amzn-errortype"), j.get("Reason"), h.get("retry-after")),
     (429, "TooManyRequestsException", "ConcurrentInvocationLimitExceeded", "1"), "queue full -> 429 with Lambda's Reason")
 try:
-    s.boto3().invoke(FunctionName="lambdaTest", InvocationType="Event", Payload=b"{}")
+    lam.invoke(FunctionName="lambdaTest", InvocationType="Event", Payload=b"{}")
     ok(False, "boto3 raises TooManyRequestsException when the queue is full")
 except Exception as e:  # noqa: BLE001
     is_(type(e).__name__, "TooManyRequestsException", "boto3 raises TooManyRequestsException when the queue is full")

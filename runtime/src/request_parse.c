@@ -1,0 +1,177 @@
+/*
+ * request_parse.c — the request checks of the Invoke API and the Runtime
+ * API as pure functions of their inputs (method, raw URI, header values,
+ * body), with no libmicrohttpd connection: the MHD callbacks
+ * (invoke_api.c, invoke.c, runtime_api.c) call them, and so do the fuzz
+ * targets (fuzz/fuzz_serve_*.c). An error comes back as the AWS-shaped
+ * answer to send (api_error), never as a side effect.
+ */
+#include "serve.h"
+#include "sqlambda.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUNCTIONS "/2015-03-31/functions"
+#define RAPI_PREFIX "/2018-06-01/runtime/"
+
+static int fail(api_error *e, unsigned status, const char *type, const char *kind, const char *key,
+                const char *message) {
+    e->status = status;
+    e->type = type;
+    e->kind = kind;
+    e->msg_key = key;
+    snprintf(e->message, sizeof e->message, "%s", message);
+    return -1;
+}
+
+static int bad_param(api_error *e, const char *message) {
+    return fail(e, 400, "InvalidParameterValueException", "User", "message", message);
+}
+
+enum api_op api_route(const char *method, const char *raw_uri, char **seg, char **query) {
+    *seg = *query = NULL;
+    const char *qm = strchr(raw_uri, '?');
+    size_t plen = qm ? (size_t)(qm - raw_uri) : strlen(raw_uri);
+    size_t flen = strlen(FUNCTIONS);
+    if (plen < flen || memcmp(raw_uri, FUNCTIONS, flen) != 0 || (plen > flen && raw_uri[flen] != '/'))
+        return API_UNKNOWN;
+    const char *rest = raw_uri + flen + (plen > flen);
+    size_t rlen = plen - (size_t)(rest - raw_uri);
+    const char *slash = memchr(rest, '/', rlen);
+    enum api_op op = API_UNKNOWN;
+    if (!rlen && strcmp(method, "GET") == 0) {
+        op = API_LIST;
+    } else if (rlen && !slash && strcmp(method, "GET") == 0) {
+        op = API_GET;
+        *seg = xstrndup(rest, rlen);
+    } else if (slash && slash > rest && (size_t)(rest + rlen - slash) == 12 && memcmp(slash, "/invocations", 12) == 0 &&
+               strcmp(method, "POST") == 0) {
+        op = API_INVOKE;
+        *seg = xstrndup(rest, (size_t)(slash - rest));
+    }
+    if (op != API_UNKNOWN && qm) *query = xstrdup(qm + 1);
+    return op;
+}
+
+int invoke_parse_headers(const char *type, const char *logtype, invoke_opts *o, api_error *e) {
+    memset(o, 0, sizeof *o);
+    char m[256];
+    if (!type || !*type || strcmp(type, "RequestResponse") == 0) {
+        o->type = INV_SYNC;
+    } else if (strcmp(type, "Event") == 0) {
+        o->type = INV_EVENT;
+    } else if (strcmp(type, "DryRun") == 0) {
+        o->type = INV_DRYRUN;
+    } else {
+        snprintf(m, sizeof m,
+                 "1 validation error detected: Value '%.64s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+                 type);
+        return bad_param(e, m);
+    }
+    if (logtype && *logtype && strcmp(logtype, "None") && strcmp(logtype, "Tail")) {
+        snprintf(m, sizeof m,
+                 "1 validation error detected: Value '%.64s' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]",
+                 logtype);
+        return bad_param(e, m);
+    }
+    o->tail = logtype && strcmp(logtype, "Tail") == 0;
+    return 0;
+}
+
+int invoke_parse_client_context(const char *ccb64, invoke_opts *o, api_error *e) {
+    if (ccb64 && *ccb64) {
+        size_t n = 0, len = strlen(ccb64);
+        char *raw = len <= 3583 ? (char *)b64_decode(ccb64, len, &n) : NULL;
+        json_t *cj = raw ? json_loadb(raw, n, 0, NULL) : NULL;
+        /* passed on as a header: re-encoded compactly, no raw newlines */
+        if (json_is_object(cj)) o->client_context = json_dumps(cj, JSON_COMPACT);
+        json_decref(cj);
+        free(raw);
+        if (!o->client_context)
+            return fail(e, 400, "InvalidRequestContentException", "User", "message",
+                        "Client context must be a valid Base64-encoded JSON object (at most 3583 bytes encoded).");
+    }
+    return 0;
+}
+
+int invoke_parse_function(const char *seg, const char *query, sqlambda_function_ref *ref, char **qualifier,
+                          api_error *e) {
+    char err[256];
+    *qualifier = NULL;
+    char *name = pct_decode(seg, strlen(seg));
+    if (!name) return bad_param(e, "The function name is not correctly percent-encoded.");
+    int rc = sqlambda_parse_function(name, ref, err, sizeof err);
+    free(name);
+    if (rc != SQLAMBDA_OK) return bad_param(e, err);
+    int bad = 0;
+    char *q = query_param(query, "Qualifier", &bad);
+    if (bad) return bad_param(e, "The Qualifier is not correctly percent-encoded.");
+    if (q && *q && ref->qualifier[0] && strcmp(q, ref->qualifier) != 0) {
+        free(q);
+        return bad_param(e, "The derived qualifier from the function name does not match the specified qualifier.");
+    }
+    if (!q || !*q) {
+        free(q);
+        q = xstrdup(ref->qualifier);
+    }
+    *qualifier = q;
+    return 0;
+}
+
+int invoke_check_payload(const char *body, size_t len, api_error *e) {
+    if (len == 0) return 0; /* the event {} */
+    json_error_t je;
+    json_t *pj = json_loadb(body, len, JSON_DECODE_ANY, &je);
+    if (pj) {
+        json_decref(pj);
+        return 0;
+    }
+    char m[300];
+    snprintf(m, sizeof m, "Could not parse request body into json: Could not parse payload into json: %s", je.text);
+    return fail(e, 400, "InvalidRequestContentException", "User", "message", m);
+}
+
+enum rapi_op rapi_route(const char *method, const char *url, char rid[64]) {
+    rid[0] = 0;
+    size_t plen = strlen(RAPI_PREFIX);
+    if (strncmp(url, RAPI_PREFIX, plen) != 0) return RAPI_UNKNOWN;
+    const char *rest = url + plen;
+    if (strcmp(method, "GET") == 0) return strcmp(rest, "invocation/next") == 0 ? RAPI_NEXT : RAPI_UNKNOWN;
+    if (strcmp(method, "POST") != 0) return RAPI_UNKNOWN;
+    if (strcmp(rest, "init/error") == 0) return RAPI_INIT_ERROR;
+    if (strncmp(rest, "invocation/", 11) != 0) return RAPI_UNKNOWN;
+    const char *id = rest + 11, *slash = strchr(id, '/');
+    if (!slash || slash == id || slash - id >= 64) return RAPI_UNKNOWN;
+    enum rapi_op op = strcmp(slash, "/response") == 0 ? RAPI_RESPONSE
+                      : strcmp(slash, "/error") == 0  ? RAPI_ERROR
+                                                      : RAPI_UNKNOWN;
+    if (op != RAPI_UNKNOWN) {
+        memcpy(rid, id, (size_t)(slash - id));
+        rid[slash - id] = 0;
+    }
+    return op;
+}
+
+void rapi_error_body(sbuf *out, const char *body, size_t len, const char *type_header) {
+    json_t *j = len ? json_loadb(body, len, 0, NULL) : NULL;
+    if (json_is_object(j)) {
+        sbuf_append(out, body, len);
+    } else {
+        const char *type = type_header ? type_header : "Runtime.Unknown";
+        char *msg = utf8_clean(body ? body : "", len);
+        char *t = utf8_clean(type, strlen(type));
+        json_t *e = json_pack("{s:s, s:s}", "errorMessage", msg, "errorType", t);
+        char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+        if (s)
+            sbuf_append(out, s, strlen(s));
+        else
+            pool_error_body(out, "Runtime.Unknown", "unreadable error report");
+        free(s);
+        json_decref(e);
+        free(msg);
+        free(t);
+    }
+    json_decref(j);
+}
