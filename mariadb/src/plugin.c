@@ -32,7 +32,11 @@ typedef SHOW_VAR mdb_show_var;
 #endif
 
 static atomic_int plugin_active;
+static atomic_int startup_refused; /* the last plugin_init refused a value */
 int mdb_plugin_active(void) { return atomic_load(&plugin_active); }
+const char *mdb_plugin_missing(void) {
+    return atomic_load(&startup_refused) ? MDB_PLUGIN_REFUSED : MDB_PLUGIN_MISSING;
+}
 
 /* Held for reading around each service call, for writing while the plugin
  * goes inactive (see plugin_active.h). */
@@ -199,6 +203,7 @@ static int plugin_init(void *p) {
         char err[256];
         if (startup[i].check(*startup[i].value, err, sizeof err) != 0) {
             startup_error(startup[i].name, err);
+            atomic_store(&startup_refused, 1);
             return 1;
         }
     }
@@ -206,6 +211,7 @@ static int plugin_init(void *p) {
         mdb_settings_set_str(MDB_SET_REGION, var_region) ||
         mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, var_allowed_functions))
         return 1;
+    atomic_store(&startup_refused, 0);
     mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, (long)var_request_timeout_ms);
     mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, (long)var_connect_timeout_ms);
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)var_max_attempts);

@@ -7,9 +7,12 @@
 #ifndef MDB_PLUGIN_ACTIVE_H
 #define MDB_PLUGIN_ACTIVE_H
 
-/* What a UDF says when the plugin is not installed (the server shows at
- * most 80 characters of an xxx_init message: this fits). */
+/* What a UDF says when the plugin is not active (the server shows at most
+ * 80 characters of an xxx_init message: both fit): not installed, or
+ * installed but refused to load because of a bad startup value. */
 #define MDB_PLUGIN_MISSING "the aws_lambda plugin is not installed: INSTALL SONAME 'aws_lambda_udf.so'"
+#define MDB_PLUGIN_REFUSED "the aws_lambda plugin refused a startup value: see the error log"
+const char *mdb_plugin_missing(void);
 
 /* 1 while the plugin is installed (initialised and not uninstalled). */
 int mdb_plugin_active(void);

@@ -51,7 +51,7 @@ static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     /* Fail closed: without the plugin there is no allowlist or endpoint
      * setting, so never build a client from the environment alone. */
     if (!s->settings.active) {
-        snprintf(err, errlen, "%s", MDB_PLUGIN_MISSING);
+        snprintf(err, errlen, "%s", mdb_plugin_missing());
         return NULL;
     }
     sqlambda_options o = {0};

@@ -95,7 +95,7 @@ mdb_bool mdb_udf_init(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args
     }
     /* Fail closed: no plugin, no allowlist, no SQL errors at row time. */
     if (!mdb_plugin_active()) {
-        snprintf(message, MDB_ERRMSG_SIZE, "%s", MDB_PLUGIN_MISSING);
+        snprintf(message, MDB_ERRMSG_SIZE, "%s", mdb_plugin_missing());
         return 1;
     }
     mdb_udf_state *st = calloc(1, sizeof *st);
@@ -142,7 +142,7 @@ int mdb_udf_invoke(const mdb_udf_spec *spec, UDF_INIT *initid, UDF_ARGS *args, c
     char function[MDB_MAX_FUNCTION_ID];
     /* Fail closed mid-statement too (UNINSTALL PLUGIN while rows run). */
     if (!mdb_plugin_active()) {
-        snprintf(msg, sizeof msg, "%s: %s", spec->name, MDB_PLUGIN_MISSING);
+        snprintf(msg, sizeof msg, "%s: %s", spec->name, mdb_plugin_missing());
         return fail(msg, error);
     }
     for (unsigned i = 0; i < 2; i++)
