@@ -17,6 +17,7 @@
 
 extern int awsl_connect_timeout_ms;
 extern int awsl_request_timeout_ms;
+extern int awsl_credential_timeout_ms;
 extern int awsl_max_attempts;
 extern char *awsl_endpoint_override;
 extern char *awsl_region;

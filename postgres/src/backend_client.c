@@ -19,6 +19,7 @@
 typedef struct client_settings {
     int connect_timeout_ms;
     int request_timeout_ms;
+    int credential_timeout_ms;
     int max_attempts;
     char *endpoint_override;
     char *region;
@@ -38,6 +39,7 @@ static bool same_str(const char *a, const char *b) {
 static bool settings_unchanged(void) {
     return built_from.connect_timeout_ms == awsl_connect_timeout_ms &&
            built_from.request_timeout_ms == awsl_request_timeout_ms &&
+           built_from.credential_timeout_ms == awsl_credential_timeout_ms &&
            built_from.max_attempts == awsl_max_attempts &&
            same_str(built_from.endpoint_override, awsl_endpoint_override) &&
            same_str(built_from.region, awsl_region) && same_str(built_from.profile, awsl_profile) &&
@@ -71,6 +73,7 @@ static void refresh(void) {
     forget_settings();
     built_from.connect_timeout_ms = awsl_connect_timeout_ms;
     built_from.request_timeout_ms = awsl_request_timeout_ms;
+    built_from.credential_timeout_ms = awsl_credential_timeout_ms;
     built_from.max_attempts = awsl_max_attempts;
     built_from.endpoint_override = keep(awsl_endpoint_override);
     built_from.region = keep(awsl_region);
@@ -94,6 +97,8 @@ static sqlambda_client *build(bool with_allowlist) {
     o.connect_timeout_ms = built_from.connect_timeout_ms;
     o.request_timeout_ms = built_from.request_timeout_ms;
     o.max_attempts = built_from.max_attempts;
+    o.credential_timeout_ms = built_from.credential_timeout_ms;
+    o.credential_timeout_setting = "aws_lambda.credential_timeout_ms";
     o.user_agent_extra = user_agent;
     o.wait = awsl_wait_hook;
     o.log = awsl_log_hook;

@@ -15,6 +15,7 @@ PG_MODULE_MAGIC;
 
 int awsl_connect_timeout_ms = 1000;
 int awsl_request_timeout_ms = 3000;
+int awsl_credential_timeout_ms = 0;
 int awsl_max_attempts = 0;
 char *awsl_endpoint_override = NULL;
 char *awsl_region = NULL;
@@ -41,6 +42,13 @@ void _PG_init(void) {
                                &awsl_endpoint_override, "", PGC_SUSET, GUC_SUPERUSER_ONLY,
                                awsl_check_endpoint_setting, NULL, NULL);
     /* Ours. */
+    DefineCustomIntVariable("aws_lambda.credential_timeout_ms",
+                            "Time allowed to each credential source (credential_process, STS, "
+                            "container endpoint, each EC2 metadata request).",
+                            "0: each source's default (60 s, 5 s, 2 s, 1 s). Query cancel and "
+                            "statement_timeout stop the wait as well.",
+                            &awsl_credential_timeout_ms, 0, 0, 3600000, PGC_SUSET, GUC_UNIT_MS,
+                            NULL, NULL, NULL);
     DefineCustomStringVariable("aws_lambda.region", "Default AWS Region for Lambda calls.",
                                "Empty: the function ARN, AWS_REGION, AWS_DEFAULT_REGION, the "
                                "profile, then EC2 instance metadata.",

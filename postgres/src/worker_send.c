@@ -85,6 +85,8 @@ static void build_client(void) {
     o.allowed_functions = nonempty(awsl_allowed_functions);
     o.connect_timeout_ms = awsl_connect_timeout_ms;
     o.request_timeout_ms = awsl_request_timeout_ms;
+    o.credential_timeout_ms = awsl_credential_timeout_ms;
+    o.credential_timeout_setting = "aws_lambda.credential_timeout_ms";
     o.max_attempts = awsl_max_attempts;
     o.user_agent_extra = user_agent;
     o.wait = worker_wait;
