@@ -4,6 +4,7 @@
  * through libsqlambda and hands the result to invoke_output.c.
  */
 #include "cli.h"
+#include "help_text.h"
 #include <getopt.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -12,46 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-void cli_invoke_usage(FILE *out) {
-    fprintf(out,
-            "Usage: sqlambda invoke [options] FUNCTION [PAYLOAD]\n"
-            "\n"
-            "Invokes a Lambda function and writes its response payload to standard output\n"
-            "exactly as returned (a final newline is added only when stdout is a terminal).\n"
-            "\n"
-            "FUNCTION  a name, name:qualifier, partial ARN (ACCOUNT:function:NAME) or full ARN\n"
-            "PAYLOAD   JSON text, @FILE to read a file, or - to read standard input\n"
-            "          (default {}). Use -- before a payload that starts with '-'.\n"
-            "\n"
-            "Options:\n"
-            "  --invocation-type TYPE    RequestResponse (default), Event or DryRun\n"
-            "  --log-type TYPE           None (default) or Tail: the decoded last 4 KB of\n"
-            "                            the function's log is written to standard error\n"
-            "  --client-context JSON     a JSON object passed to the function (sent base64)\n"
-            "  --qualifier Q             version or alias to invoke\n"
-            "  --region REGION           region (else AWS_REGION, AWS_DEFAULT_REGION, the\n"
-            "                            profile's region, EC2 instance metadata)\n"
-            "  --endpoint-url URL        endpoint (else AWS_ENDPOINT_URL_LAMBDA,\n"
-            "                            AWS_ENDPOINT_URL, the profile, the AWS default)\n"
-            "  --profile NAME            shared config/credentials profile (else AWS_PROFILE)\n"
-            "  --connect-timeout-ms N    connect timeout per attempt (default 1000)\n"
-            "  --timeout-ms N            whole-attempt timeout (default 60000)\n"
-            "  --max-attempts N          HTTP attempts, retries included (default: AWS_MAX_ATTEMPTS,\n"
-            "                            the profile's max_attempts, else 3)\n"
-            "  -v, --verbose             status, executed version, request id, attempts and\n"
-            "                            timing on standard error\n"
-            "  --debug                   core's trace lines on standard error (no payloads,\n"
-            "                            no secrets)\n"
-            "  -h, --help                show this help and exit\n"
-            "\n"
-            "Credentials come from the AWS default chain: environment, shared files\n"
-            "(--profile, credential_process), web identity, container, EC2 instance role.\n"
-            "\n"
-            "Exit status: 0 success, 1 the function returned an error (its payload is\n"
-            "still printed), 2 usage error or invalid request, 3 service, transport,\n"
-            "credentials or configuration error. Errors are one line on standard error\n"
-            "naming the function, the endpoint host and the error type.\n");
-}
+/* Generated from sqlambda.help, like the man page: keep options there. */
+void cli_invoke_usage(FILE *out) { fputs(CLI_HELP_INVOKE, out); }
 
 enum {
     OPT_INVOCATION_TYPE = 256,

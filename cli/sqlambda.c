@@ -1,34 +1,16 @@
 /*
  * sqlambda.c — main of the `sqlambda` command: top-level --help/--version
- * and dispatch to the subcommands (`invoke`, `serve`, `help`).
+ * and dispatch to the subcommands (`invoke`, `serve`, `help`). Help texts
+ * come from sqlambda.help (build/gen/help_text.h), as does sqlambda(1).
  */
 #include "cli.h"
+#include "help_text.h"
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: sqlambda COMMAND [options] [arguments]\n"
-            "\n"
-            "Call AWS Lambda (or a Lambda-compatible endpoint) from the command line.\n"
-            "\n"
-            "Commands:\n"
-            "  invoke [options] FUNCTION [PAYLOAD]  invoke a function, print its response\n"
-            "  serve [options]                      run the local Lambda-compatible runtime\n"
-            "  help [COMMAND]                       show help for a command\n"
-            "\n"
-            "Options:\n"
-            "  -h, --help       show this help and exit\n"
-            "  -V, --version    show the version and exit\n"
-            "\n"
-            "Exit status: 0 success, 1 the function returned an error (its payload is\n"
-            "printed), 2 usage error or invalid request, 3 service, transport,\n"
-            "credentials or configuration error.\n"
-            "\n"
-            "Run 'sqlambda invoke --help' or 'sqlambda serve --help' for a command's options.\n"
-            "Documentation: docs/cli.md.\n");
-}
+/* The text is generated from sqlambda.help, like the man page. */
+static void usage(FILE *out) { fputs(CLI_HELP_MAIN, out); }
 
 static int version(void) {
     printf("sqlambda %s (%s)\n", SQLAMBDA_VERSION, curl_version());

@@ -22,28 +22,10 @@ serve_state g = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZ
 extern unsigned char python_bootstrap_py[];
 extern unsigned int python_bootstrap_py_len;
 
+/* The option list is `sqlambda serve --help`, which the CLI prints from
+ * cli/sqlambda.help (the source of the man page too): one text to keep true. */
 static void usage(FILE *f) {
-    fputs("usage: sqlambda serve --functions DIR [--listen HOST:PORT] [--credentials FILE] [--verbose]\n"
-          "         [--region REGION] [--account ID] [--event-retry-delay-ms N]\n"
-          "         [--init-timeout-ms N] [--max-concurrency N] [--event-threads N] [--python PATH]\n"
-          "         [--pass-aws-credentials] [--max-queued-events N] [--idle-timeout S] [--max-connections N]\n"
-          "  --listen HOST:PORT        Invoke API address (default 127.0.0.1:9001; port 0: any free port)\n"
-          "  --functions DIR           one subdirectory per function, each with a function.json\n"
-          "  --credentials FILE        verify SigV4 signatures against these access keys\n"
-          "  --verbose                 log requests and function output to stderr\n"
-          "  --region REGION           region in ARNs and AWS_REGION (default: $AWS_REGION, us-east-1)\n"
-          "  --account ID              12-digit account id in ARNs (default 123456789012)\n"
-          "  --event-retry-delay-ms N  delay before the first Event retry; the second waits 2N (default 60000)\n"
-          "  --init-timeout-ms N       limit for a new worker to ask for its first event (default 10000)\n"
-          "  --max-concurrency N       instances per function without reserved concurrency (default 32)\n"
-          "  --event-threads N         Event invocations run at once (default 4)\n"
-          "  --python PATH             interpreter for python3 functions (default python3 on PATH)\n"
-          "  --pass-aws-credentials    functions inherit this server's AWS_* variables (keys, profile...)\n"
-          "  --max-queued-events N     Event invocations queued at most; beyond: 429 (default 10000)\n"
-          "  --idle-timeout S          close an Invoke API connection idle for S seconds (default 60)\n"
-          "  --max-connections N       open Invoke API connections at most (default 4096)\n"
-          "See docs/serve.md.\n",
-          f);
+    fputs("usage: sqlambda serve --functions DIR [options] (see 'sqlambda serve --help', man sqlambda)\n", f);
 }
 
 static int num_arg(const char *opt, const char *v, long min, long max, long *out) {
