@@ -81,9 +81,10 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
         sqlambda_fmt(out->error, sizeof out->error, "out of memory reading the AWS config files");
         return;
     }
+    if (pf.error[0]) sqlambda_fmt(out->error, sizeof out->error, "%s", pf.error);
     /* profile */
     const char *profile = opts->profile && *opts->profile ? opts->profile : env("AWS_PROFILE");
-    if (profile && !sqlambda_profiles_exists(&pf, profile)) {
+    if (profile && !out->error[0] && !sqlambda_profiles_exists(&pf, profile)) {
         sqlambda_fmt(out->error, sizeof out->error, "profile \"%.64s\" not found in %.80s or %.80s",
                      profile, pf.credentials_path ? pf.credentials_path : "(no credentials file)",
                      pf.config_path ? pf.config_path : "(no config file)");

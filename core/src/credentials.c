@@ -217,6 +217,11 @@ static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
         sqlambda_fmt(err, errlen, "out of memory reading the AWS config files");
         return CREDS_ERROR;
     }
+    if (files.error[0]) { /* an oversize or unreadable shared file: never half-read */
+        sqlambda_fmt(err, errlen, "%s", files.error);
+        sqlambda_profiles_free(&files);
+        return CREDS_ERROR;
+    }
     stamp(files.credentials_path, cred_file);
     stamp(files.config_path, conf_file);
     creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting};

@@ -4,6 +4,9 @@
  * whitespace, case-insensitive keys, nested properties under an empty-valued
  * key ("lambda =" + indented lines), and continuation lines. Also finds the
  * files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, $HOME/.aws).
+ * Oversize input is an error, never a truncated value: a file over
+ * SQLAMBDA_INI_MAX_FILE bytes, a line over SQLAMBDA_INI_MAX_LINE bytes or a
+ * NUL byte stops parsing with a message naming the file and line.
  */
 #include "ini.h"
 
@@ -23,9 +26,8 @@ struct sqlambda_ini {
     size_t n, cap;
     char **sections;
     size_t nsections, capsections;
+    char error[300]; /* non-empty: the input was refused (see ini.h) */
 };
-
-#define INI_MAX_FILE (4 * 1024 * 1024)
 
 static char *dupn(const char *s, size_t n) {
     char *p = malloc(n + 1);
@@ -111,11 +113,22 @@ sqlambda_ini *sqlambda_ini_parse(const char *text, size_t len) {
     int last_empty = 0;    /* its value was empty: indented lines nest */
     const char *p = text, *end = text + len;
     int oom = 0;
+    unsigned long lineno = 0;
     while (p < end && !oom) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         const char *s = p, *e = le;
         p = nl ? nl + 1 : end;
+        lineno++;
+        if ((size_t)(le - s) > SQLAMBDA_INI_MAX_LINE) {
+            sqlambda_fmt(ini->error, sizeof ini->error, "line %lu is %zu bytes long (at most %d)",
+                         lineno, (size_t)(le - s), SQLAMBDA_INI_MAX_LINE);
+            break;
+        }
+        if (memchr(s, '\0', (size_t)(le - s))) {
+            sqlambda_fmt(ini->error, sizeof ini->error, "line %lu has a NUL byte", lineno);
+            break;
+        }
         int indented = s < e && (*s == ' ' || *s == '\t');
         trim(&s, &e);
         if (s == e || *s == '#' || *s == ';') continue;
@@ -202,15 +215,33 @@ sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime) {
     if (!f) return sqlambda_ini_parse("", 0);
     struct stat st;
     if (mtime && fstat(fileno(f), &st) == 0) *mtime = st.st_mtime;
-    char *buf = malloc(INI_MAX_FILE);
+    /* one byte more than the limit: a longer file is refused, not cut */
+    char *buf = malloc((size_t)SQLAMBDA_INI_MAX_FILE + 1);
     if (!buf) {
         fclose(f);
         return NULL;
     }
-    size_t n = fread(buf, 1, INI_MAX_FILE, f);
+    size_t n = fread(buf, 1, (size_t)SQLAMBDA_INI_MAX_FILE + 1, f);
+    int rerr = ferror(f);
     fclose(f);
-    sqlambda_ini *ini = sqlambda_ini_parse(buf, n);
+    sqlambda_ini *ini;
+    char why[300] = "";
+    if (rerr) {
+        ini = sqlambda_ini_parse("", 0);
+        sqlambda_fmt(why, sizeof why, "could not be read");
+    } else if (n > SQLAMBDA_INI_MAX_FILE) {
+        ini = sqlambda_ini_parse("", 0);
+        sqlambda_fmt(why, sizeof why, "is over %d bytes long", SQLAMBDA_INI_MAX_FILE);
+    } else {
+        ini = sqlambda_ini_parse(buf, n);
+        if (ini && ini->error[0]) memcpy(why, ini->error, sizeof why);
+    }
     free(buf);
+    if (ini && why[0]) {
+        char shown[200];
+        sqlambda_show_value(shown, sizeof shown, path, strlen(path), 120);
+        sqlambda_fmt(ini->error, sizeof ini->error, "AWS shared file \"%s\": %s", shown, why);
+    }
     return ini;
 }
 
@@ -225,6 +256,10 @@ void sqlambda_ini_free(sqlambda_ini *ini) {
     free(ini->sections);
     free(ini->e);
     free(ini);
+}
+
+const char *sqlambda_ini_error(const sqlambda_ini *ini) {
+    return ini && ini->error[0] ? ini->error : NULL;
 }
 
 int sqlambda_ini_has_section(const sqlambda_ini *ini, const char *section) {

@@ -9,12 +9,21 @@
 #include "internal.h"
 #include <sys/types.h>
 
+#define SQLAMBDA_INI_MAX_FILE (4 * 1024 * 1024) /* bytes of one shared file */
+#define SQLAMBDA_INI_MAX_LINE 65536             /* bytes of one line */
+
 /* Parses text (len bytes). Never fails on syntax (bad lines are skipped, as
- * the SDKs do); returns NULL only when out of memory. */
+ * the SDKs do); returns NULL only when out of memory. A line over
+ * SQLAMBDA_INI_MAX_LINE bytes or a NUL byte stops parsing and sets the
+ * error (sqlambda_ini_error): oversize input is never silently cut. */
 sqlambda_ini *sqlambda_ini_parse(const char *text, size_t len);
-/* Parses a file; a missing or unreadable file gives an empty ini.
- * *mtime (if not NULL) gets the file's mtime, 0 when missing. */
+/* Parses a file; a missing file gives an empty ini. A file over
+ * SQLAMBDA_INI_MAX_FILE bytes, a read error or a parse error gives an ini
+ * whose error names the file (and line). *mtime (if not NULL) gets the
+ * file's mtime, 0 when missing. */
 sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime);
+/* Why the input was refused ("AWS shared file \"...\": line 3 is ..."), or NULL. */
+const char *sqlambda_ini_error(const sqlambda_ini *ini);
 void sqlambda_ini_free(sqlambda_ini *ini);
 /* 1 if the section exists (exact, case-sensitive name after trimming). */
 int sqlambda_ini_has_section(const sqlambda_ini *ini, const char *section);
@@ -34,9 +43,12 @@ typedef struct sqlambda_profiles {
     sqlambda_ini *config;
     char *credentials_path, *config_path; /* may be NULL */
     time_t credentials_mtime, config_mtime;
+    char error[300]; /* non-empty: a file was refused (oversize, NUL, unreadable) */
 } sqlambda_profiles;
 
-int sqlambda_profiles_load(sqlambda_profiles *p); /* 0, or -1 out of memory */
+/* 0, or -1 out of memory. A refused file (see sqlambda_ini_load) loads as
+ * empty and its message is in p->error: callers report it (E_CONFIG). */
+int sqlambda_profiles_load(sqlambda_profiles *p);
 void sqlambda_profiles_free(sqlambda_profiles *p);
 /* 1 if profile is a section of either file. */
 int sqlambda_profiles_exists(const sqlambda_profiles *p, const char *profile);

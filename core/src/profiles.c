@@ -19,6 +19,9 @@ int sqlambda_profiles_load(sqlambda_profiles *p) {
         sqlambda_profiles_free(p);
         return -1;
     }
+    const char *why = sqlambda_ini_error(p->credentials);
+    if (!why) why = sqlambda_ini_error(p->config);
+    if (why) sqlambda_fmt(p->error, sizeof p->error, "%s", why);
     return 0;
 }
 
