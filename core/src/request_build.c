@@ -215,6 +215,16 @@ sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *c
         sqlambda_creds_clear(&cr);
         return st;
     }
+    /* credentials go into headers: a line break would inject new ones */
+    if (strpbrk(cr.access_key_id ? cr.access_key_id : "", "\r\n") ||
+        (cr.session_token && strpbrk(cr.session_token, "\r\n"))) {
+        fail_msg(call, SQLAMBDA_E_CREDENTIALS,
+                 cr.session_token && strpbrk(cr.session_token, "\r\n")
+                     ? "the session token from the credential source has a line break; not sent"
+                     : "the access key id from the credential source has a line break; not sent");
+        sqlambda_creds_clear(&cr);
+        return SQLAMBDA_E_CREDENTIALS;
+    }
     const char *amz_date = amz_date_now(c);
     sqlambda_header h[6];
     size_t nh = 0;

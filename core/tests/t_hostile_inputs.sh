@@ -114,6 +114,18 @@ for q in 'a/b' '%2F' '..' $'a\r\nX: y' 'a:b' 'a#' 'a?b' 'a b' '%00'; do
 done
 case_ "qualifier, invoke_many" InvalidRequest 'qualifier' --region us-east-1 --endpoint "$EP" --qualifier 'a/b' --many 2 f
 
+# credentials become headers: a session token with a line break is refused
+cat >"$tmp/crlf.sh" <<'EOS'
+#!/bin/sh
+cat <<'J'
+{"Version":1,"AccessKeyId":"AKIDX","SecretAccessKey":"s","SessionToken":"tok\r\nX-Amz-Invocation-Type: Event"}
+J
+EOS
+chmod +x "$tmp/crlf.sh"
+printf '[default]\ncredential_process = %s\n' "$tmp/crlf.sh" >"$tmp/config.crlf"
+AWS_CONFIG_FILE=$tmp/config.crlf case_ "session token with CR/LF (header injection)" CredentialsError 'line break' \
+  --region us-east-1 --endpoint "$EP" f
+
 is "the credential_process was never run for a refused request" "$([ -e "$tmp/fetched" ] && echo ran || echo 'not run')" 'not run'
 is "the listener saw zero connections in all" "$(conns)" 0
 
