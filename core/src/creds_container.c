@@ -7,10 +7,10 @@
  * The request is bounded (2 s by default, like botocore) and cancellable.
  */
 #include "creds_internal.h"
+#include "creds_parse.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,11 +42,6 @@ static int allowed_http_host(const char *host) {
     return 0;
 }
 
-static const char *jstr(json_t *o, const char *k) {
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
-}
-
 int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                              size_t errlen) {
     const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
@@ -54,7 +49,6 @@ int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *er
     char *url = NULL, *tok = NULL, *auth = NULL;
     int ret = CREDS_ERROR;
     sqlambda_http_response r = {0};
-    json_t *j = NULL;
     if (rel && *rel) {
         if (rel[0] != '/' || strpbrk(rel, " \r\n\t") ||
             asprintf(&url, "%s%s", CONTAINER_HOST, rel) < 0) {
@@ -121,22 +115,15 @@ int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *er
         sqlambda_fmt(err, errlen, "container credentials: %.100s answered HTTP %ld", url, r.status);
         goto out;
     }
-    j = json_loadb(r.body.data, r.body.len, 0, NULL);
-    const char *id = jstr(j, "AccessKeyId"), *secret = jstr(j, "SecretAccessKey");
-    const char *stok = jstr(j, "Token"), *exp = jstr(j, "Expiration");
-    time_t t = 0;
-    if (!json_is_object(j) || !id || !secret || (exp && sqlambda_parse_rfc3339(exp, &t) != 0)) {
+    char why[120];
+    if (sqlambda_creds_parse_json(CREDS_JSON_CONTAINER, r.body.data, r.body.len, out, why,
+                                  sizeof why) != 0) {
         sqlambda_fmt(err, errlen, "container credentials: %.100s answered without valid "
-                     "credentials JSON", url);
-        goto out;
-    }
-    if (sqlambda_creds_set(out, id, secret, stok, t, "container") != 0) {
-        sqlambda_fmt(err, errlen, "out of memory");
+                     "credentials JSON (%s)", url, why);
         goto out;
     }
     ret = CREDS_FOUND;
 out:
-    json_decref(j);
     if (r.body.data) memset(r.body.data, 0, r.body.len);
     sqlambda_http_response_free(&r);
     if (tok) memset(tok, 0, strlen(tok));

@@ -8,17 +8,12 @@
  * bounded, 1 s by default like botocore). A cancel stops the chain.
  */
 #include "creds_internal.h"
+#include "creds_parse.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ROLES_PATH "/latest/meta-data/iam/security-credentials/"
-
-static const char *jstr(json_t *o, const char *k) {
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
-}
 
 int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen) {
     if (sqlambda_imds_disabled()) return CREDS_ABSENT;
@@ -47,7 +42,6 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
     sqlambda_fmt(path, sizeof path, "%s%.300s", ROLES_PATH, roles);
     char *doc = sqlambda_imds_get(path, ctx->w, tmo, &fail, why, sizeof why);
     int ret = CREDS_ERROR;
-    json_t *j = NULL;
     if (!doc) {
         if (fail == SQLAMBDA_E_CANCELLED) {
             sqlambda_fmt(err, errlen, "instance metadata: cancelled while waiting");
@@ -61,24 +55,14 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
         }
         goto out;
     }
-    j = json_loads(doc, 0, NULL);
-    const char *code = jstr(j, "Code"), *id = jstr(j, "AccessKeyId");
-    const char *secret = jstr(j, "SecretAccessKey"), *tok = jstr(j, "Token");
-    const char *exp = jstr(j, "Expiration");
-    time_t t = 0;
-    if (!json_is_object(j) || (code && strcmp(code, "Success") != 0) || !id || !secret ||
-        (exp && sqlambda_parse_rfc3339(exp, &t) != 0)) {
-        sqlambda_fmt(err, errlen, "instance metadata: role %.100s: invalid credentials document",
-                     roles);
-        goto out;
-    }
-    if (sqlambda_creds_set(out, id, secret, tok, t, "imds") != 0) {
-        sqlambda_fmt(err, errlen, "out of memory");
+    char bad[120];
+    if (sqlambda_creds_parse_json(CREDS_JSON_IMDS, doc, strlen(doc), out, bad, sizeof bad) != 0) {
+        sqlambda_fmt(err, errlen, "instance metadata: role %.100s: invalid credentials document "
+                     "(%s)", roles, bad);
         goto out;
     }
     ret = CREDS_FOUND;
 out:
-    json_decref(j);
     if (doc) memset(doc, 0, strlen(doc));
     free(doc);
     free(roles);

@@ -11,15 +11,14 @@
  * never echoed (it holds secrets).
  */
 #include "creds_internal.h"
+#include "creds_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +26,7 @@
 #define RUN_FAILED (-1)
 #define RUN_TIMEOUT (-2)
 #define RUN_CANCELLED (-3)
-#define EXIT_POLL_MS 20L /* without a pidfd: how often to look for the exit */
+#define EXIT_POLL_MS 5L /* after EOF: how often to look for the exit */
 
 extern char **environ;
 
@@ -90,7 +89,6 @@ static int run(const char *cmd, const sqlambda_waiter *w, long timeout_ms, sqlam
     }
     int rfd = fds[0];
     fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
-    int pfd = pidfd_open(pid, 0); /* readable once the child exits; -1: poll */
     double deadline = sqlambda_now_ms() + (double)timeout_ms;
     int result = 0, eof = 0, st = 0;
     char chunk[8192];
@@ -115,22 +113,18 @@ static int run(const char *cmd, const sqlambda_waiter *w, long timeout_ms, sqlam
             result = RUN_TIMEOUT;
             break;
         }
-        sqlambda_wait_fd wf = {eof ? pfd : rfd, SQLAMBDA_WAIT_READ, 0};
-        int nfds = wf.fd >= 0 ? 1 : 0;
+        /* stdout still open: wait for it; closed: look for the exit every
+         * few ms (a pidfd would do, but valgrind 3.19 lacks pidfd_open) */
+        sqlambda_wait_fd wf = {rfd, SQLAMBDA_WAIT_READ, 0};
+        int nfds = eof ? 0 : 1;
         long slice = (long)(left + 0.999);
-        if (!nfds && slice > EXIT_POLL_MS) slice = EXIT_POLL_MS;
+        if (eof && slice > EXIT_POLL_MS) slice = EXIT_POLL_MS;
         if (sqlambda_waiter_wait(w, &wf, nfds, slice) == SQLAMBDA_WAIT_CANCEL)
             result = RUN_CANCELLED;
     }
     close(rfd);
-    if (pfd >= 0) close(pfd);
     kill_and_reap(pid, &st); /* after an exit: only leftovers in its group die */
     return result ? result : st;
-}
-
-static const char *jstr(json_t *o, const char *k) {
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
 
 int sqlambda_creds_process(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen) {
@@ -141,7 +135,6 @@ int sqlambda_creds_process(const creds_ctx *ctx, sqlambda_creds *out, char *err,
     int overflow = 0, ret = CREDS_ERROR;
     long tmo = sqlambda_creds_timeout(ctx, CREDS_PROCESS_TIMEOUT_MS);
     int st = run(cmd, ctx->w, tmo, &b, &overflow, why, sizeof why);
-    json_t *j = NULL;
     if (st == RUN_FAILED) {
         /* why set */
     } else if (st == RUN_TIMEOUT) {
@@ -158,30 +151,13 @@ int sqlambda_creds_process(const creds_ctx *ctx, sqlambda_creds *out, char *err,
         sqlambda_fmt(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
     } else if (overflow) {
         sqlambda_fmt(why, sizeof why, "output over %d bytes", PROCESS_MAX_OUTPUT);
-    } else if (!(j = json_loadb(b.data ? b.data : "", b.len, 0, NULL)) || !json_is_object(j)) {
-        sqlambda_fmt(why, sizeof why, "output is not a JSON object");
-    } else {
-        json_t *ver = json_object_get(j, "Version");
-        const char *id = jstr(j, "AccessKeyId"), *secret = jstr(j, "SecretAccessKey");
-        const char *token = jstr(j, "SessionToken"), *exp = jstr(j, "Expiration");
-        time_t t = 0;
-        if (!json_is_integer(ver) || json_integer_value(ver) != 1)
-            sqlambda_fmt(why, sizeof why, "output has no \"Version\": 1");
-        else if (!id)
-            sqlambda_fmt(why, sizeof why, "output has no AccessKeyId");
-        else if (!secret)
-            sqlambda_fmt(why, sizeof why, "output has no SecretAccessKey");
-        else if (exp && sqlambda_parse_rfc3339(exp, &t) != 0)
-            sqlambda_fmt(why, sizeof why, "output's Expiration is not an RFC 3339 time");
-        else if (sqlambda_creds_set(out, id, secret, token, t, "process") != 0)
-            sqlambda_fmt(why, sizeof why, "out of memory");
-        else
-            ret = CREDS_FOUND;
+    } else if (sqlambda_creds_parse_json(CREDS_JSON_PROCESS, b.data, b.len, out, why,
+                                         sizeof why) == 0) {
+        ret = CREDS_FOUND;
     }
     if (ret == CREDS_ERROR)
         sqlambda_fmt(err, errlen, "credential_process of profile \"%.64s\" failed: %s",
                      ctx->profile, why);
-    json_decref(j);
     if (b.data) memset(b.data, 0, b.len);
     sqlambda_buf_free(&b);
     return ret;

@@ -8,6 +8,7 @@
  * The request is bounded (5 s by default) and cancellable.
  */
 #include "creds_internal.h"
+#include "creds_parse.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -16,37 +17,6 @@
 #include <time.h>
 
 #define TOKEN_MAX (64 * 1024)
-
-/* Text of the first <tag>...</tag> in xml (malloc'd), or NULL. */
-static char *xml_text(const char *xml, const char *tag) {
-    char open[64], close[64];
-    snprintf(open, sizeof open, "<%s>", tag);
-    snprintf(close, sizeof close, "</%s>", tag);
-    const char *s = strstr(xml, open);
-    if (!s) return NULL;
-    s += strlen(open);
-    const char *e = strstr(s, close);
-    if (!e) return NULL;
-    char *out = strndup(s, (size_t)(e - s));
-    if (!out) return NULL;
-    /* the five XML entities (STS answers use &amp; etc. in messages) */
-    static const struct { const char *ent; char c; } ents[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    char *w = out;
-    for (const char *r = out; *r;) {
-        size_t i;
-        for (i = 0; i < 5; i++)
-            if (strncmp(r, ents[i].ent, strlen(ents[i].ent)) == 0) break;
-        if (i < 5) {
-            *w++ = ents[i].c;
-            r += strlen(ents[i].ent);
-        } else {
-            *w++ = *r++;
-        }
-    }
-    *w = 0;
-    return out;
-}
 
 static char *sts_url(const char *region) {
     const char *e = getenv("AWS_ENDPOINT_URL_STS");
@@ -91,7 +61,7 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
         session = sess_buf;
     }
     int ret = CREDS_ERROR;
-    char *token = NULL, *url = NULL, *id = NULL, *secret = NULL, *stok = NULL, *exp = NULL;
+    char *token = NULL, *url = NULL;
     sqlambda_buf form = {0};
     sqlambda_http_response r = {0};
     CURL *h = NULL;
@@ -126,7 +96,8 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
         goto out;
     }
     if (r.status != 200) {
-        char *code = xml_text(r.body.data, "Code"), *msg = xml_text(r.body.data, "Message");
+        char *code = sqlambda_xml_text(r.body.data, r.body.len, "Code");
+        char *msg = sqlambda_xml_text(r.body.data, r.body.len, "Message");
         sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS %.100s answered HTTP "
                      "%ld %.60s: %.120s", where, ctx->profile, url, r.status, code ? code : "",
                      msg ? msg : "");
@@ -134,32 +105,18 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
         free(msg);
         goto out;
     }
-    id = xml_text(r.body.data, "AccessKeyId");
-    secret = xml_text(r.body.data, "SecretAccessKey");
-    stok = xml_text(r.body.data, "SessionToken");
-    exp = xml_text(r.body.data, "Expiration");
-    time_t t = 0;
-    if (!id || !secret || !stok || !exp || sqlambda_parse_rfc3339(exp, &t) != 0) {
+    if (sqlambda_creds_parse_sts(r.body.data, r.body.len, out) != 0) {
         sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS %.100s answered "
                      "without complete credentials", where, ctx->profile, url);
-        goto out;
-    }
-    if (sqlambda_creds_set(out, id, secret, stok, t, "web-identity") != 0) {
-        sqlambda_fmt(err, errlen, "out of memory");
         goto out;
     }
     ret = CREDS_FOUND;
 out:
     if (token) memset(token, 0, strlen(token));
-    if (secret) memset(secret, 0, strlen(secret));
     if (form.data) memset(form.data, 0, form.len);
     if (r.body.data) memset(r.body.data, 0, r.body.len);
     free(token);
     free(url);
-    free(id);
-    free(secret);
-    free(stok);
-    free(exp);
     sqlambda_buf_free(&form);
     sqlambda_http_response_free(&r);
     if (h) curl_easy_cleanup(h);

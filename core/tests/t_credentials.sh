@@ -149,7 +149,7 @@ like "container credentials: wrong token is refused (401)" "$out" 'status=Creden
 out=$(AWS_CONTAINER_CREDENTIALS_FULL_URI=$TOK/creds tool get --profile none)
 like "container credentials: missing token is refused (401)" "$out" 'HTTP 401'
 out=$(AWS_CONTAINER_CREDENTIALS_FULL_URI=$LONG/bad tool get --profile none)
-like "container credentials: non-JSON answer is an error" "$out" 'without valid credentials JSON'
+like "container credentials: non-JSON answer is an error" "$out" 'without valid credentials JSON \(document is not a JSON object\)'
 out=$(AWS_CONTAINER_CREDENTIALS_FULL_URI="http://localhost:${LONG##*:}/creds" tool get --profile none)
 like "container full URI on localhost over http is allowed" "$out" '^source=container'
 out=$(tool get --profile none)
@@ -207,6 +207,8 @@ out=$(tool get --profile webmissing)
 like "web identity: unreadable token file" "$out" 'cannot read token file .*no-such-token'
 out=$(AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(free_port) tool get --profile web)
 like "web identity: STS unreachable" "$out" 'web identity \(profile, profile "web"\): STS at .* unreachable'
+out=$(AWS_ENDPOINT_URL_STS=$LONG/sts-empty tool get --profile web)
+like "web identity: an STS answer with an empty AccessKeyId is not credentials" "$out" 'STS .*/sts-empty answered without complete credentials'
 out=$(AWS_ENDPOINT_URL_STS=$LONG/sts tool get --profile web)
 like "web identity: STS error code and message reported" "$out" 'STS .* answered HTTP 403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity & more'
 out=$(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=creds tool get --profile none)
