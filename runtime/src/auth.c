@@ -63,7 +63,7 @@ static int put(char *out, size_t cap, const char *v) {
 }
 
 /* Parses the opened file; 0 or -1 with err set. Wipes its buffers. */
-static int parse_file(FILE *f, const char *path, char *err, size_t errlen) {
+int auth_parse(FILE *f, const char *path, char *err, size_t errlen) {
     char line[MAX_LINE + 1], id[MAX_ID + 1] = "", secret[MAX_SECRET + 1] = "";
     int lineno = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {
@@ -165,7 +165,7 @@ int auth_load(const char *path, char *err, size_t errlen) {
         return -1;
     }
     setvbuf(f, NULL, _IONBF, 0); /* no stdio buffer holding secrets after fclose */
-    int rc = parse_file(f, path, err, errlen);
+    int rc = auth_parse(f, path, err, errlen);
     fclose(f);
     if (rc == 0 && !nkeys) {
         snprintf(err, errlen, "--credentials %s: no access keys in the file", path);
@@ -181,6 +181,14 @@ int auth_load(const char *path, char *err, size_t errlen) {
 
 int auth_enabled(void) { return enabled; }
 
+size_t auth_key_count(void) { return nkeys; }
+
+const char *auth_secret_of(const char *access_key_id) {
+    for (size_t i = 0; i < nkeys; i++)
+        if (strcmp(keys[i].id, access_key_id) == 0) return keys[i].secret;
+    return NULL;
+}
+
 void auth_free(void) {
     for (size_t i = 0; i < nkeys; i++) {
         free(keys[i].id);
@@ -195,9 +203,7 @@ void auth_free(void) {
 
 static const char *lookup(void *arg, const char *id) {
     (void)arg;
-    for (size_t i = 0; i < nkeys; i++)
-        if (strcmp(keys[i].id, id) == 0) return keys[i].secret;
-    return NULL;
+    return auth_secret_of(id);
 }
 
 typedef struct hdrs {

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct MHD_Daemon;
@@ -215,6 +216,11 @@ void event_queue_stop(void);
 /* ---- auth.c: --credentials file and SigV4 verification ----------------- */
 
 int auth_load(const char *path, char *err, size_t errlen);
+/* The file's text (no permission checks): adds its keys; 0, or -1 with err
+ * naming path and line. auth_load = checks + this; fuzz_serve_credentials. */
+int auth_parse(FILE *f, const char *path, char *err, size_t errlen);
+size_t auth_key_count(void);
+const char *auth_secret_of(const char *access_key_id); /* NULL if unknown */
 int auth_enabled(void);
 /* Returns 0 if the request is correctly signed; otherwise queues the AWS
  * error response on conn and returns -1. */
