@@ -215,15 +215,23 @@ sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime) {
     if (!f) return sqlambda_ini_parse("", 0);
     struct stat st;
     if (mtime && fstat(fileno(f), &st) == 0) *mtime = st.st_mtime;
-    /* one byte more than the limit: a longer file is refused, not cut */
-    char *buf = malloc((size_t)SQLAMBDA_INI_MAX_FILE + 1);
-    if (!buf) {
-        fclose(f);
-        return NULL;
+    /* read as it comes (files are small; no 4 MB buffer per load), past the
+     * limit by at most a chunk: a longer file is refused, not cut */
+    sqlambda_buf b = {0};
+    char chunk[8192];
+    size_t got;
+    while (b.len <= SQLAMBDA_INI_MAX_FILE && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (sqlambda_buf_append(&b, chunk, got) != 0) {
+            fclose(f);
+            sqlambda_buf_free(&b);
+            return NULL;
+        }
     }
-    size_t n = fread(buf, 1, (size_t)SQLAMBDA_INI_MAX_FILE + 1, f);
+    memset(chunk, 0, sizeof chunk); /* a credentials file holds secrets */
     int rerr = ferror(f);
     fclose(f);
+    const char *buf = b.data ? b.data : "";
+    size_t n = b.len;
     sqlambda_ini *ini;
     char why[300] = "";
     if (rerr) {
@@ -236,7 +244,8 @@ sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime) {
         ini = sqlambda_ini_parse(buf, n);
         if (ini && ini->error[0]) memcpy(why, ini->error, sizeof why);
     }
-    free(buf);
+    if (b.data) memset(b.data, 0, b.len);
+    sqlambda_buf_free(&b);
     if (ini && why[0]) {
         char shown[200];
         sqlambda_show_value(shown, sizeof shown, path, strlen(path), 120);
