@@ -59,6 +59,13 @@ def ini():
     put("fuzz_ini", "default", "default\0" + creds + "\0" + config)
     put("fuzz_ini", "dev", "dev\0" + creds + "\0" + config)
     put("fuzz_ini", "web", "web\0\0" + config)
+    for name in ("default", "dev", "web"):  # fuzz_config reads the same input format
+        src = os.path.join(corpus, "fuzz_ini", name)
+        put("fuzz_config", name, open(src, "rb").read())
+    put("fuzz_config", "endpoints", "\0[default]\naws_access_key_id=A\n\0[default]\nregion = us-gov-west-1\n"
+        "max_attempts = 7\nignore_configured_endpoint_urls = false\nendpoint_url = http://localhost:4566\n"
+        "[profile p]\nregion=cn-north-1\nmax_attempts=101\nservices=s\n[services s]\nlambda =\n"
+        "  endpoint_url = https://[::1]:9001/x\n")
 
 
 def sigv4():
