@@ -2,7 +2,7 @@
  * plugin.c — the plugin declaration (a daemon plugin named aws_lambda) with
  * its system variables aws_lambda_endpoint_url, _region,
  * _allowed_functions, _request_timeout_ms, _connect_timeout_ms,
- * _max_attempts (global only: SET GLOBAL needs SUPER) and status variables
+ * _max_attempts, _credential_timeout_ms (global only: SET GLOBAL needs SUPER) and status variables
  * aws_lambda_calls, _errors, _clients_built. Values go to settings.c.
  */
 #include "udf_abi.h"
@@ -55,6 +55,7 @@ static char *var_region;
 static char *var_allowed_functions;
 static unsigned long var_request_timeout_ms;
 static unsigned long var_connect_timeout_ms;
+static unsigned long var_credential_timeout_ms;
 static unsigned int var_max_attempts;
 
 /* ---- checks: reject bad values at SET GLOBAL time --------------------- */
@@ -133,6 +134,11 @@ static void update_connect_timeout(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr
     *(unsigned long *)var_ptr = *(const unsigned long *)save;
     mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, (long)*(const unsigned long *)save);
 }
+static void update_credential_timeout(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr,
+                                     const void *save) {
+    *(unsigned long *)var_ptr = *(const unsigned long *)save;
+    mdb_settings_set_num(MDB_SET_CREDENTIAL_TIMEOUT_MS, (long)*(const unsigned long *)save);
+}
 static void update_max_attempts(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
     *(unsigned int *)var_ptr = *(const unsigned int *)save;
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)*(const unsigned int *)save);
@@ -162,11 +168,17 @@ static MYSQL_SYSVAR_UINT(max_attempts, var_max_attempts, PLUGIN_VAR_RQCMDARG,
                          "failures). 0: AWS_MAX_ATTEMPTS, the AWS config file, else 3",
                          NULL, update_max_attempts, 0, 0, 20, 0);
 
+static MYSQL_SYSVAR_ULONG(credential_timeout_ms, var_credential_timeout_ms, PLUGIN_VAR_RQCMDARG,
+                          "Time limit of each credential source in ms (credential_process, STS, "
+                          "container endpoint, each EC2 metadata request); KILL QUERY stops "
+                          "it too. 0: each source's default (60 s, 5 s, 2 s, 1 s)",
+                          NULL, update_credential_timeout, 0, 0, 3600000, 0);
+
 static mdb_sysvar *system_variables[] = {
     MYSQL_SYSVAR(endpoint_url),       MYSQL_SYSVAR(region),
     MYSQL_SYSVAR(allowed_functions),  MYSQL_SYSVAR(request_timeout_ms),
     MYSQL_SYSVAR(connect_timeout_ms), MYSQL_SYSVAR(max_attempts),
-    NULL};
+    MYSQL_SYSVAR(credential_timeout_ms), NULL};
 
 static mdb_show_var status_variables[] = {
     MDB_SHOW_LONG("aws_lambda_calls", mdb_stat_calls),
@@ -215,6 +227,7 @@ static int plugin_init(void *p) {
     mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, (long)var_request_timeout_ms);
     mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, (long)var_connect_timeout_ms);
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, (long)var_max_attempts);
+    mdb_settings_set_num(MDB_SET_CREDENTIAL_TIMEOUT_MS, (long)var_credential_timeout_ms);
     mdb_settings_set_active(1);
     pthread_rwlock_wrlock(&services_lock);
     atomic_store(&plugin_active, 1);
@@ -240,6 +253,7 @@ static int plugin_deinit(void *p) {
     mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, 0);
     mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, 0);
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, 0);
+    mdb_settings_set_num(MDB_SET_CREDENTIAL_TIMEOUT_MS, 0);
     return 0;
 }
 

@@ -42,6 +42,7 @@ void mdb_settings_set_num(mdb_setting_num which, long value) {
     case MDB_SET_REQUEST_TIMEOUT_MS: current.request_timeout_ms = value; break;
     case MDB_SET_CONNECT_TIMEOUT_MS: current.connect_timeout_ms = value; break;
     case MDB_SET_MAX_ATTEMPTS: current.max_attempts = (int)value; break;
+    case MDB_SET_CREDENTIAL_TIMEOUT_MS: current.credential_timeout_ms = value; break;
     }
     atomic_fetch_add(&generation, 1);
     pthread_mutex_unlock(&settings_lock);
@@ -71,6 +72,7 @@ unsigned long mdb_settings_snapshot(mdb_settings *out) {
               dup_str(&out->allowed_functions, current.allowed_functions);
     out->request_timeout_ms = current.request_timeout_ms;
     out->connect_timeout_ms = current.connect_timeout_ms;
+    out->credential_timeout_ms = current.credential_timeout_ms;
     out->max_attempts = current.max_attempts;
     out->active = current.active;
     pthread_mutex_unlock(&settings_lock);

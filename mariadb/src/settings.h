@@ -12,6 +12,7 @@ typedef struct mdb_settings {
     char *allowed_functions; /* NULL: any function */
     long request_timeout_ms; /* 0: core default */
     long connect_timeout_ms; /* 0: core default */
+    long credential_timeout_ms; /* 0: each credential source's default */
     int max_attempts;        /* 0: core resolves */
     int active;              /* 1 while the plugin is installed; 0: refuse calls */
 } mdb_settings;
@@ -25,7 +26,8 @@ typedef enum mdb_setting_str {
 typedef enum mdb_setting_num {
     MDB_SET_REQUEST_TIMEOUT_MS,
     MDB_SET_CONNECT_TIMEOUT_MS,
-    MDB_SET_MAX_ATTEMPTS
+    MDB_SET_MAX_ATTEMPTS,
+    MDB_SET_CREDENTIAL_TIMEOUT_MS
 } mdb_setting_num;
 
 /* Setters copy the value ("" or NULL clears) and bump the generation. */

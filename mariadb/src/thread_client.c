@@ -61,6 +61,8 @@ static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     o.request_timeout_ms = s->settings.request_timeout_ms;
     o.connect_timeout_ms = s->settings.connect_timeout_ms;
     o.max_attempts = s->settings.max_attempts;
+    o.credential_timeout_ms = s->settings.credential_timeout_ms;
+    o.credential_timeout_setting = "aws_lambda_credential_timeout_ms";
     o.user_agent_extra = MDB_USER_AGENT;
     if (mdb_kill_check_available()) {
         o.wait = mdb_wait_hook;
