@@ -183,7 +183,19 @@ def creds():
         "</Error><RequestId>c6104cbe</RequestId></ErrorResponse>").encode())
 
 
+def request():
+    # byte 0: invocation type (0 sync, 1 Event, 2 DryRun) | log type << 2; function, qualifier,
+    # region, client context, then the payload
+    for name, head, fields in [
+            ("plain", 0, ["my-function", "", "", "", '{"key": "value"}']),
+            ("arn_event", 1, ["arn:aws:lambda:us-west-2:123456789012:function:f:prod", "prod", "us-west-2",
+                              '{"custom": {"a": 1}, "env": {"x": "y"}}', '[1, 2.5, null, "\\u00e9"]']),
+            ("bad", 4, ["f:1", "2", "eu-west-1", "[]", '{"unterminated": '])]:
+        put("fuzz_request", name, bytes([head]) + "\n".join(fields).encode())
+
+
 if __name__ == "__main__":
+    request()
     creds()
     function()
     redshift()
