@@ -3,6 +3,8 @@
  * fed line by line to the curl header callback, a body fed in chunks to the
  * body callback (size cap enforced), then the classification into a result
  * (function errors, AWS JSON/XML error bodies, Log-Result base64, throttle).
+ * Properties: the message is one terminated line; a success carries exactly
+ * the body's bytes; a body over the cap is E_RESPONSE.
  * Input: byte 0 picks the HTTP status class, byte 1 the body chunk size and
  * the cap, then "headers\n\nbody" (\r\n accepted).
  */
@@ -41,6 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (blank) break;
     }
     call->reply.status = status;
+    const char *body = p;
+    size_t body_len = (size_t)(end - p);
     while (!aborted && p < end) {
         size_t n = (size_t)(end - p) < chunk ? (size_t)(end - p) : chunk;
         char *buf = malloc(n);
@@ -52,6 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (got != n) aborted = 1;
     }
     sqlambda_response_classify(call, aborted ? CURLE_WRITE_ERROR : CURLE_OK);
+    /* a success hands over exactly the bytes received, however chunked */
+    if (call->res.status == SQLAMBDA_OK &&
+        (call->res.payload_len != body_len || memcmp(call->res.payload, body, body_len) != 0))
+        abort();
+    if (call->reply.oversize && call->res.status != SQLAMBDA_E_RESPONSE) abort();
     if (!memchr(call->res.message, 0, sizeof call->res.message)) abort();
     for (const char *m = call->res.message; *m; m++)
         if ((unsigned char)*m < 0x20) abort(); /* the message stays one line */
