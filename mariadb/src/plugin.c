@@ -214,6 +214,11 @@ static int plugin_init(void *p) {
     for (size_t i = 0; i < sizeof startup / sizeof startup[0]; i++) {
         char err[256];
         if (startup[i].check(*startup[i].value, err, sizeof err) != 0) {
+            /* core's message quotes the value: not in the log if it may
+             * hold credentials (user:password@) */
+            if (strchr(*startup[i].value, '@'))
+                snprintf(err, sizeof err, "the value (not shown: it contains '@', as "
+                                          "'user:password@' would) is invalid");
             startup_error(startup[i].name, err);
             atomic_store(&startup_refused, 1);
             return 1;

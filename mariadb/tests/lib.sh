@@ -67,7 +67,11 @@ start_db() {
 restart_db() {
   local defaults=--no-defaults run_as=()
   case "${1:-}" in --defaults-file=*) defaults=$1; shift ;; esac
+  local old_pid
+  old_pid=$(cat "$DB_DIR/server.pid" 2>/dev/null)
   KEEP_MARIADB_DIR=1 "$top/scripts/mariadb-stop" "$DB_DIR" >/dev/null 2>&1
+  # mariadb-stop may have had to KILL it: wait until it is gone (port free)
+  for _ in $(seq 1 100); do [ -n "$old_pid" ] && kill -0 "$old_pid" 2>/dev/null || break; sleep 0.1; done
   [ "$(id -u)" -eq 0 ] && run_as=(--user=root)
   # shellcheck disable=SC1091
   . "$DB_DIR/env"
@@ -79,11 +83,13 @@ restart_db() {
     --max-connections=200 --max-allowed-packet=64M "$@" >>"$DB_DIR/stdout.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$DB_DIR/server.pid"
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     q_root -e 'SELECT 1' >/dev/null 2>&1 && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
+  echo "# the server did not come up; end of its error log:"
+  tail -15 "$DB_DIR/error.log" | sed 's/^/#   /'
   return 1
 }
 # fault_connections: connections the fault server has accepted so far,

@@ -55,6 +55,8 @@ write_cnf "aws-lambda-region=evil.example/#"
 bad_startup "option file region 'evil.example/#'" region
 write_cnf "aws-lambda-endpoint-url=http://user:pw@127.0.0.1:$port/"
 bad_startup "option file endpoint with userinfo" endpoint_url
+if grep -q 'pw@' "$DB_DIR/error.log"; then not_ok "the userinfo's password is not written to the error log"
+else ok "the userinfo's password is not written to the error log"; fi
 write_cnf "aws-lambda-allowed-functions=ok_cnf,x/../y"
 bad_startup "option file allowlist with a path entry" allowed_functions
 write_cnf
