@@ -85,8 +85,10 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     /* profile */
     const char *profile = opts->profile && *opts->profile ? opts->profile : env("AWS_PROFILE");
     if (profile && !out->error[0] && !sqlambda_profiles_exists(&pf, profile)) {
-        sqlambda_fmt(out->error, sizeof out->error, "profile \"%.64s\" not found in %.80s or %.80s",
-                     profile, pf.credentials_path ? pf.credentials_path : "(no credentials file)",
+        char shown[200];
+        sqlambda_show_value(shown, sizeof shown, profile, strlen(profile), 64);
+        sqlambda_fmt(out->error, sizeof out->error, "profile \"%s\" not found in %.80s or %.80s",
+                     shown, pf.credentials_path ? pf.credentials_path : "(no credentials file)",
                      pf.config_path ? pf.config_path : "(no config file)");
     }
     out->profile = strdup(profile ? profile : "default");

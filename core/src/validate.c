@@ -20,8 +20,10 @@ static sqlambda_status check_qualifier_arg(const char *q, sqlambda_function_ref 
     if (!q || !*q) return SQLAMBDA_OK;
     const char *colon = strchr(q, ':');
     if (colon) {
-        sqlambda_fmt(err, errlen, "qualifier \"%.80s\" has character ':' not allowed (use $LATEST, "
-                                  "a version number, or an alias of A-Z a-z 0-9 - _)", q);
+        char shown[300];
+        sqlambda_show_value(shown, sizeof shown, q, strlen(q), 80);
+        sqlambda_fmt(err, errlen, "qualifier \"%s\" has character ':' not allowed (use $LATEST, "
+                                  "a version number, or an alias of A-Z a-z 0-9 - _)", shown);
         return SQLAMBDA_E_INVALID;
     }
     /* Reuse the identifier parser's qualifier rules on "x:<qualifier>". */

@@ -90,6 +90,9 @@ int main(void) {
     CHECK_FIELD(&o, profile, "credonly", "profile only in the credentials file exists");
     o.profile = "nosuch";
     CHECK_ERROR(&o, "profile \"nosuch\" not found in", "explicit missing profile is an error");
+    o.profile = "no\r\nsuch";
+    CHECK_ERROR(&o, "profile \"no\\x0D\\x0Asuch\" not found in", "a missing profile's name is shown safely");
+    o.profile = "nosuch";
     CHECK_ERROR(&o, conf, "missing profile error names the config file");
     o.profile = NULL;
     setenv("AWS_PROFILE", "ghost", 1);

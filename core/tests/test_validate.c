@@ -96,6 +96,9 @@ int main(void) {
         "function name \"f\\x0D\\x0AX-Amz-Invocation-Type\" has character byte 0x0D", NULL);
     bad("qualifier argument with %2F", (sqlambda_request){.function = "f", .qualifier = "%2F"},
         SQLAMBDA_E_INVALID, "qualifier \"%2F\" has character '%'", NULL);
+    bad("qualifier argument with ':' and CR/LF (shown as hex)",
+        (sqlambda_request){.function = "f", .qualifier = "a:b\r\nX: y"}, SQLAMBDA_E_INVALID,
+        "qualifier \"a:b\\x0D\\x0AX: y\" has character ':'", NULL);
     rq = (sqlambda_request){.function = "f", .region = "us-gov-west-1"};
     ok(run(&rq, &r, &cc, err) == SQLAMBDA_OK, "a real region argument is fine");
 
