@@ -59,12 +59,29 @@ static int path_ok(const char *p) {
     return 1;
 }
 
+/* The value for an error message, with any userinfo ("user:password@")
+ * replaced by "***@": a refused endpoint's message reaches every SQL caller,
+ * and the part before the last '@' may be a password. */
+static void show_redacted(char *out, size_t outlen, const char *url, size_t n) {
+    const char *at = url ? memrchr(url, '@', n) : NULL;
+    if (!at) {
+        sqlambda_show_value(out, outlen, url, n, 100);
+        return;
+    }
+    const char *sep = strstr(url, "://");
+    size_t keep = sep && sep < at ? (size_t)(sep + 3 - url) : 0;
+    char head[120], tail[200];
+    sqlambda_show_value(head, sizeof head, url, keep, 40);
+    sqlambda_show_value(tail, sizeof tail, at + 1, n - (size_t)(at + 1 - url), 60);
+    sqlambda_fmt(out, outlen, "%s***@%s", head, tail);
+}
+
 sqlambda_status sqlambda_check_endpoint_what(const char *url, const char *what, char *err,
                                              size_t errlen) {
     char shown[300];
     const char *why = NULL;
     size_t n = url ? strlen(url) : 0;
-    sqlambda_show_value(shown, sizeof shown, url, n, 100);
+    show_redacted(shown, sizeof shown, url, n);
     char from[120] = "";
     if (what) sqlambda_fmt(from, sizeof from, " (from %s)", what);
     if (n == 0) {
