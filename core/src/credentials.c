@@ -195,8 +195,8 @@ sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opt
 void sqlambda_creds_provider_free(sqlambda_creds_provider *p) {
     if (!p) return;
     free(p->akid);
-    if (p->secret) memset(p->secret, 0, strlen(p->secret));
-    if (p->token) memset(p->token, 0, strlen(p->token));
+    if (p->secret) explicit_bzero(p->secret, strlen(p->secret));
+    if (p->token) explicit_bzero(p->token, strlen(p->token));
     free(p->secret);
     free(p->token);
     free(p->profile);

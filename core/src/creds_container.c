@@ -124,10 +124,10 @@ int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *er
     }
     ret = CREDS_FOUND;
 out:
-    if (r.body.data) memset(r.body.data, 0, r.body.len);
+    if (r.body.data) explicit_bzero(r.body.data, r.body.len);
     sqlambda_http_response_free(&r);
-    if (tok) memset(tok, 0, strlen(tok));
-    if (auth) memset(auth, 0, strlen(auth));
+    if (tok) explicit_bzero(tok, strlen(tok));
+    if (auth) explicit_bzero(auth, strlen(auth));
     free(tok);
     free(auth);
     free(url);

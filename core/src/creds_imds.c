@@ -63,7 +63,7 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
     }
     ret = CREDS_FOUND;
 out:
-    if (doc) memset(doc, 0, strlen(doc));
+    if (doc) explicit_bzero(doc, strlen(doc));
     free(doc);
     free(roles);
     return ret;

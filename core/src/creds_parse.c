@@ -84,7 +84,7 @@ char *sqlambda_xml_text(const char *xml, size_t len, const char *tag) {
 }
 
 static void wipe_free(char *s) {
-    if (s) memset(s, 0, strlen(s));
+    if (s) explicit_bzero(s, strlen(s));
     free(s);
 }
 

@@ -158,7 +158,7 @@ int sqlambda_creds_process(const creds_ctx *ctx, sqlambda_creds *out, char *err,
     if (ret == CREDS_ERROR)
         sqlambda_fmt(err, errlen, "credential_process of profile \"%.64s\" failed: %s",
                      ctx->profile, why);
-    if (b.data) memset(b.data, 0, b.len);
+    if (b.data) explicit_bzero(b.data, b.len);
     sqlambda_buf_free(&b);
     return ret;
 }

@@ -12,7 +12,7 @@
 
 static void wipe_free(char *s) {
     if (s) {
-        memset(s, 0, strlen(s));
+        explicit_bzero(s, strlen(s));
         free(s);
     }
 }

@@ -112,9 +112,9 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
     }
     ret = CREDS_FOUND;
 out:
-    if (token) memset(token, 0, strlen(token));
-    if (form.data) memset(form.data, 0, form.len);
-    if (r.body.data) memset(r.body.data, 0, r.body.len);
+    if (token) explicit_bzero(token, strlen(token));
+    if (form.data) explicit_bzero(form.data, form.len);
+    if (r.body.data) explicit_bzero(r.body.data, r.body.len);
     free(token);
     free(url);
     sqlambda_buf_free(&form);

@@ -227,7 +227,7 @@ sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime) {
             return NULL;
         }
     }
-    memset(chunk, 0, sizeof chunk); /* a credentials file holds secrets */
+    explicit_bzero(chunk, sizeof chunk); /* a credentials file holds secrets */
     int rerr = ferror(f);
     fclose(f);
     const char *buf = b.data ? b.data : "";
@@ -244,7 +244,7 @@ sqlambda_ini *sqlambda_ini_load(const char *path, time_t *mtime) {
         ini = sqlambda_ini_parse(buf, n);
         if (ini && ini->error[0]) memcpy(why, ini->error, sizeof why);
     }
-    if (b.data) memset(b.data, 0, b.len);
+    if (b.data) explicit_bzero(b.data, b.len);
     sqlambda_buf_free(&b);
     if (ini && why[0]) {
         char shown[200];
