@@ -106,6 +106,11 @@ static int parse_entry(const char *e, size_t n, entry *out, char *err, size_t er
         memcpy(out->partition, part[1], plen[1]);
         memcpy(out->region, part[3], plen[3]);
         memcpy(out->account, part[4], plen[4]);
+        if (strcmp(out->region, "*") && strcmp(out->partition, sqlambda_partition_of(out->region))) {
+            sqlambda_fmt(err, errlen, "ARN partition \"%s\" does not match region %s (partition %s)",
+                         out->partition, out->region, sqlambda_partition_of(out->region));
+            return 0;
+        }
         name_i = 6, q_i = 7;
     } else if (np >= 3 && np <= 4 && word(part[1], plen[1], "function")) {
         if (!digits12(part[0], plen[0])) {
@@ -189,16 +194,6 @@ sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_
     return each_entry(allowlist, check_one, &x) ? SQLAMBDA_E_INVALID : SQLAMBDA_OK;
 }
 
-/* The partition a region belongs to. */
-static const char *partition_of(const char *region) {
-    if (!strncmp(region, "cn-", 3)) return "aws-cn";
-    if (!strncmp(region, "us-gov-", 7)) return "aws-us-gov";
-    if (!strncmp(region, "us-isob-", 8)) return "aws-iso-b";
-    if (!strncmp(region, "us-iso-", 7)) return "aws-iso";
-    if (!strncmp(region, "eu-isoe-", 8)) return "aws-iso-e";
-    if (!strncmp(region, "us-isof-", 8)) return "aws-iso-f";
-    return "aws";
-}
 
 typedef struct call_info {
     sqlambda_function_ref ref; /* qualifier merged; region/partition effective */
@@ -219,7 +214,7 @@ static int match_one(void *arg, const char *e, size_t n, int idx) {
     if (en.kind == 1) { /* partial ARN entry: the configured region */
         if (!ci->client_region) return 0;
         sqlambda_fmt(en.region, sizeof en.region, "%s", ci->client_region);
-        sqlambda_fmt(en.partition, sizeof en.partition, "%s", partition_of(ci->client_region));
+        sqlambda_fmt(en.partition, sizeof en.partition, "%s", sqlambda_partition_of(ci->client_region));
     }
     const sqlambda_function_ref *r = &ci->ref;
     if (en.kind == 0) {
@@ -260,7 +255,7 @@ int sqlambda_function_allowed(const char *allowlist, const char *function, const
         if (!eff) return 0; /* no region: no ARN entry can match */
         if (!ci.ref.region[0]) {
             sqlambda_fmt(ci.ref.region, sizeof ci.ref.region, "%s", eff);
-            sqlambda_fmt(ci.ref.partition, sizeof ci.ref.partition, "%s", partition_of(eff));
+            sqlambda_fmt(ci.ref.partition, sizeof ci.ref.partition, "%s", sqlambda_partition_of(eff));
         }
     }
     each_entry(allowlist, match_one, &ci);

@@ -1,6 +1,7 @@
 /*
  * endpoint.c — the default Lambda endpoint for a region, by partition:
- * aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b. Only for a valid region
+ * aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f (the
+ * partition table is also what an ARN's partition is checked against). Only for a valid region
  * name (check_region.c): anything else gets no endpoint at all.
  */
 #include "internal.h"
@@ -9,11 +10,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Region-name prefix -> partition and its DNS suffix (botocore's
+ * endpoints.json partitions); the first match wins, "aws" otherwise. */
+static const struct {
+    const char *prefix, *partition, *suffix;
+} partitions[] = {
+    {"cn-", "aws-cn", "amazonaws.com.cn"},
+    {"us-gov-", "aws-us-gov", "amazonaws.com"},
+    {"us-isob-", "aws-iso-b", "sc2s.sgov.gov"},
+    {"us-isof-", "aws-iso-f", "csp.hci.ic.gov"},
+    {"us-iso-", "aws-iso", "c2s.ic.gov"},
+    {"eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"},
+};
+
+static int partition_index(const char *region) {
+    for (size_t i = 0; i < sizeof partitions / sizeof partitions[0]; i++)
+        if (!strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix))) return (int)i;
+    return -1;
+}
+
+const char *sqlambda_partition_of(const char *region) {
+    int i = region ? partition_index(region) : -1;
+    return i < 0 ? "aws" : partitions[i].partition;
+}
+
 static const char *dns_suffix(const char *region) {
-    if (strncmp(region, "cn-", 3) == 0) return "amazonaws.com.cn";
-    if (strncmp(region, "us-isob-", 8) == 0) return "sc2s.sgov.gov";
-    if (strncmp(region, "us-iso-", 7) == 0) return "c2s.ic.gov";
-    return "amazonaws.com"; /* aws, aws-us-gov */
+    int i = partition_index(region);
+    return i < 0 ? "amazonaws.com" : partitions[i].suffix;
 }
 
 char *sqlambda_default_endpoint(const char *region) {

@@ -172,6 +172,13 @@ sqlambda_status sqlambda_parse_function(const char *function, sqlambda_function_
         memcpy(r.partition, part[1], plen[1]);
         memcpy(r.region, part[3], plen[3]);
         memcpy(r.account, part[4], plen[4]);
+        if (strcmp(r.partition, sqlambda_partition_of(r.region)) != 0) {
+            /* the endpoint follows the region: arn:aws-cn:...:us-east-1 would
+             * go to the commercial partition under another partition's name */
+            sqlambda_fmt(err, errlen, "ARN partition \"%s\" does not match region %s (partition %s)",
+                         r.partition, r.region, sqlambda_partition_of(r.region));
+            return SQLAMBDA_E_INVALID;
+        }
         name_i = 6;
         has_q = np == 8;
         qual_i = 7;

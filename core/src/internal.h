@@ -107,6 +107,8 @@ typedef struct sqlambda_config {
 /* Resolves everything but credentials, in the SDKs' order (DESIGN.md). */
 void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out);
 void sqlambda_config_free(sqlambda_config *c);
+/* The partition of a region name ("aws", "aws-cn", "aws-us-gov", ...). */
+const char *sqlambda_partition_of(const char *region);
 /* "https://lambda.<region>.<partition dns suffix>" (malloc'd). */
 char *sqlambda_default_endpoint(const char *region);
 /* Region from EC2 instance metadata (IMDSv2), NULL if unavailable; waits

@@ -169,6 +169,8 @@ static void allowlists(void) {
     bad(f, what, "too many ':'", "f:a:b", "\"f:a:b\" is not name", NULL);
     bad(f, what, "CR/LF inside", "f\r\nx", "\\x0D\\x0A", NULL);
     bad(f, what, "UTF-8", "f\xd0\xb5", "\\xD0\\xB5", NULL);
+    bad(f, what, "an ARN whose partition is not its region's",
+        "arn:aws-cn:lambda:us-east-1:123456789012:function:f", "does not match region us-east-1", NULL);
     bad(f, what, "a glob account", "*:function:f", "account id \"*\"", NULL);
     bad(f, what, "ARN glob account", "arn:aws:lambda:us-east-1:*:function:f", "account id \"*\"", NULL);
     bad(f, what, "ARN glob partition", "arn:*:lambda:us-east-1:123456789012:function:f",

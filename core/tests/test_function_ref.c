@@ -55,6 +55,11 @@ int main(void) {
     s[64] = '\0';
     good(s, s, "", "", "", "");
 
+    /* the endpoint follows the region, so the partition must be the region's */
+    bad("partition not the region's", "arn:aws-cn:lambda:us-east-1:123456789012:function:f",
+        "partition \"aws-cn\" does not match region us-east-1", "(partition aws)");
+    bad("commercial partition, China region", "arn:aws:lambda:cn-north-1:123456789012:function:f",
+        "does not match region cn-north-1", "(partition aws-cn)");
     bad("empty", "", "empty", NULL);
     bad("NULL", NULL, "empty", NULL);
     bad("slash", "a/b", "function name \"a/b\" has character '/' not allowed", "A-Z a-z 0-9 - _");
