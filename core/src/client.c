@@ -140,6 +140,9 @@ static void easy_setup(sqlambda_client *c, CURL *e) {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->request_timeout_ms);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    /* a cancelled call must not wait for a hung DNS lookup: removing the
+     * handle then leaves the threaded resolver's thread behind (7.87+) */
+    curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -174,6 +174,9 @@ int sqlambda_http_simple(const char *method, const char *url, const char *const 
     if (timeout_ms <= 0) timeout_ms = 1000;
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* a cancelled call must not wait for a hung DNS lookup: removing the
+     * handle then leaves the threaded resolver's thread behind (7.87+) */
+    curl_easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 #if LIBCURL_VERSION_NUM >= 0x075500
