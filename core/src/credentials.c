@@ -341,6 +341,7 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
      * whole chain may take with its own settings */
     long bound = sqlambda_creds_chain_bound(p->timeout_ms);
     double deadline = sqlambda_now_ms() + (double)bound;
+    int asked = 0;
     for (;;) {
         pthread_mutex_lock(&e->lock);
         if (entry_fresh(e, time(NULL))) {
@@ -350,6 +351,18 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
             return st;
         }
         inflight *f = e->fetch;
+        if (!f && !asked) {
+            /* before starting a fetch, ask the hook (lock released) whether
+             * the caller is cancelled already, e.g. the rest of a bulk call */
+            pthread_mutex_unlock(&e->lock);
+            asked = 1;
+            if (sqlambda_waiter_wait(&p->w, NULL, 0, 0) == SQLAMBDA_WAIT_CANCEL) {
+                sqlambda_fmt(err, errlen, "credentials for profile \"%.64s\": cancelled",
+                             p->profile);
+                return SQLAMBDA_E_CANCELLED;
+            }
+            continue;
+        }
         if (!f) { /* this caller fetches */
             if (!(f = calloc(1, sizeof *f)) ||
                 (f->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {

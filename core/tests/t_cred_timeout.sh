@@ -121,6 +121,11 @@ like "process: cancelled: core's child reaped (the tool has no child left)" "$ou
 like "process: cancelled: the script, if it had started, killed" "$out" 'hangscript.pid=(gone|Z|nopid)$'
 like "process: cancel message" "$(msg "$out" 0)" 'credential_process of profile "hang" cancelled'
 
+out=$(tool --call hang,cancel=-1)
+is "process: a caller cancelled before the fetch gets Cancelled" "$(field "$out" 0 status)" Cancelled
+is "... and no process is started: the hook never got its pipe (a bulk call's other rows spawn nothing)" \
+  "$(field "$out" 0 hookfds)" 0
+
 # ---- instance metadata, container, STS: endpoints that never answer --------
 export AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT=$SILENT
 out=$(tool --timeout 300 --setting x.cred_ms --call empty)

@@ -9,9 +9,10 @@
  * function "f" at http://127.0.0.1:9 (nothing listens: a
  * call that got credentials ends with TransportError) with one attempt.
  * cancel=MS: the wait hook answers SQLAMBDA_WAIT_CANCEL once MS have
- * passed since the call started. Prints, per call, in call order:
- *   call=<i> status=<name> ms=<elapsed> hook=<yes|no> msg=<message>
- * (hook=yes: the wait hook was called). --after CMD runs once every call
+ * passed since the call started (cancel=-1: from the start). Prints, per call, in call order:
+ *   call=<i> status=<name> ms=<elapsed> hook=<yes|no> hookfds=<n> msg=<message>
+ * (hook=yes: the wait hook was called; hookfds: the most descriptors it
+ * was given at once, 0 if nothing was started that it could wait on). --after CMD runs once every call
  * has returned, while this process is still alive (its children's state
  * can be checked from outside).
  */
@@ -31,7 +32,7 @@ typedef struct call {
     const char *profile;
     long cancel_ms, delay_ms;
     double start, elapsed;
-    int hook_calls;
+    int hook_calls, hook_max_fds;
     sqlambda_status st;
     char msg[512];
 } call;
@@ -50,8 +51,9 @@ static double now_ms(void) {
 static int hook(void *arg, sqlambda_wait_fd *fds, int nfds, long tmo) {
     call *c = arg;
     c->hook_calls++;
-    double left = c->cancel_ms > 0 ? c->start + (double)c->cancel_ms - now_ms() : -1;
-    if (c->cancel_ms > 0 && left <= 0) return SQLAMBDA_WAIT_CANCEL;
+    if (nfds > c->hook_max_fds) c->hook_max_fds = nfds;
+    double left = c->cancel_ms != 0 ? c->start + (double)c->cancel_ms - now_ms() : -1;
+    if (c->cancel_ms != 0 && left <= 0) return SQLAMBDA_WAIT_CANCEL;
     if (left >= 0 && (tmo < 0 || tmo > (long)left + 1)) tmo = (long)left + 1;
     struct pollfd p[nfds > 0 ? nfds : 1];
     for (int i = 0; i < nfds; i++) {
@@ -67,7 +69,7 @@ static int hook(void *arg, sqlambda_wait_fd *fds, int nfds, long tmo) {
         if (r & (POLLERR | POLLHUP | POLLNVAL)) ev |= fds[i].events;
         fds[i].revents = ev & fds[i].events;
     }
-    if (c->cancel_ms > 0 && now_ms() >= c->start + (double)c->cancel_ms)
+    if (c->cancel_ms != 0 && now_ms() >= c->start + (double)c->cancel_ms)
         return SQLAMBDA_WAIT_CANCEL;
     return SQLAMBDA_WAIT_CONTINUE;
 }
@@ -142,8 +144,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) pthread_create(&th[i], NULL, run_call, &calls[i]);
     for (int i = 0; i < n; i++) pthread_join(th[i], NULL);
     for (int i = 0; i < n; i++)
-        printf("call=%d status=%s ms=%.0f hook=%s msg=%s\n", i, sqlambda_status_name(calls[i].st),
-               calls[i].elapsed, calls[i].hook_calls ? "yes" : "no", calls[i].msg);
+        printf("call=%d status=%s ms=%.0f hook=%s hookfds=%d msg=%s\n", i,
+               sqlambda_status_name(calls[i].st), calls[i].elapsed,
+               calls[i].hook_calls ? "yes" : "no", calls[i].hook_max_fds, calls[i].msg);
     fflush(stdout);
     if (after && system(after) != 0) fprintf(stderr, "tool_cred_wait: --after failed\n");
     return 0;
