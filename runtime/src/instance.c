@@ -185,7 +185,7 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
     }
     if (pthread_create(&in->log_thread, NULL, log_capture_thread, in) != 0) {
         kill(-in->pid, SIGKILL);
-        waitpid(in->pid, NULL, 0);
+        spawner_reap(in->pid, NULL);
         in->exited = 1;
         snprintf(err, errlen, "cannot start the log thread");
         goto fail;

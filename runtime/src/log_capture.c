@@ -89,8 +89,7 @@ void *log_capture_thread(void *arg) {
     }
     if (pfd >= 0) close(pfd);
     int st = 0;
-    while (waitpid(in->pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    spawner_reap(in->pid, &st);
     pthread_mutex_lock(&g.mu);
     in->exited = 1;
     in->exit_status = st;

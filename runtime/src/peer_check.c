@@ -1,9 +1,10 @@
 /*
  * peer_check.c — who is on the other end of a loopback TCP connection to a
  * Runtime API listener: only processes of the instance's own worker process
- * group may use it (issue 11). The client's socket (inode and owner uid) is
- * found by its address pair with one exact sock_diag netlink lookup
- * (/proc/net/tcp if that is unavailable), then looked for among the open
+ * group, inside the worker's own session, may use it (issue 11). The
+ * client's socket (inode and owner uid) is found by its address pair with
+ * one exact sock_diag netlink lookup (/proc/net/tcp if that is
+ * unavailable), then looked for among the open
  * files of the worker, its descendants, and last of every process in its
  * process group. This keeps AWS_LAMBDA_RUNTIME_API a plain host:port, so
  * any bootstrap written for Lambda works unchanged; see docs/security.md
@@ -94,7 +95,11 @@ out:
     return rc;
 }
 
-/* Process group of pid from /proc/pid/stat; -1 if unknown. */
+/* Process group of pid from /proc/pid/stat if its session is the same
+ * number (a worker leads its own session and group, and so do all the
+ * processes that are its); -1 if unknown or in another session. A process
+ * of another function cannot join the worker's group (setpgid works only
+ * within a session), and the session check refuses one whatever its group. */
 static long pgrp_of(const char *pid) {
     char path[300], buf[512];
     snprintf(path, sizeof path, "/proc/%s/stat", pid);
@@ -104,8 +109,8 @@ static long pgrp_of(const char *pid) {
     fclose(f);
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
-    long pg;
-    if (!p || sscanf(p + 1, " %*c %*d %ld", &pg) != 1) return -1;
+    long pg, sid;
+    if (!p || sscanf(p + 1, " %*c %*d %ld %ld", &pg, &sid) != 2 || sid != pg) return -1;
     return pg;
 }
 

@@ -103,9 +103,14 @@ char *function_arn(const function *f, const char *qualifier);
 
 int spawner_start(void);
 void spawner_stop(void);
-/* Forks and execs argv/envp in a new process group with stdin /dev/null and
- * stdout+stderr on out_fd, cwd dir. Returns the pid or -1. */
+/* Forks and execs argv/envp in a new session (setsid: the worker leads its
+ * own session and process group) with stdin /dev/null and stdout+stderr on
+ * out_fd, cwd dir. Returns the pid (after the exec) or -1. */
 pid_t spawner_spawn(char *const argv[], char *const envp[], const char *dir, int out_fd);
+/* waitpid(pid, status, 0) for a worker, and forgets it as a worker. */
+pid_t spawner_reap(pid_t pid, int *status);
+/* Reaps pid if it is an exited child that is not a live worker; 1 if reaped. */
+int spawner_reap_orphan(pid_t pid);
 
 /* ---- invocation (pool.c) ------------------------------------------------- */
 
@@ -188,7 +193,8 @@ int runtime_api_start(instance *in, char *err, size_t errlen);
 
 struct sockaddr;
 /* 1 if the client at addr (connected to 127.0.0.1:server_port) is a socket
- * held by a process whose process group is pgid. */
+ * held by a process whose process group and session are pgid (the worker's
+ * pid: workers are session leaders). */
 int peer_in_group(const struct sockaddr *addr, unsigned len, int server_port, pid_t pgid);
 
 /* ---- pool.c: acquire an instance, run an invocation, release ---------- */

@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -33,9 +35,55 @@ static int stop;
 static pthread_t thread;
 static int started;
 
+/* live workers: forked, not yet reaped by spawner_reap */
+static pthread_mutex_t workers_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t *workers;
+static size_t nworkers, capworkers;
+
+static void worker_add(pid_t pid) { /* holds workers_mu */
+    if (nworkers == capworkers) {
+        size_t cap = capworkers ? capworkers * 2 : 16;
+        pid_t *nw = realloc(workers, cap * sizeof *nw);
+        if (!nw) abort();
+        workers = nw;
+        capworkers = cap;
+    }
+    workers[nworkers++] = pid;
+}
+
+static int worker_index(pid_t pid) { /* holds workers_mu */
+    for (size_t i = 0; i < nworkers; i++)
+        if (workers[i] == pid) return (int)i;
+    return -1;
+}
+
+pid_t spawner_reap(pid_t pid, int *status) {
+    pthread_mutex_lock(&workers_mu);
+    pid_t r;
+    while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR) {
+    }
+    int i = worker_index(pid);
+    if (i >= 0) workers[i] = workers[--nworkers];
+    pthread_mutex_unlock(&workers_mu);
+    return r;
+}
+
+int spawner_reap_orphan(pid_t pid) {
+    pthread_mutex_lock(&workers_mu);
+    int reaped = 0;
+    if (worker_index(pid) < 0) reaped = waitpid(pid, NULL, WNOHANG) == pid;
+    pthread_mutex_unlock(&workers_mu);
+    return reaped;
+}
+
 static pid_t do_spawn(spawn_req *r) {
     pid_t parent = getpid();
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int sync[2]; /* closed in the child by exec (or exit): the parent reads end of file */
+    if (pipe2(sync, O_CLOEXEC) != 0) sync[0] = sync[1] = -1;
+    /* fork and record the pid under workers_mu: the orphan reaper must never
+     * see a worker's zombie before it is in the set */
+    pthread_mutex_lock(&workers_mu);
     pid_t pid = fork();
     if (pid == 0) {
         /* child: only async-signal-safe calls until exec */
@@ -43,7 +91,7 @@ static pid_t do_spawn(spawn_req *r) {
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
-        setpgid(0, 0);
+        if (setsid() < 0) _exit(126); /* a new session and process group, led by the worker */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(1);
         if (devnull >= 0) dup2(devnull, 0);
@@ -62,8 +110,16 @@ static pid_t do_spawn(spawn_req *r) {
         (void)!write(2, "\n", 1);
         _exit(127);
     }
+    if (pid > 0) worker_add(pid);
+    pthread_mutex_unlock(&workers_mu);
     if (devnull >= 0) close(devnull);
-    if (pid > 0) setpgid(pid, pid); /* no race with the child's own setpgid */
+    if (sync[1] >= 0) close(sync[1]);
+    if (sync[0] >= 0) {
+        char c;
+        while (pid > 0 && (read(sync[0], &c, 1) < 0 && errno == EINTR)) {
+        }
+        close(sync[0]);
+    }
     return pid;
 }
 
