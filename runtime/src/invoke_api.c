@@ -7,7 +7,14 @@
  * a Content-Length over the cap is answered 413 at once and a chunked body
  * past the cap ends the connection: nothing unbounded is ever read. The 413
  * comes before the signature check (the body it covers is not there).
- * Checks the SigV4 signature when --credentials is set, and routes
+ * With --credentials, whatever the headers alone decide (auth_precheck:
+ * no or a malformed Authorization, unknown key, wrong scope, X-Amz-Date
+ * off) is answered 403 before a byte of the body is read; the signature
+ * over the body is checked once it is complete. Bodies held in memory by
+ * all connections together are capped at BODY_BUDGET bytes (a declared
+ * Content-Length is reserved up front): past it a request is answered 429
+ * TooManyRequestsException, so no set of clients makes serve buffer more
+ * than that (issue 11). Routes
  * /2015-03-31/functions/... to invoke.c / control_api.c. Idle and slow
  * connections are bounded by a per-connection timeout and a connection
  * limit (serve_main.c raises the fd limit to fit it).
@@ -25,6 +32,20 @@
 #define MAX_EVENT (1024 * 1024)
 #define MAX_OTHER (64 * 1024)
 #define DISCARD_CAP (32ULL * 1024 * 1024) /* bytes read at most per request */
+#define BODY_BUDGET ((size_t)128 * 1024 * 1024) /* request bodies held, all connections */
+
+static size_t buffered; /* bytes reserved against BODY_BUDGET (atomic) */
+
+/* Reserves n more bytes of the budget; 0, or -1 (nothing reserved) when full. */
+static int reserve(size_t n) {
+    size_t cur = __atomic_load_n(&buffered, __ATOMIC_RELAXED);
+    do {
+        if (n > BODY_BUDGET - cur) return -1;
+    } while (!__atomic_compare_exchange_n(&buffered, &cur, cur + n, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return 0;
+}
+
+static void release(size_t n) { __atomic_sub_fetch(&buffered, n, __ATOMIC_RELAXED); }
 
 typedef struct ireq {
     char *raw_uri; /* as received: path still percent-encoded, query included */
@@ -33,6 +54,8 @@ typedef struct ireq {
     int too_large;
     unsigned long long seen; /* body bytes received, kept or not */
     int started;
+    size_t reserved;  /* bytes of BODY_BUDGET this request holds */
+    int over_budget;  /* the budget was full: discard the body, answer 429 */
 } ireq;
 
 static struct MHD_Daemon *daemon_;
@@ -49,6 +72,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe) {
     ireq *q = *req_cls;
     if (q) {
+        release(q->reserved);
         free(q->raw_uri);
         sbuf_free(&q->body);
         free(q);
@@ -92,6 +116,39 @@ static enum MHD_Result route(struct MHD_Connection *c, ireq *q, const char *meth
                                                                                                 : MHD_NO;
 }
 
+/* Room for need bytes (and the NUL) in q->body, every byte of its
+ * allocation reserved first: Content-Length was reserved up front, a body
+ * without one is reserved as its buffer grows. 0, or -1 if over budget. */
+static int grow(ireq *q, size_t need) {
+    if (need + 1 <= q->body.cap) return 0;
+    size_t cap = q->body.cap * 2 > need + 1 ? q->body.cap * 2 : need + 1;
+    if (cap < q->reserved + 1) cap = q->reserved + 1;
+    if (cap > q->limit + 1) cap = q->limit + 1; /* need <= limit here */
+    if (cap > q->reserved + 1) {
+        if (reserve(cap - 1 - q->reserved) != 0) return -1;
+        q->reserved = cap - 1;
+    }
+    char *d = realloc(q->body.data, cap);
+    if (!d) abort();
+    q->body.data = d;
+    q->body.cap = cap;
+    return 0;
+}
+
+static enum MHD_Result busy(struct MHD_Connection *c) {
+    return aws_throttled(c, "ServerRequestBufferFull") ? MHD_YES : MHD_NO;
+}
+
+/* auth_precheck on the raw URI (split at '?' in a copy). */
+static int precheck(struct MHD_Connection *c, const ireq *q, const char *method) {
+    char *path = xstrdup(q->raw_uri);
+    char *qm = strchr(path, '?');
+    if (qm) *qm = 0;
+    int r = auth_precheck(c, method, path, qm ? qm + 1 : NULL);
+    free(path);
+    return r;
+}
+
 /* 413 as Lambda words it for an invoke, or a plain one for other paths. */
 static enum MHD_Result too_large(struct MHD_Connection *c, const ireq *q) {
     char m[160];
@@ -131,6 +188,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             }
             if (n > q->limit) q->too_large = 1; /* read and discard, 413 at the end */
         }
+        /* what the headers decide is answered before any body is read (a
+         * body over the limit is discarded, never held: its 413 comes first) */
+        if (auth_enabled() && !q->too_large && precheck(c, q, method) != 0) return MHD_YES;
+        if (cl && !q->too_large) {
+            size_t n = (size_t)strtoull(cl, NULL, 10);
+            if (n && reserve(n) != 0) {
+                serve_debug("%zu-byte request body refused: %zu bytes of request bodies already held",
+                          n, (size_t)BODY_BUDGET);
+                return busy(c);
+            }
+            q->reserved = n;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -142,6 +211,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (q->too_large || q->body.len + *upload_data_size > q->limit) {
             q->too_large = 1;
             sbuf_free(&q->body);
+        } else if (q->over_budget || grow(q, q->body.len + *upload_data_size) != 0) {
+            q->over_budget = 1;
+            sbuf_free(&q->body);
         } else {
             sbuf_append(&q->body, upload_data, *upload_data_size);
         }
@@ -149,6 +221,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return MHD_YES;
     }
     if (q->too_large) return too_large(c, q);
+    if (q->over_budget) return busy(c);
     return route(c, q, method);
 }
 

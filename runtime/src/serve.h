@@ -232,6 +232,12 @@ int auth_enabled(void);
  * error response on conn and returns -1. */
 int auth_check(struct MHD_Connection *conn, const char *method, const char *raw_path,
                const char *raw_query, const char *body, size_t body_len);
+/* The same checks that need no body (Authorization present and well formed,
+ * known access key, scope region/service, every x-amz-* header signed,
+ * X-Amz-Date within 5 minutes), before the body is read; 0 or -1 with the
+ * answer queued. auth_check still verifies the signature afterwards. */
+int auth_precheck(struct MHD_Connection *conn, const char *method, const char *raw_path,
+                  const char *raw_query);
 void auth_free(void);
 
 /* ---- aws_errors.c: responses shaped like AWS's ---------------------------- */
