@@ -3,8 +3,13 @@
  * process group (setsid, double fork). serve makes itself their subreaper
  * (PR_SET_CHILD_SUBREAPER), so when their parent dies they become serve's
  * children instead of init's, and at shutdown, once every worker is gone,
- * it kills and reaps them: serve leaves no orphans. Children in serve's own
- * process group (a host program's own) are left alone.
+ * it kills and reaps them: serve leaves no orphans. Meanwhile a reaper
+ * thread reaps those that exit (woken by SIGCHLD, which every serve thread
+ * blocks, and once a second), so a function that keeps double-forking
+ * short-lived processes leaves no zombies (issue 11); workers are not its
+ * business (their instance reaps them: spawner_reap_orphan skips them).
+ * Children in serve's own process group (a host program's own) are left
+ * alone.
  */
 #include "serve.h"
 
@@ -16,14 +21,67 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int was_subreaper = -1;
+static pthread_t reaper;
+static int reaper_started, reaper_stop;
+
+/* state, ppid and pgrp from /proc/<pid>/stat; -1 if unreadable. */
+static int stat_of3(const char *pid, char *state, long *ppid, long *pgrp) {
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    return p && sscanf(p + 1, " %c %ld %ld", state, ppid, pgrp) == 3 ? 0 : -1;
+}
+
+/* Reaps every exited child outside our process group that is not a worker. */
+static void reap_exited(void) {
+    long me = (long)getpid(), mygrp = (long)getpgrp();
+    DIR *d = opendir("/proc");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        long ppid, pgrp;
+        char state;
+        if (stat_of3(e->d_name, &state, &ppid, &pgrp) || ppid != me || pgrp == mygrp || state != 'Z') continue;
+        spawner_reap_orphan((pid_t)atol(e->d_name));
+    }
+    closedir(d);
+}
+
+static void *reaper_thread(void *arg) {
+    (void)arg;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    struct timespec second = {1, 0};
+    while (!__atomic_load_n(&reaper_stop, __ATOMIC_ACQUIRE)) {
+        sigtimedwait(&chld, NULL, &second);
+        reap_exited();
+    }
+    return NULL;
+}
 
 void orphans_adopt(void) {
     int cur = 0;
     if (prctl(PR_GET_CHILD_SUBREAPER, &cur) == 0) was_subreaper = cur;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* SIGCHLD blocked here is blocked in every thread started after: the
+     * reaper takes it with sigtimedwait (serve_main restores the mask) */
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, NULL);
+    reaper_stop = 0;
+    reaper_started = pthread_create(&reaper, NULL, reaper_thread, NULL) == 0;
 }
 
 /* ppid and pgrp from /proc/<pid>/stat; -1 if unreadable. */
@@ -61,6 +119,12 @@ static int sweep_once(void) {
 }
 
 void orphans_sweep(void) {
+    if (reaper_started) {
+        __atomic_store_n(&reaper_stop, 1, __ATOMIC_RELEASE);
+        pthread_kill(reaper, SIGCHLD);
+        pthread_join(reaper, NULL);
+        reaper_started = 0;
+    }
     int total = 0;
     for (int round = 0; round < 20; round++) { /* killing one may hand us its children */
         int n = sweep_once();

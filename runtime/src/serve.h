@@ -275,9 +275,12 @@ fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment
 
 /* ---- orphans.c: what functions leave running outside their process group */
 
-/* Makes serve the subreaper of its workers' descendants (call at start). */
+/* Makes serve the subreaper of its workers' descendants and starts the
+ * thread that reaps those that exit; blocks SIGCHLD in the calling thread
+ * (call at start, before any other thread). */
 void orphans_adopt(void);
-/* Shutdown, after every worker is gone: kills and reaps adopted orphans. */
+/* Shutdown, after every worker is gone: stops the reaper thread, kills and
+ * reaps adopted orphans. */
 void orphans_sweep(void);
 
 /* ---- request_parse.c: request checks as pure functions (MHD and fuzzing) */
