@@ -1,6 +1,8 @@
 /*
  * serve_main.c — `sqlambda serve`: parses options, loads the function
- * directory, starts the Invoke API, waits for SIGTERM/SIGINT, then drains:
+ * directory, makes the process non-dumpable (its secrets stay out of
+ * functions' reach through /proc), starts the Invoke API, waits for
+ * SIGTERM/SIGINT, then drains:
  * stops accepting, lets in-flight invocations finish, stops the Event
  * threads, terminates every worker process group, and cleans up.
  */
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -82,7 +85,24 @@ static void remove_bootstrap(void) {
     if (g.tmpdir[0]) rmdir(g.tmpdir);
 }
 
-int sqlambda_serve_main(int argc, char **argv) {
+/* serve holds secrets (its own environment, possibly the operator's AWS
+ * keys; the --credentials secrets in memory): non-dumpable, its /proc
+ * environ, mem and maps are root's and functions running as the same user
+ * cannot ptrace it (issue 11). No core dumps either. Workers are execs, so
+ * dumpable again (the Runtime API peer check reads their /proc). */
+static int was_dumpable = -1;
+
+static void undumpable(void) {
+    was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static void restore_dumpable(void) {
+    if (was_dumpable > 0) prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
+    was_dumpable = -1;
+}
+
+static int serve_main(int argc, char **argv) {
     const char *listen_spec = "127.0.0.1:9001", *functions = NULL, *credentials = NULL;
     long retry_ms = 60000, init_ms = 10000, maxc = 32, evthreads = 4, maxq = 10000, idle_s = 60,
          maxconn = 4096;
@@ -187,6 +207,7 @@ int sqlambda_serve_main(int argc, char **argv) {
         fprintf(stderr, "sqlambda serve: %s\n", err);
         return 2;
     }
+    undumpable(); /* before the secrets are read */
     if (credentials && auth_load(credentials, err, sizeof err)) {
         fprintf(stderr, "sqlambda serve: %s\n", err);
         return 2;
@@ -257,5 +278,11 @@ int sqlambda_serve_main(int argc, char **argv) {
     auth_free();
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
     serve_log("stopped");
+    return rc;
+}
+
+int sqlambda_serve_main(int argc, char **argv) {
+    int rc = serve_main(argc, argv);
+    restore_dumpable();
     return rc;
 }
