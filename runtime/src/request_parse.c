@@ -100,14 +100,19 @@ int invoke_parse_function(const char *seg, const char *query, sqlambda_function_
                           api_error *e) {
     char err[256];
     *qualifier = NULL;
-    char *name = pct_decode(seg, strlen(seg));
+    size_t len;
+    char *name = pct_decode_n(seg, strlen(seg), &len);
     if (!name) return bad_param(e, "The function name is not correctly percent-encoded.");
+    if (memchr(name, 0, len)) { /* "victim%00junk" must not be "victim" */
+        free(name);
+        return bad_param(e, "The function name has character byte 0x00 (%00) not allowed (use A-Z a-z 0-9 - _).");
+    }
     int rc = sqlambda_parse_function(name, ref, err, sizeof err);
     free(name);
     if (rc != SQLAMBDA_OK) return bad_param(e, err);
     int bad = 0;
     char *q = query_param(query, "Qualifier", &bad);
-    if (bad) return bad_param(e, "The Qualifier is not correctly percent-encoded.");
+    if (bad) return bad_param(e, "The Qualifier is not correctly percent-encoded (or holds %00).");
     if (q && *q && ref->qualifier[0] && strcmp(q, ref->qualifier) != 0) {
         free(q);
         return bad_param(e, "The derived qualifier from the function name does not match the specified qualifier.");

@@ -37,9 +37,13 @@ void iso_time(char out[32]);      /* "2026-11-26T23:00:00.123Z" */
 void make_uuid(char out[37]);     /* random (v4) */
 char *b64_encode(const void *p, size_t n);
 unsigned char *b64_decode(const char *s, size_t n, size_t *outlen); /* NULL if invalid */
-/* Percent-decodes s[0..n) (no '+' handling); NULL if a %xx is malformed. */
+/* Percent-decodes s[0..n) (no '+' handling); NULL if a %xx is malformed
+ * or decodes to a NUL byte (%00: the C string would end there). */
 char *pct_decode(const char *s, size_t n);
-/* Value of key in a raw query string, decoded, or NULL. *bad set on bad %. */
+/* The same, NUL bytes allowed: their count is in *outlen. */
+char *pct_decode_n(const char *s, size_t n, size_t *outlen);
+/* Value of key in a raw query string, decoded, or NULL. *bad set on bad %
+ * (or %00). */
 char *query_param(const char *query, const char *key, int *bad);
 /* Copy of s[0..n) as valid UTF-8 without NUL: each invalid byte (and NUL)
  * becomes U+FFFD, so jansson never refuses it (malloc'd). */

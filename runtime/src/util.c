@@ -154,7 +154,7 @@ static int hexval(char c) {
     return -1;
 }
 
-char *pct_decode(const char *s, size_t n) {
+char *pct_decode_n(const char *s, size_t n, size_t *outlen) {
     char *out = xmalloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
@@ -171,6 +171,17 @@ char *pct_decode(const char *s, size_t n) {
         }
     }
     out[o] = 0;
+    *outlen = o;
+    return out;
+}
+
+char *pct_decode(const char *s, size_t n) {
+    size_t len;
+    char *out = pct_decode_n(s, n, &len);
+    if (out && memchr(out, 0, len)) { /* %00 would cut the C string short */
+        free(out);
+        return NULL;
+    }
     return out;
 }
 

@@ -116,5 +116,16 @@ except lam.exceptions.RequestTooLargeException:
 r = lam.invoke(FunctionName="lambdaTest", Payload=b'{"x":"' + b"a" * (5 * 1024 * 1024) + b'"}')
 is_(len(r["Payload"].read()), 5 * 1024 * 1024 + len(b'{"Status": "OK", "x": ""}'), "boto3 5 MB payload round trip")
 
+# %00 in the function path or the Qualifier must not cut the name short
+# ("lambdaTest%00junk" was lambdaTest): refused as a byte no name has.
+for path, what in [("/2015-03-31/functions/lambdaTest%00junk/invocations", "function name"),
+                   ("/2015-03-31/functions/lambdaTest%3A1%00x/invocations", "qualifier in the name"),
+                   ("/2015-03-31/functions/lambdaTest/invocations?Qualifier=%24LATEST%00x", "?Qualifier=")]:
+    st, h, body = s.request("POST", path, b"{}")
+    ok(st == 400 and h.get("x-amzn-errortype") == "InvalidParameterValueException" and b"Status" not in body,
+       "%%00 in the %s -> 400 InvalidParameterValueException, nothing invoked" % what, (st, h, body))
+st, h, body = s.request("POST", "/2015-03-31/functions/lambdaTest%01junk/invocations", b"{}")
+ok(st == 400 and b"byte 0x01 not allowed" in body, "another control byte -> 400 naming it", (st, body))
+
 is_(s.stop(), 0, "server exits 0 on SIGTERM")
 done()
