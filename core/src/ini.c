@@ -11,6 +11,7 @@
 #include "ini.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,10 @@ struct sqlambda_ini {
     size_t n, cap;
     char **sections;
     size_t nsections, capsections;
+    /* index of entries and sections by name, so a file of many keys or
+     * sections parses in linear time: open addressing, power-of-two size,
+     * a slot holds (index << 1 | is_section) + 1, 0 when empty */
+    size_t *slots, nslots;
     char error[300]; /* non-empty: the input was refused (see ini.h) */
 };
 
@@ -50,9 +55,58 @@ static const char *cut_comment(const char *s, const char *e) {
     return e;
 }
 
+/* FNV-1a of the section and the lowercased key (key NULL: the section's own). */
+static size_t name_hash(const char *section, const char *key) {
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)section; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    h = (h ^ (key ? 0x100u : 0x200u)) * 1099511628211ULL;
+    for (const unsigned char *p = (const unsigned char *)key; key && *p; p++)
+        h = (h ^ (unsigned char)tolower(*p)) * 1099511628211ULL;
+    h ^= h >> 33; /* spread into the low bits the mask keeps (murmur3's finalizer) */
+    h *= 0xff51afd7ed558ccdULL;
+    return (size_t)(h ^ (h >> 33));
+}
+
+static int slot_is(const sqlambda_ini *ini, size_t v, const char *section, const char *key) {
+    size_t i = (v - 1) >> 1;
+    if ((v - 1) & 1) return !key && strcmp(ini->sections[i], section) == 0;
+    return key && strcmp(ini->e[i].section, section) == 0 && strcasecmp(ini->e[i].key, key) == 0;
+}
+
+/* The slot holding section/key, or the empty slot where it would go. */
+static size_t *slot_for(const sqlambda_ini *ini, const char *section, const char *key) {
+    size_t mask = ini->nslots - 1;
+    for (size_t i = name_hash(section, key) & mask;; i = (i + 1) & mask)
+        if (!ini->slots[i] || slot_is(ini, ini->slots[i], section, key)) return &ini->slots[i];
+}
+
+/* Indexes the item just appended (an entry, or a section); the table stays
+ * at most half full. 0, or -1 out of memory. */
+static int index_last(sqlambda_ini *ini, int is_section) {
+    size_t count = ini->n + ini->nsections;
+    if (count * 2 > ini->nslots) {
+        size_t ns = ini->nslots ? ini->nslots * 2 : 64;
+        size_t *t = calloc(ns, sizeof *t);
+        if (!t) return -1;
+        free(ini->slots);
+        ini->slots = t;
+        ini->nslots = ns;
+        for (size_t i = 0; i < ini->n; i++)
+            *slot_for(ini, ini->e[i].section, ini->e[i].key) = (i << 1) + 1;
+        for (size_t i = 0; i < ini->nsections; i++)
+            *slot_for(ini, ini->sections[i], NULL) = (i << 1 | 1) + 1;
+        return 0;
+    }
+    if (is_section)
+        *slot_for(ini, ini->sections[ini->nsections - 1], NULL) = ((ini->nsections - 1) << 1 | 1) + 1;
+    else
+        *slot_for(ini, ini->e[ini->n - 1].section, ini->e[ini->n - 1].key) = ((ini->n - 1) << 1) + 1;
+    return 0;
+}
+
 static int add_section(sqlambda_ini *ini, const char *name) {
-    for (size_t i = 0; i < ini->nsections; i++)
-        if (strcmp(ini->sections[i], name) == 0) return 0;
+    if (ini->nslots && *slot_for(ini, name, NULL)) return 0; /* already there */
     if (ini->nsections == ini->capsections) {
         size_t nc = ini->capsections ? ini->capsections * 2 : 8;
         char **ns = realloc(ini->sections, nc * sizeof *ns);
@@ -62,15 +116,13 @@ static int add_section(sqlambda_ini *ini, const char *name) {
     }
     if (!(ini->sections[ini->nsections] = strdup(name))) return -1;
     ini->nsections++;
-    return 0;
+    return index_last(ini, 1);
 }
 
 static ini_entry *find(const sqlambda_ini *ini, const char *section, const char *key) {
-    if (!ini || !section || !key) return NULL;
-    for (size_t i = ini->n; i-- > 0;)
-        if (strcmp(ini->e[i].section, section) == 0 && strcasecmp(ini->e[i].key, key) == 0)
-            return &ini->e[i];
-    return NULL;
+    if (!ini || !section || !key || !ini->nslots) return NULL;
+    size_t v = *slot_for(ini, section, key);
+    return v ? &ini->e[(v - 1) >> 1] : NULL;
 }
 
 /* Sets section/key (later definitions win); takes ownership of value. */
@@ -99,7 +151,7 @@ static int set(sqlambda_ini *ini, const char *section, const char *key, char *va
     for (char *k = en->key; *k; k++) *k = (char)tolower((unsigned char)*k);
     en->value = value;
     ini->n++;
-    return 0;
+    return index_last(ini, 0); /* on failure the entry stays, freed with the ini */
 fail:
     free(value);
     return -1;
@@ -264,6 +316,7 @@ void sqlambda_ini_free(sqlambda_ini *ini) {
     for (size_t i = 0; i < ini->nsections; i++) free(ini->sections[i]);
     free(ini->sections);
     free(ini->e);
+    free(ini->slots);
     free(ini);
 }
 
@@ -272,10 +325,8 @@ const char *sqlambda_ini_error(const sqlambda_ini *ini) {
 }
 
 int sqlambda_ini_has_section(const sqlambda_ini *ini, const char *section) {
-    if (!ini || !section) return 0;
-    for (size_t i = 0; i < ini->nsections; i++)
-        if (strcmp(ini->sections[i], section) == 0) return 1;
-    return 0;
+    if (!ini || !section || !ini->nslots) return 0;
+    return *slot_for(ini, section, NULL) != 0;
 }
 
 const char *sqlambda_ini_get(const sqlambda_ini *ini, const char *section, const char *key) {
