@@ -6,7 +6,9 @@
  * concurrency goes back in the queue for 200 ms (not counted as an
  * attempt), so it never holds a thread. Queued events that have not
  * started are dropped at shutdown. The queue is bounded (--max-queued-events):
- * a new event beyond it is refused and the client gets Lambda's 429.
+ * a new event beyond it is refused and the client gets Lambda's 429; so is
+ * one whose payload does not fit the body budget (body_budget.c: queued
+ * payloads count until their event is done).
  */
 #include "serve.h"
 
@@ -35,6 +37,7 @@ static int nthreads;
 static long nqueued, max_queued; /* items in queue (retries included) */
 
 static void item_free(event_item *e) {
+    body_budget_release(e->len);
     free(e->payload);
     free(e->client_context);
     free(e->invoked_arn);
@@ -127,7 +130,7 @@ int event_queue_push(fn_version *fv, const char *payload, size_t len, const char
     pthread_mutex_lock(&mu);
     int full = nqueued >= max_queued;
     pthread_mutex_unlock(&mu);
-    if (full) return -1;
+    if (full || body_budget_reserve(len) != 0) return -1;
     event_item *e = xcalloc(1, sizeof *e);
     e->fv = fv;
     e->payload = xstrndup(payload, len);

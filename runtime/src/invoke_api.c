@@ -11,10 +11,10 @@
  * no or a malformed Authorization, unknown key, wrong scope, X-Amz-Date
  * off) is answered 403 before a byte of the body is read; the signature
  * over the body is checked once it is complete. Bodies held in memory by
- * all connections together are capped at BODY_BUDGET bytes (a declared
- * Content-Length is reserved up front): past it a request is answered 429
- * TooManyRequestsException, so no set of clients makes serve buffer more
- * than that (issue 11). Routes
+ * all connections together (and queued Event payloads) are capped at
+ * BODY_BUDGET bytes (body_budget.c; a declared Content-Length is reserved
+ * up front): past it a request is answered 429 TooManyRequestsException,
+ * so no set of clients makes serve buffer more than that (issue 11). Routes
  * /2015-03-31/functions/... to invoke.c / control_api.c. Idle and slow
  * connections are bounded by a per-connection timeout and a connection
  * limit (serve_main.c raises the fd limit to fit it).
@@ -32,21 +32,6 @@
 #define MAX_EVENT (1024 * 1024)
 #define MAX_OTHER (64 * 1024)
 #define DISCARD_CAP (32ULL * 1024 * 1024) /* bytes read at most per request */
-#define BODY_BUDGET ((size_t)128 * 1024 * 1024) /* request bodies held, all connections */
-
-static size_t buffered; /* bytes reserved against BODY_BUDGET (atomic) */
-
-/* Reserves n more bytes of the budget; 0, or -1 (nothing reserved) when full. */
-static int reserve(size_t n) {
-    size_t cur = __atomic_load_n(&buffered, __ATOMIC_RELAXED);
-    do {
-        if (n > BODY_BUDGET - cur) return -1;
-    } while (!__atomic_compare_exchange_n(&buffered, &cur, cur + n, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    return 0;
-}
-
-static void release(size_t n) { __atomic_sub_fetch(&buffered, n, __ATOMIC_RELAXED); }
-
 typedef struct ireq {
     char *raw_uri; /* as received: path still percent-encoded, query included */
     sbuf body;
@@ -72,7 +57,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe) {
     ireq *q = *req_cls;
     if (q) {
-        release(q->reserved);
+        body_budget_release(q->reserved);
         free(q->raw_uri);
         sbuf_free(&q->body);
         free(q);
@@ -125,7 +110,7 @@ static int grow(ireq *q, size_t need) {
     if (cap < q->reserved + 1) cap = q->reserved + 1;
     if (cap > q->limit + 1) cap = q->limit + 1; /* need <= limit here */
     if (cap > q->reserved + 1) {
-        if (reserve(cap - 1 - q->reserved) != 0) return -1;
+        if (body_budget_reserve(cap - 1 - q->reserved) != 0) return -1;
         q->reserved = cap - 1;
     }
     char *d = realloc(q->body.data, cap);
@@ -193,7 +178,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (auth_enabled() && !q->too_large && precheck(c, q, method) != 0) return MHD_YES;
         if (cl && !q->too_large) {
             size_t n = (size_t)strtoull(cl, NULL, 10);
-            if (n && reserve(n) != 0) {
+            if (n && body_budget_reserve(n) != 0) {
                 serve_debug("%zu-byte request body refused: %zu bytes of request bodies already held",
                           n, (size_t)BODY_BUDGET);
                 return busy(c);

@@ -213,11 +213,19 @@ void pool_stop_all(void);
 /* Function error body for outcomes the server produces itself. */
 void pool_error_body(sbuf *b, const char *type, const char *message);
 
+/* ---- body_budget.c: request bytes held for clients, all together ------ */
+
+#define BODY_BUDGET ((size_t)128 * 1024 * 1024)
+/* Reserves n bytes; 0, or -1 (nothing reserved) when they do not fit. */
+int body_budget_reserve(size_t n);
+void body_budget_release(size_t n);
+
 /* ---- event_queue.c: asynchronous (Event) invocations with retries ------- */
 
 int event_queue_start(int threads, long max_queued);
-/* Takes copies; the event runs as soon as a thread is free. -1 when the
- * queue already holds max_queued events (nothing queued). */
+/* Takes copies (the payload's held against the body budget until the event
+ * is done); the event runs as soon as a thread is free. -1 when the queue
+ * already holds max_queued events or the budget is full (nothing queued). */
 int event_queue_push(fn_version *fv, const char *payload, size_t len, const char *client_context,
                      const char *invoked_arn, const char *request_id);
 /* Stops the threads after their current invocation; drops what is queued. */

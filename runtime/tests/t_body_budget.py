@@ -6,7 +6,7 @@ where it was, while a correctly signed invoke still works. Without
 --credentials, the bodies all connections hold are capped (128 MiB,
 declared Content-Length reserved up front): past it a request gets 429
 TooManyRequestsException at once, and the budget is returned when the
-holders go away."""
+holders go away; payloads waiting in the Event queue count against it."""
 import datetime
 import hashlib
 import hmac
@@ -151,5 +151,17 @@ for c in held:
 time.sleep(0.5)
 st, h, b = s.invoke("lambdaTest", "{}")
 is_(st, 200, "the budget is returned when the holders go away")
+
+# Queued Event payloads count too (--max-queued-events alone let 10000 x
+# 1 MB wait in memory): events for a busy function (reserved concurrency 1,
+# each sleeping 3 s) pile up until 128 MiB, then 429.
+pad = b'{"sleep": 3, "pad": "' + b"p" * (1000 * 1000 - 40) + b'"}'
+codes = []
+for i in range(145):
+    st, h, b = s.invoke("sleeper", pad, {"X-Amz-Invocation-Type": "Event"})
+    codes.append((st, h.get("x-amzn-errortype")))
+accepted = sum(1 for c in codes if c[0] == 202)
+ok(110 <= accepted <= 134 and codes[-1] == (429, "TooManyRequestsException"),
+   "1 MB Events queued until the budget is full (%d accepted), then 429 TooManyRequestsException" % accepted, codes[-3:])
 is_(s.stop(), 0, "server exits 0")
 done()
