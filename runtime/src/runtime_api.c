@@ -3,8 +3,9 @@
  * worker talks to. Each instance has its own listener on 127.0.0.1:<port>
  * (AWS_LAMBDA_RUNTIME_API), so /invocation/next needs no routing: it blocks
  * until the pool assigns this instance an invocation. Only processes of the
- * instance's worker process group may connect (peer_check.c): another
- * local process can neither take the function's events nor post results.
+ * instance's worker process group and session may connect (peer_check.c):
+ * another local process, another function's included, can neither take
+ * the function's events nor post results.
  */
 #include "serve.h"
 #include "net.h"
