@@ -161,7 +161,9 @@ for i in range(145):
     st, h, b = s.invoke("sleeper", pad, {"X-Amz-Invocation-Type": "Event"})
     codes.append((st, h.get("x-amzn-errortype")))
 accepted = sum(1 for c in codes if c[0] == 202)
-ok(110 <= accepted <= 134 and codes[-1] == (429, "TooManyRequestsException"),
+# 134 fit at once; an event that finishes meanwhile (3 s, a slow run) frees
+# its megabyte for one more; without the budget all 145 would be accepted
+ok(110 <= accepted <= 140 and codes[-1] == (429, "TooManyRequestsException"),
    "1 MB Events queued until the budget is full (%d accepted), then 429 TooManyRequestsException" % accepted, codes[-3:])
 is_(s.stop(), 0, "server exits 0")
 done()
