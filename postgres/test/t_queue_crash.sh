@@ -84,11 +84,18 @@ else not_ok "a backend was killed with SIGKILL mid-traffic (victim '$victim')"; 
 wait_ready
 
 # Phase 2: more traffic, then an immediate shutdown with calls in flight.
+# The stop comes while the clients still write and the worker has calls in
+# flight (sampled, not assumed: a worker that keeps up drains the queue as
+# soon as the clients stop, so waiting for them first left nothing queued).
 for c in 1 2 3; do client "b$c" 20 & load_pids+=($!); done
-for p in "${load_pids[@]}"; do wait "$p"; done; load_pids=()
-inflight=$(psql -X -At -c "SELECT coalesce(sum(in_flight), 0) FROM aws_lambda.queue_status")
-queued=$(psql -X -At -c "SELECT count(*) FROM aws_lambda.queue")
+inflight=0 queued=0
+for _ in $(seq 1 200); do
+  read -r inflight queued < <(psql -X -At -F ' ' -c "SELECT (SELECT coalesce(sum(in_flight), 0) FROM aws_lambda.queue_status), (SELECT count(*) FROM aws_lambda.queue)" 2>/dev/null)
+  [ "${inflight:-0}" -gt 0 ] && [ "${queued:-0}" -gt 0 ] && break
+  sleep 0.02
+done
 "${run_as[@]}" "$bindir/pg_ctl" -D "$tmp/pg/data" -m immediate -w stop >/dev/null 2>&1
+for p in "${load_pids[@]}"; do wait "$p"; done; load_pids=()
 if [ "${inflight:-0}" -gt 0 ] && [ "${queued:-0}" -gt 0 ]; then ok "immediate shutdown with events in flight ($inflight in flight, $queued queued)"
 else not_ok "immediate shutdown with events in flight (in_flight '$inflight', queued '$queued')"; fi
 "${run_as[@]}" "$bindir/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/server.log" -w start >/dev/null 2>&1 ||
