@@ -131,4 +131,14 @@ out=$(q "SELECT * FROM aws_lambda.invoke_batch('bulk_rs', ARRAY['[1]', '[{\"a\":
 like "a function error in a batch: ERROR names function, batch, errorType" "$out" 'ERROR:  Lambda function "bulk_rs" failed for batch 1 of 1 \(rows 1 to 2\): TypeError'
 out=$(q "SELECT 'after=' || count(*) FROM aws_lambda.invoke_batch('bulk_rs', ARRAY['[1]']::jsonb[]);")
 like "backend usable after protocol errors" "$out" 'after=1'
+# 9. A response that is not valid in the database's encoding is an error
+# naming the function, in every entry point (never bytes passed through).
+for call in "SELECT awslambda_fn('bulk_badutf8', '{}');" \
+            "SELECT payload FROM aws_lambda.invoke('bulk_badutf8', '{}'::json);" ; do
+  out=$(q "$call")
+  like "not UTF-8: $call" "$out" 'ERROR: .*(UTF8|encoding|UTF-8)'
+done
+out=$(q "SELECT coalesce(payload::text, 'NULL') || '|' || error FROM aws_lambda.invoke_many('bulk_badutf8', ARRAY['{}']::jsonb[]);")
+like "not UTF-8: invoke_many's row carries the error" "$out" '^NULL\|.*(UTF8|encoding|UTF-8)'
+
 tap_exit
