@@ -97,6 +97,14 @@ typedef struct sqlambda_wait_fd {
  */
 typedef int (*sqlambda_wait_fn)(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms);
 
+/*
+ * poll() over fds for up to timeout_ms (-1: no limit), filling revents as a
+ * wait hook must: an error or hangup wakes whatever the fd waited for. Hooks
+ * that add their own checks (a host's cancel flag) call it for the waiting
+ * itself. Returns poll()'s result.
+ */
+SQLAMBDA_API int sqlambda_poll_fds(sqlambda_wait_fd *fds, int nfds, long timeout_ms);
+
 /* Debug trace hook: never receives payloads or secrets. */
 #define SQLAMBDA_LOG_DEBUG 1
 #define SQLAMBDA_LOG_INFO 2

@@ -6,27 +6,9 @@
  */
 #include "internal.h"
 
-#include <poll.h>
 
 #define WAIT_SLICE_MS 1000L
 #define YIELD_SLICE_MS 50L
-
-static void poll_fds(sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
-    struct pollfd p[nfds > 0 ? nfds : 1];
-    for (int i = 0; i < nfds; i++) {
-        p[i].fd = fds[i].fd;
-        p[i].events = (short)((fds[i].events & SQLAMBDA_WAIT_READ ? POLLIN : 0) |
-                              (fds[i].events & SQLAMBDA_WAIT_WRITE ? POLLOUT : 0));
-        p[i].revents = 0;
-    }
-    int rc = poll(nfds > 0 ? p : NULL, (nfds_t)nfds, (int)timeout_ms);
-    for (int i = 0; i < nfds; i++) {
-        short r = rc > 0 ? p[i].revents : 0;
-        int ev = (r & POLLIN ? SQLAMBDA_WAIT_READ : 0) | (r & POLLOUT ? SQLAMBDA_WAIT_WRITE : 0);
-        if (r & (POLLERR | POLLHUP | POLLNVAL)) ev |= fds[i].events; /* wakes the reader */
-        fds[i].revents = ev & fds[i].events;
-    }
-}
 
 int sqlambda_waiter_wait(const sqlambda_waiter *w, sqlambda_wait_fd *fds, int nfds,
                          long timeout_ms) {
@@ -34,7 +16,7 @@ int sqlambda_waiter_wait(const sqlambda_waiter *w, sqlambda_wait_fd *fds, int nf
     if (timeout_ms > WAIT_SLICE_MS) timeout_ms = WAIT_SLICE_MS;
     for (int i = 0; i < nfds; i++) fds[i].revents = 0;
     if (!w || !w->wait) {
-        poll_fds(fds, nfds, timeout_ms);
+        sqlambda_poll_fds(fds, nfds, timeout_ms);
         return SQLAMBDA_WAIT_CONTINUE;
     }
     double start = sqlambda_now_ms();
@@ -47,7 +29,7 @@ int sqlambda_waiter_wait(const sqlambda_waiter *w, sqlambda_wait_fd *fds, int nf
         for (int i = 0; i < nfds; i++) any |= fds[i].revents;
         long left = (long)(start + (double)YIELD_SLICE_MS - sqlambda_now_ms());
         if (left > timeout_ms) left = timeout_ms;
-        if (!any && left > 0) poll_fds(fds, nfds, left);
+        if (!any && left > 0) sqlambda_poll_fds(fds, nfds, left);
     }
     return SQLAMBDA_WAIT_CONTINUE;
 }

@@ -7,7 +7,6 @@
  */
 #include "client_internal.h"
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,21 +74,8 @@ int sqlambda_multi_timer_cb(CURLM *m, long timeout_ms, void *userp) {
 }
 
 static int default_wait(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
-    struct pollfd p[nfds > 0 ? nfds : 1];
-    for (int i = 0; i < nfds; i++) {
-        p[i].fd = fds[i].fd;
-        p[i].events = (short)((fds[i].events & SQLAMBDA_WAIT_READ ? POLLIN : 0) |
-                              (fds[i].events & SQLAMBDA_WAIT_WRITE ? POLLOUT : 0));
-        p[i].revents = 0;
-    }
-    int rc = poll(nfds > 0 ? p : NULL, (nfds_t)nfds, (int)timeout_ms);
-    for (int i = 0; i < nfds; i++) {
-        short r = rc > 0 ? p[i].revents : 0;
-        fds[i].revents = (r & (POLLIN | POLLHUP | POLLERR) ? SQLAMBDA_WAIT_READ : 0) |
-                         (r & (POLLOUT | POLLERR) ? SQLAMBDA_WAIT_WRITE : 0);
-        fds[i].revents &= fds[i].events ? fds[i].events : ~0;
-        if (r & (POLLERR | POLLHUP | POLLNVAL) && !fds[i].revents) fds[i].revents = fds[i].events;
-    }
+    (void)arg;
+    sqlambda_poll_fds(fds, nfds, timeout_ms);
     return SQLAMBDA_WAIT_CONTINUE;
 }
 

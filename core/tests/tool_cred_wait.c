@@ -18,7 +18,6 @@
  */
 #include "sqlambda.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,20 +54,7 @@ static int hook(void *arg, sqlambda_wait_fd *fds, int nfds, long tmo) {
     double left = c->cancel_ms != 0 ? c->start + (double)c->cancel_ms - now_ms() : -1;
     if (c->cancel_ms != 0 && left <= 0) return SQLAMBDA_WAIT_CANCEL;
     if (left >= 0 && (tmo < 0 || tmo > (long)left + 1)) tmo = (long)left + 1;
-    struct pollfd p[nfds > 0 ? nfds : 1];
-    for (int i = 0; i < nfds; i++) {
-        p[i].fd = fds[i].fd;
-        p[i].events = (short)((fds[i].events & SQLAMBDA_WAIT_READ ? POLLIN : 0) |
-                              (fds[i].events & SQLAMBDA_WAIT_WRITE ? POLLOUT : 0));
-        p[i].revents = 0;
-    }
-    int rc = poll(nfds > 0 ? p : NULL, (nfds_t)nfds, (int)tmo);
-    for (int i = 0; i < nfds; i++) {
-        short r = rc > 0 ? p[i].revents : 0;
-        int ev = (r & POLLIN ? SQLAMBDA_WAIT_READ : 0) | (r & POLLOUT ? SQLAMBDA_WAIT_WRITE : 0);
-        if (r & (POLLERR | POLLHUP | POLLNVAL)) ev |= fds[i].events;
-        fds[i].revents = ev & fds[i].events;
-    }
+    sqlambda_poll_fds(fds, nfds, tmo);
     if (c->cancel_ms != 0 && now_ms() >= c->start + (double)c->cancel_ms)
         return SQLAMBDA_WAIT_CANCEL;
     return SQLAMBDA_WAIT_CONTINUE;

@@ -9,7 +9,6 @@
 #include "plugin_active.h"
 
 #include <dlfcn.h>
-#include <poll.h>
 #include <pthread.h>
 
 /* Longest poll between two looks at the kill flag. */
@@ -50,23 +49,8 @@ static int killed(void *thd) {
 int mdb_wait_hook(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
     void *thd = *(void **)arg;
     if (killed(thd)) return SQLAMBDA_WAIT_CANCEL;
-    struct pollfd p[nfds > 0 ? nfds : 1];
-    for (int i = 0; i < nfds; i++) {
-        p[i].fd = fds[i].fd;
-        p[i].events = (short)((fds[i].events & SQLAMBDA_WAIT_READ ? POLLIN : 0) |
-                              (fds[i].events & SQLAMBDA_WAIT_WRITE ? POLLOUT : 0));
-        p[i].revents = 0;
-    }
     long slice = timeout_ms < 0 || timeout_ms > MDB_KILL_POLL_MS ? MDB_KILL_POLL_MS : timeout_ms;
-    int rc = poll(nfds > 0 ? p : NULL, (nfds_t)nfds, (int)slice);
-    for (int i = 0; i < nfds; i++) {
-        short r = rc > 0 ? p[i].revents : 0;
-        int ev = (r & (POLLIN | POLLHUP | POLLERR) ? SQLAMBDA_WAIT_READ : 0) |
-                 (r & (POLLOUT | POLLERR) ? SQLAMBDA_WAIT_WRITE : 0);
-        /* an error or hangup wakes whatever the socket waited for */
-        if (r & (POLLERR | POLLHUP | POLLNVAL)) ev |= fds[i].events;
-        fds[i].revents = ev & fds[i].events;
-    }
+    int rc = sqlambda_poll_fds(fds, nfds, slice);
     if (rc == 0 && killed(thd)) return SQLAMBDA_WAIT_CANCEL;
     return SQLAMBDA_WAIT_CONTINUE;
 }
