@@ -28,19 +28,6 @@ static int was_subreaper = -1;
 static pthread_t reaper;
 static int reaper_started, reaper_stop;
 
-/* state, ppid and pgrp from /proc/<pid>/stat; -1 if unreadable. */
-static int stat_of3(const char *pid, char *state, long *ppid, long *pgrp) {
-    char path[300], buf[512];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    return p && sscanf(p + 1, " %c %ld %ld", state, ppid, pgrp) == 3 ? 0 : -1;
-}
-
 /* Reaps every exited child outside our process group that is not a worker. */
 static void reap_exited(void) {
     long me = (long)getpid(), mygrp = (long)getpgrp();
@@ -49,9 +36,8 @@ static void reap_exited(void) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        long ppid, pgrp;
-        char state;
-        if (stat_of3(e->d_name, &state, &ppid, &pgrp) || ppid != me || pgrp == mygrp || state != 'Z') continue;
+        proc_stat_t st;
+        if (proc_stat(e->d_name, &st) || st.ppid != me || st.pgrp == mygrp || st.state != 'Z') continue;
         spawner_reap_orphan((pid_t)atol(e->d_name));
     }
     closedir(d);
@@ -84,19 +70,6 @@ void orphans_adopt(void) {
     reaper_started = pthread_create(&reaper, NULL, reaper_thread, NULL) == 0;
 }
 
-/* ppid and pgrp from /proc/<pid>/stat; -1 if unreadable. */
-static int stat_of(const char *pid, long *ppid, long *pgrp) {
-    char path[300], buf[512];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    return p && sscanf(p + 1, " %*c %ld %ld", ppid, pgrp) == 2 ? 0 : -1;
-}
-
 /* Kills and reaps our children outside our process group; returns how many. */
 static int sweep_once(void) {
     long me = (long)getpid(), mygrp = (long)getpgrp();
@@ -106,8 +79,8 @@ static int sweep_once(void) {
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        long ppid, pgrp;
-        if (stat_of(e->d_name, &ppid, &pgrp) || ppid != me || pgrp == mygrp) continue;
+        proc_stat_t st;
+        if (proc_stat(e->d_name, &st) || st.ppid != me || st.pgrp == mygrp) continue;
         pid_t pid = (pid_t)atol(e->d_name);
         kill(pid, SIGKILL);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {

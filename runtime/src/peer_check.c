@@ -101,17 +101,9 @@ out:
  * of another function cannot join the worker's group (setpgid works only
  * within a session), and the session check refuses one whatever its group. */
 static long pgrp_of(const char *pid) {
-    char path[300], buf[512];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
-    long pg, sid;
-    if (!p || sscanf(p + 1, " %*c %*d %ld %ld", &pg, &sid) != 2 || sid != pg) return -1;
-    return pg;
+    proc_stat_t st;
+    if (proc_stat(pid, &st) != 0 || st.session != st.pgrp) return -1;
+    return st.pgrp;
 }
 
 static int has_fd_socket(const char *pid, const char *want) {

@@ -285,6 +285,15 @@ int handle_list_functions(struct MHD_Connection *conn);
 fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment,
                              const char *raw_query, char **qualifier_out, function **fn_out);
 
+/* ---- proc_stat.c: a process's /proc/<pid>/stat ------------------------- */
+
+typedef struct proc_stat_t {
+    char state;  /* R, S, Z, ... */
+    long ppid, pgrp, session;
+} proc_stat_t;
+/* 0, or -1 if the process is gone or its stat unreadable. */
+int proc_stat(const char *pid, proc_stat_t *out);
+
 /* ---- orphans.c: what functions leave running outside their process group */
 
 /* Makes serve the subreaper of its workers' descendants and starts the
