@@ -27,11 +27,23 @@ static void check_error(const api_error *e) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_fields ff;
     if (fuzz_split(data, size, '\n', 6, &ff) != 0 || ff.n < 2) goto out;
-    char *seg = NULL, *query = NULL;
-    enum api_op op = api_route(ff.f[0], ff.f[1], &seg, &query);
-    if ((op == API_GET || op == API_INVOKE) != (seg != NULL)) abort();
+    char *seg = NULL, *seg2 = NULL, *query = NULL;
+    enum api_op op = api_route(ff.f[0], ff.f[1], &seg, &seg2, &query);
+    if ((op != API_UNKNOWN && op != API_LIST) != (seg != NULL)) abort();
+    if ((op == API_ALIAS) != (seg2 != NULL)) abort();
     if (seg && (!*seg || strchr(seg, '/') || strchr(seg, '?'))) abort();
+    if (seg2 && (!*seg2 || strchr(seg2, '/') || strchr(seg2, '?'))) abort();
     if (op == API_UNKNOWN && query) abort();
+    free(seg2);
+    if (op == API_LIST || op == API_VERSIONS || op == API_ALIASES) {
+        size_t from = 0, count = 0;
+        api_error pe;
+        if (api_paging(query, 100, &from, &count, &pe) == 0) {
+            if (from > 100 || count < 1 || count > 10000) abort();
+        } else {
+            check_error(&pe);
+        }
+    }
     api_error e;
     if (seg) {
         sqlambda_function_ref ref;

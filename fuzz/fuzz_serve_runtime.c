@@ -27,14 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
     }
     if (ff.n > 3) {
-        sbuf b = {0};
+        sqlambda_buf b = {0};
         rapi_error_body(&b, ff.f[3], ff.len[3], ff.n > 2 && ff.len[2] ? ff.f[2] : NULL);
         json_t *j = json_loadb(b.data, b.len, 0, NULL);
         if (!json_is_object(j)) abort();
         json_t *t = json_object_get(j, "errorType");
         if (t && !json_is_string(t) && ff.len[2]) abort();
         json_decref(j);
-        sbuf_free(&b);
+        sqlambda_buf_free(&b);
     }
 out:
     fuzz_fields_free(&ff);

@@ -259,13 +259,6 @@ static long long parse_amz_date(const char *s) {
     return (long long)timegm(&tm);
 }
 
-static void fmt_amz_date(long long t, char out[17]) {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
-}
-
 static int deny(struct MHD_Connection *c, const char *type, const char *message) {
     aws_error(c, 403, type, NULL, "message", message);
     return -1;
@@ -276,17 +269,17 @@ static int deny(struct MHD_Connection *c, const char *type, const char *message)
 static int lambda_rules(struct MHD_Connection *c, const char *authz, const hdrs *h) {
     size_t shl = 0;
     const char *sh = auth_field(authz, "SignedHeaders=", &shl);
-    sbuf unsigned_names = {0};
+    sqlambda_buf unsigned_names = {0};
     for (size_t i = 0; i < h->n; i++)
         if (strncasecmp(h->v[i].name, "x-amz-", 6) == 0 && (!sh || !is_signed(sh, shl, h->v[i].name)))
-            sbuf_printf(&unsigned_names, "%s%.64s", unsigned_names.len ? ", " : "", h->v[i].name);
+            xbuf_printf(&unsigned_names, "%s%.64s", unsigned_names.len ? ", " : "", h->v[i].name);
     if (unsigned_names.len) {
-        sbuf m = {0};
-        sbuf_printf(&m, "There were headers present in the request which were not signed: %s",
+        sqlambda_buf m = {0};
+        xbuf_printf(&m, "There were headers present in the request which were not signed: %s",
                     unsigned_names.data);
         deny(c, "InvalidSignatureException", m.data);
-        sbuf_free(&m);
-        sbuf_free(&unsigned_names);
+        sqlambda_buf_free(&m);
+        sqlambda_buf_free(&unsigned_names);
         return -1;
     }
     const char *date = NULL;
@@ -294,17 +287,17 @@ static int lambda_rules(struct MHD_Connection *c, const char *authz, const hdrs 
         if (strcasecmp(h->v[i].name, "x-amz-date") == 0) date = h->v[i].value;
     long long t = parse_amz_date(date), now = (long long)time(NULL);
     char sent[17], lim[17], nows[17];
-    fmt_amz_date(now, nows);
+    sqlambda_amz_date((time_t)now, nows);
     if (t < 0) return deny(c, "IncompleteSignatureException", "X-Amz-Date must be in the form YYYYMMDD'T'HHMMSS'Z'");
     snprintf(sent, sizeof sent, "%s", date);
     char m[256];
     if (t < now - MAX_SKEW_S) {
-        fmt_amz_date(now - MAX_SKEW_S, lim);
+        sqlambda_amz_date((time_t)(now - MAX_SKEW_S), lim);
         snprintf(m, sizeof m, "Signature expired: %s is now earlier than %s (%s - 5 min.)", sent, lim, nows);
         return deny(c, "InvalidSignatureException", m);
     }
     if (t > now + MAX_SKEW_S) {
-        fmt_amz_date(now + MAX_SKEW_S, lim);
+        sqlambda_amz_date((time_t)(now + MAX_SKEW_S), lim);
         snprintf(m, sizeof m, "Signature not yet current: %s is still later than %s (%s + 5 min.)", sent, lim,
                  nows);
         return deny(c, "InvalidSignatureException", m);

@@ -62,7 +62,7 @@ static void *event_thread(void *arg) {
             pthread_cond_wait(&cv, &mu);
             continue;
         }
-        double left = queue->due_ms - now_ms();
+        double left = queue->due_ms - sqlambda_now_ms();
         if (left > 0) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -85,19 +85,19 @@ static void *event_thread(void *arg) {
         enum run_status rs = pool_run(e->fv, &inv, 0);
         if (rs == RUN_THROTTLED) { /* reserved concurrency in use: try again soon, not an attempt */
             pthread_mutex_lock(&mu);
-            e->due_ms = now_ms() + (g.event_retry_delay_ms < 200 ? (double)g.event_retry_delay_ms : 200.0);
+            e->due_ms = sqlambda_now_ms() + (g.event_retry_delay_ms < 200 ? (double)g.event_retry_delay_ms : 200.0);
             push_locked(e);
             continue;
         }
         int failed = rs != RUN_DONE || inv.outcome != OUT_OK;
         serve_debug("event %s for %s, attempt %d: %s", e->request_id, e->fv->fn->name, e->attempt + 1,
                     rs == RUN_STOPPING ? "dropped (stopping)" : failed ? "function error" : "ok");
-        sbuf_free(&inv.body);
+        sqlambda_buf_free(&inv.body);
         free(inv.log_tail_b64);
         pthread_mutex_lock(&mu);
         if (rs != RUN_STOPPING && failed && e->attempt < 2 && !stop) {
             e->attempt++;
-            e->due_ms = now_ms() + (double)g.event_retry_delay_ms * e->attempt;
+            e->due_ms = sqlambda_now_ms() + (double)g.event_retry_delay_ms * e->attempt;
             push_locked(e);
         } else {
             if (failed && rs != RUN_STOPPING)
@@ -138,7 +138,7 @@ int event_queue_push(fn_version *fv, const char *payload, size_t len, const char
     e->client_context = client_context ? xstrdup(client_context) : NULL;
     e->invoked_arn = xstrdup(invoked_arn);
     memcpy(e->request_id, request_id, sizeof e->request_id);
-    e->due_ms = now_ms();
+    e->due_ms = sqlambda_now_ms();
     pthread_mutex_lock(&mu);
     if (stop) { /* raced with shutdown: nothing will run it */
         pthread_mutex_unlock(&mu);

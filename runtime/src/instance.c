@@ -62,8 +62,8 @@ typedef struct envlist {
 
 static void env_set(envlist *e, const char *name, const char *value) {
     size_t nl = strlen(name);
-    sbuf b = {0};
-    sbuf_printf(&b, "%s=%s", name, value);
+    sqlambda_buf b = {0};
+    xbuf_printf(&b, "%s=%s", name, value);
     for (size_t i = 0; i < e->n; i++)
         if (strncmp(e->v[i], name, nl) == 0 && e->v[i][nl] == '=') {
             free(e->v[i]);
@@ -174,7 +174,7 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
         snprintf(bootstrap, sizeof bootstrap, "%s/bootstrap", fv->code_dir);
         argv[0] = bootstrap;
     }
-    in->spawn_ms = now_ms();
+    in->spawn_ms = sqlambda_now_ms();
     __atomic_store_n(&in->pid, spawner_spawn(argv, env.v, fv->code_dir, fds[1]), __ATOMIC_RELEASE);
     close(fds[1]);
     env_free(&env);
@@ -185,7 +185,7 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
     }
     if (pthread_create(&in->log_thread, NULL, log_capture_thread, in) != 0) {
         kill(-in->pid, SIGKILL);
-        spawner_reap(in->pid, NULL);
+        spawner_reap(in->pid, NULL, NULL);
         in->exited = 1;
         snprintf(err, errlen, "cannot start the log thread");
         goto fail;
@@ -217,7 +217,7 @@ void instance_destroy(instance *in) {
     if (in->rapi) MHD_stop_daemon(in->rapi);
     if (in->log_fd >= 0) close(in->log_fd);
     serve_debug("stopped instance %d of %s", in->id, in->fv->fn->name);
-    sbuf_free(&in->log);
+    sqlambda_buf_free(&in->log);
     pthread_cond_destroy(&in->cv);
     free(in);
 }

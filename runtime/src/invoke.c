@@ -29,11 +29,11 @@ fn_version *resolve_function(struct MHD_Connection *c, const char *seg, const ch
     fn_version *fv = NULL;
     if (f) fv = function_qualify(f, q);
     if (!fv) {
-        sbuf m = {0};
-        sbuf_printf(&m, "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", g.region,
+        sqlambda_buf m = {0};
+        xbuf_printf(&m, "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", g.region,
                     g.account, ref.name, *q ? ":" : "", q);
         aws_error(c, 404, "ResourceNotFoundException", "User", "Message", m.data);
-        sbuf_free(&m);
+        sqlambda_buf_free(&m);
         free(q);
         return NULL;
     }
@@ -113,7 +113,7 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
         MHD_destroy_response(r);
         serve_debug("-> 200 %s%s", f->name, inv.outcome != OUT_OK ? " (Unhandled)" : "");
     }
-    sbuf_free(&inv.body);
+    sqlambda_buf_free(&inv.body);
     free(inv.log_tail_b64);
 out:
     free(arn);

@@ -34,7 +34,7 @@
 #define DISCARD_CAP (32ULL * 1024 * 1024) /* bytes read at most per request */
 typedef struct ireq {
     char *raw_uri; /* as received: path still percent-encoded, query included */
-    sbuf body;
+    sqlambda_buf body;
     size_t limit;
     int too_large;
     unsigned long long seen; /* body bytes received, kept or not */
@@ -59,7 +59,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (q) {
         body_budget_release(q->reserved);
         free(q->raw_uri);
-        sbuf_free(&q->body);
+        sqlambda_buf_free(&q->body);
         free(q);
     }
     *req_cls = NULL;
@@ -84,17 +84,23 @@ static enum MHD_Result route(struct MHD_Connection *c, ireq *q, const char *meth
         return aws_error(c, 503, "ServiceException", "Service", "Message",
                          "The server is shutting down.") ? MHD_YES : MHD_NO;
     if (qm) *qm = '?'; /* the route takes the raw URI whole */
-    char *seg = NULL, *rquery = NULL;
+    char *seg = NULL, *seg2 = NULL, *rquery = NULL;
     int r = -1;
-    switch (api_route(method, q->raw_uri, &seg, &rquery)) {
-    case API_LIST: r = handle_list_functions(c); break;
+    switch (api_route(method, q->raw_uri, &seg, &seg2, &rquery)) {
+    case API_LIST: r = handle_list_functions(c, rquery); break;
     case API_GET: r = handle_get_function(c, seg, rquery); break;
+    case API_CONFIG: r = handle_get_configuration(c, seg, rquery); break;
+    case API_VERSIONS: r = handle_list_versions(c, seg, rquery); break;
+    case API_ALIASES: r = handle_list_aliases(c, seg, rquery); break;
+    case API_ALIAS: r = handle_get_alias(c, seg, seg2); break;
+    case API_CONCURRENCY: r = handle_get_concurrency(c, seg); break;
     case API_INVOKE:
         r = handle_invoke(c, seg, rquery, q->body.data ? q->body.data : "", q->body.len, q->too_large);
         break;
     case API_UNKNOWN: break;
     }
     free(seg);
+    free(seg2);
     free(rquery);
     if (r >= 0) return r ? MHD_YES : MHD_NO;
     return aws_error(c, 404, "UnknownOperationException", NULL, "message", "Unknown operation") ? MHD_YES
@@ -195,12 +201,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         }
         if (q->too_large || q->body.len + *upload_data_size > q->limit) {
             q->too_large = 1;
-            sbuf_free(&q->body);
+            sqlambda_buf_free(&q->body);
         } else if (q->over_budget || grow(q, q->body.len + *upload_data_size) != 0) {
             q->over_budget = 1;
-            sbuf_free(&q->body);
+            sqlambda_buf_free(&q->body);
         } else {
-            sbuf_append(&q->body, upload_data, *upload_data_size);
+            xbuf_append(&q->body, upload_data, *upload_data_size);
         }
         *upload_data_size = 0;
         return MHD_YES;

@@ -25,7 +25,7 @@
 #define LOG_KEEP (256 * 1024) /* per-invocation log kept in memory (the tail) */
 
 static void log_append(instance *in, const char *p, size_t n) {
-    sbuf_append(&in->log, p, n);
+    xbuf_append(&in->log, p, n);
     if (in->log.len > 2 * LOG_KEEP) {
         memmove(in->log.data, in->log.data + in->log.len - LOG_KEEP, LOG_KEEP);
         in->log.len = LOG_KEEP;
@@ -79,8 +79,8 @@ void *log_capture_thread(void *arg) {
      * then read what is left for a moment; a child that escaped the group
      * may keep the pipe open, so end of file is not waited for */
     kill(-in->pid, SIGKILL);
-    double until = now_ms() + 200;
-    while (!eof && now_ms() < until) {
+    double until = sqlambda_now_ms() + 200;
+    while (!eof && sqlambda_now_ms() < until) {
         struct pollfd p = {.fd = in->log_fd, .events = POLLIN};
         if (poll(&p, 1, 20) < 0 && errno != EINTR) break;
         pthread_mutex_lock(&g.mu);
@@ -89,10 +89,14 @@ void *log_capture_thread(void *arg) {
     }
     if (pfd >= 0) close(pfd);
     int st = 0;
-    spawner_reap(in->pid, &st);
+    long peak_kb = 0;
+    spawner_reap(in->pid, &st, &peak_kb);
     pthread_mutex_lock(&g.mu);
     in->exited = 1;
     in->exit_status = st;
+    /* the kernel's peak for the exited worker: after a crash /proc has
+     * nothing left to read (Max Memory Used was 0) */
+    if ((peak_kb + 1023) / 1024 > in->max_rss_mb) in->max_rss_mb = (peak_kb + 1023) / 1024;
     in->state = INST_DEAD;
     pthread_cond_broadcast(&in->cv);
     pthread_cond_broadcast(&in->fv->fn->freed);
@@ -113,19 +117,44 @@ void log_begin(instance *in, const invocation *inv) {
     log_line(in, line);
 }
 
+/* The errorType of an error body ({"errorType": ...}), printable ASCII
+ * only (it goes into a log line); Runtime.ExitError when it has none. */
+static void error_type_of(const sqlambda_buf *body, char *out, size_t outlen) {
+    json_t *j = body->data ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+    const char *t = json_string_value(json_object_get(j, "errorType"));
+    size_t n = 0;
+    for (; t && t[n] && n + 1 < outlen; n++) {
+        if (t[n] < 0x21 || t[n] > 0x7e) break;
+        out[n] = t[n];
+    }
+    if (n == 0 || (t && t[n] && n + 1 < outlen)) snprintf(out, outlen, "Runtime.ExitError");
+    else out[n] = 0;
+    json_decref(j);
+}
+
 void log_end(instance *in, invocation *inv) {
-    sbuf line = {0};
-    sbuf_printf(&line, "END RequestId: %s\n", inv->request_id);
-    sbuf_printf(&line,
+    sqlambda_buf line = {0};
+    xbuf_printf(&line, "END RequestId: %s\n", inv->request_id);
+    xbuf_printf(&line,
                 "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB\t",
                 inv->request_id, inv->duration_ms, (long)ceil(inv->duration_ms), in->fv->memory_mb,
                 in->max_rss_mb);
-    if (in->cold) sbuf_printf(&line, "Init Duration: %.2f ms\t", in->init_ms);
-    sbuf_append(&line, "\n", 1);
+    if (in->cold) xbuf_printf(&line, "Init Duration: %.2f ms\t", in->init_ms);
+    /* How it ended, as Lambda's REPORT says it (nothing on success or a
+     * handler's own error). */
+    if (inv->outcome == OUT_TIMEOUT) {
+        xbuf_printf(&line, "Status: timeout\t");
+    } else if (inv->outcome == OUT_EXIT || inv->outcome == OUT_INIT_ERROR) {
+        char type[96];
+        error_type_of(&inv->body, type, sizeof type);
+        xbuf_printf(&line, "Status: error\tError Type: %s\t", type);
+    }
+    xbuf_append(&line, "\n", 1);
     log_append(in, line.data, line.len);
-    sbuf_free(&line);
+    sqlambda_buf_free(&line);
     if (inv->want_tail) {
         size_t n = in->log.len > 4096 ? 4096 : in->log.len;
-        inv->log_tail_b64 = b64_encode(in->log.data + in->log.len - n, n);
+        inv->log_tail_b64 = sqlambda_b64_encode(in->log.data + in->log.len - n, n);
+        if (!inv->log_tail_b64) oom();
     }
 }

@@ -15,11 +15,11 @@
 #include <sys/wait.h>
 #include <time.h>
 
-void pool_error_body(sbuf *b, const char *type, const char *message) {
+void pool_error_body(sqlambda_buf *b, const char *type, const char *message) {
     char *m = utf8_clean(message, strlen(message)), *t = utf8_clean(type, strlen(type));
     json_t *e = json_pack("{s:s, s:s}", "errorMessage", m, "errorType", t);
     char *s = json_dumps(e, JSON_COMPACT);
-    sbuf_append(b, s, strlen(s));
+    xbuf_append(b, s, strlen(s));
     free(s);
     json_decref(e);
     free(m);
@@ -27,7 +27,7 @@ void pool_error_body(sbuf *b, const char *type, const char *message) {
 }
 
 static void wait_until(pthread_cond_t *cv, double deadline_ms) {
-    double left = deadline_ms - now_ms();
+    double left = deadline_ms - sqlambda_now_ms();
     if (left <= 0) return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -55,10 +55,15 @@ static void finish(instance *in, invocation *inv) {
     const fn_version *fv = in->fv;
     char ts[32], msg[256];
     if (inv->outcome == OUT_TIMEOUT) {
+        /* The log line keeps Lambda's timestamped form; the answer is the
+         * current one: Sandbox.Timedout, "RequestId: ... Error: ..." like
+         * every other sandbox error (Runtime.ExitError below). */
         iso_time(ts);
         snprintf(msg, sizeof msg, "%s %s Task timed out after %d.00 seconds", ts, inv->request_id,
                  fv->timeout_s);
         log_line(in, msg);
+        snprintf(msg, sizeof msg, "RequestId: %s Error: Task timed out after %d.00 seconds",
+                 inv->request_id, fv->timeout_s);
         pool_error_body(&inv->body, "Sandbox.Timedout", msg);
     } else if (inv->outcome == OUT_PENDING || inv->outcome == OUT_EXIT) {
         inv->outcome = OUT_EXIT;
@@ -71,14 +76,17 @@ static void finish(instance *in, invocation *inv) {
         snprintf(msg, sizeof msg, "RequestId: %s Error: Runtime exited with error: %s",
                  inv->request_id, how);
         log_line(in, msg);
-        sbuf_free(&inv->body);
+        sqlambda_buf_free(&inv->body);
         pool_error_body(&inv->body, "Runtime.ExitError", msg);
     }
     double start = inv->delivered ? inv->delivered_ms : inv->assigned_ms;
-    inv->duration_ms = now_ms() - start;
+    inv->duration_ms = sqlambda_now_ms() - start;
+    /* A cold start that never asked for its first event (init error, crash
+     * or timeout during init) reports the init time it did take, not 0. */
+    if (in->cold && in->init_ms == 0) in->init_ms = sqlambda_now_ms() - in->spawn_ms;
     /* Peak RSS from /proc costs more than a small handler: read it on a cold
      * start, after a failure, and at most every 100 ms otherwise. */
-    double t = now_ms();
+    double t = sqlambda_now_ms();
     if (in->cold || inv->outcome != OUT_OK || t - in->rss_read_ms >= 100) {
         in->max_rss_mb = instance_max_rss_mb(in);
         in->rss_read_ms = t;
@@ -153,7 +161,7 @@ enum run_status pool_run(fn_version *fv, invocation *inv, int wait) {
     }
     /* hand over the invocation and wait for its result (g.mu held) */
     if (!inv->trace_id[0]) make_trace_id(inv->trace_id, sizeof inv->trace_id);
-    inv->assigned_ms = now_ms();
+    inv->assigned_ms = sqlambda_now_ms();
     inv->outcome = OUT_PENDING;
     in->cur = inv;
     log_begin(in, inv);
@@ -161,7 +169,7 @@ enum run_status pool_run(fn_version *fv, invocation *inv, int wait) {
     while (inv->outcome == OUT_PENDING && !in->exited) {
         double limit = inv->delivered ? inv->delivered_ms + fv->timeout_s * 1000.0
                                       : inv->assigned_ms + (double)g.init_timeout_ms;
-        if (now_ms() >= limit) {
+        if (sqlambda_now_ms() >= limit) {
             inv->outcome = OUT_TIMEOUT;
             break;
         }
@@ -200,7 +208,7 @@ void pool_stop_all(void) {
             for (instance *in = g.reg.fns[i]->versions[v]->instances; in; in = in->next)
                 if (!in->exited && in->pid > 0) kill(-in->pid, SIGTERM);
     /* give workers half a second to exit on SIGTERM */
-    double until = now_ms() + 500;
+    double until = sqlambda_now_ms() + 500;
     for (;;) {
         int running = 0;
         instance *any = NULL;
@@ -208,8 +216,8 @@ void pool_stop_all(void) {
             for (size_t v = 0; v < g.reg.fns[i]->nversions; v++)
                 for (instance *in = g.reg.fns[i]->versions[v]->instances; in; in = in->next)
                     if (!in->exited) running++, any = in;
-        if (!running || now_ms() >= until) break;
-        wait_until(&any->cv, now_ms() + 20 < until ? now_ms() + 20 : until);
+        if (!running || sqlambda_now_ms() >= until) break;
+        wait_until(&any->cv, sqlambda_now_ms() + 20 < until ? sqlambda_now_ms() + 20 : until);
     }
     instance *all = NULL;
     for (size_t i = 0; i < g.reg.n; i++)

@@ -45,8 +45,16 @@ static int apply_settings(fn_version *v, json_t *obj, const char *fdir, int top,
             if (!r) goto type;
             if (strcmp(r, "python3") == 0 || strncmp(r, "python3.", 8) == 0)
                 r = "python3";
-            else if (strcmp(r, "provided") == 0 || strncmp(r, "provided.", 9) == 0)
+            else if (strcmp(r, "provided") == 0 || strcmp(r, "provided.al2") == 0 ||
+                     strcmp(r, "provided.al2023") == 0) {
+                snprintf(v->runtime_name, sizeof v->runtime_name, "%s", r);
                 r = "provided";
+            } else if (strncmp(r, "provided.", 9) == 0) {
+                snprintf(err, errlen,
+                         "%s: runtime \"%s\" is not one of Lambda's (provided, provided.al2, provided.al2023)",
+                         file, r);
+                return -1;
+            }
             else {
                 snprintf(err, errlen, "%s: runtime \"%s\" is not supported (use \"python3\" or \"provided\")",
                          file, r);
@@ -123,6 +131,8 @@ static void finish_version(fn_version *v, const char *file) {
     code_size_acc = 0;
     nftw(v->code_dir, add_size, 16, FTW_PHYS);
     v->code_size = code_size_acc;
+    code_sha256(v->code_dir, v->code_sha256, sizeof v->code_sha256);
+    if (!v->runtime_name[0]) snprintf(v->runtime_name, sizeof v->runtime_name, "provided.al2023");
     struct stat st;
     time_t t = stat(file, &st) == 0 ? st.st_mtime : time(NULL);
     struct tm tm;
@@ -135,6 +145,7 @@ static fn_version *copy_version(const fn_version *base, function *f, const char 
     v->fn = f;
     v->version = xstrdup(version);
     v->runtime = xstrdup(base->runtime);
+    memcpy(v->runtime_name, base->runtime_name, sizeof v->runtime_name);
     v->handler = base->handler ? xstrdup(base->handler) : NULL;
     v->code_dir = xstrdup(base->code_dir);
     v->description = base->description ? xstrdup(base->description) : NULL;
@@ -338,8 +349,8 @@ fn_version *function_qualify(function *f, const char *q) {
 }
 
 char *function_arn(const function *f, const char *qualifier) {
-    sbuf b = {0};
-    sbuf_printf(&b, "arn:aws:lambda:%s:%s:function:%s", g.region, g.account, f->name);
-    if (qualifier && *qualifier) sbuf_printf(&b, ":%s", qualifier);
+    sqlambda_buf b = {0};
+    xbuf_printf(&b, "arn:aws:lambda:%s:%s:function:%s", g.region, g.account, f->name);
+    if (qualifier && *qualifier) xbuf_printf(&b, ":%s", qualifier);
     return b.data;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define FUNCTIONS "/2015-03-31/functions"
+#define FUNCTIONS_2019 "/2019-09-30/functions"
 #define RAPI_PREFIX "/2018-06-01/runtime/"
 
 static int fail(api_error *e, unsigned status, const char *type, const char *kind, const char *key,
@@ -30,27 +31,75 @@ static int bad_param(api_error *e, const char *message) {
     return fail(e, 400, "InvalidParameterValueException", "User", "message", message);
 }
 
-enum api_op api_route(const char *method, const char *raw_uri, char **seg, char **query) {
-    *seg = *query = NULL;
+/* The n-th '/'-separated segment of path[0..plen) (0-based), or NULL. */
+static const char *segment(const char *path, size_t plen, int n, size_t *len) {
+    const char *p = path, *end = path + plen;
+    for (int i = 0; i < n; i++) {
+        const char *sl = memchr(p, '/', (size_t)(end - p));
+        if (!sl) return NULL;
+        p = sl + 1;
+    }
+    const char *sl = memchr(p, '/', (size_t)(end - p));
+    *len = sl ? (size_t)(sl - p) : (size_t)(end - p);
+    return p;
+}
+
+/* Number of '/'-separated segments of a non-empty rest. */
+static int segments(const char *rest, size_t rlen) {
+    int n = 1;
+    for (size_t i = 0; i < rlen; i++) n += rest[i] == '/';
+    return n;
+}
+
+static int seg_is(const char *rest, size_t rlen, int n, const char *word) {
+    size_t len;
+    const char *p = segment(rest, rlen, n, &len);
+    return p && len == strlen(word) && memcmp(p, word, len) == 0;
+}
+
+enum api_op api_route(const char *method, const char *raw_uri, char **seg, char **seg2, char **query) {
+    *seg = *seg2 = *query = NULL;
     const char *qm = strchr(raw_uri, '?');
     size_t plen = qm ? (size_t)(qm - raw_uri) : strlen(raw_uri);
-    size_t flen = strlen(FUNCTIONS);
-    if (plen < flen || memcmp(raw_uri, FUNCTIONS, flen) != 0 || (plen > flen && raw_uri[flen] != '/'))
-        return API_UNKNOWN;
+    const char *prefix = NULL;
+    int v2019 = 0;
+    if (plen >= strlen(FUNCTIONS) && memcmp(raw_uri, FUNCTIONS, strlen(FUNCTIONS)) == 0) {
+        prefix = FUNCTIONS;
+    } else if (plen >= strlen(FUNCTIONS_2019) &&
+               memcmp(raw_uri, FUNCTIONS_2019, strlen(FUNCTIONS_2019)) == 0) {
+        prefix = FUNCTIONS_2019;
+        v2019 = 1;
+    }
+    if (!prefix) return API_UNKNOWN;
+    size_t flen = strlen(prefix);
+    if (plen > flen && raw_uri[flen] != '/') return API_UNKNOWN;
     const char *rest = raw_uri + flen + (plen > flen);
     size_t rlen = plen - (size_t)(rest - raw_uri);
-    const char *slash = memchr(rest, '/', rlen);
+    int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    int n = rlen ? segments(rest, rlen) : 0;
+    size_t l0 = 0, l1 = 0;
+    const char *s0 = n ? segment(rest, rlen, 0, &l0) : NULL;
+    const char *s2 = n == 3 ? segment(rest, rlen, 2, &l1) : NULL;
     enum api_op op = API_UNKNOWN;
-    if (!rlen && strcmp(method, "GET") == 0) {
-        op = API_LIST;
-    } else if (rlen && !slash && strcmp(method, "GET") == 0) {
-        op = API_GET;
-        *seg = xstrndup(rest, rlen);
-    } else if (slash && slash > rest && (size_t)(rest + rlen - slash) == 12 && memcmp(slash, "/invocations", 12) == 0 &&
-               strcmp(method, "POST") == 0) {
-        op = API_INVOKE;
-        *seg = xstrndup(rest, (size_t)(slash - rest));
+    if (n && !l0) return API_UNKNOWN; /* "//x": no function segment */
+    if (v2019) {
+        if (n == 2 && get && seg_is(rest, rlen, 1, "concurrency")) op = API_CONCURRENCY;
+    } else if (n == 0) {
+        if (get) op = API_LIST;
+    } else if (n == 1) {
+        if (get) op = API_GET;
+    } else if (n == 2) {
+        if (post && seg_is(rest, rlen, 1, "invocations")) op = API_INVOKE;
+        else if (get && seg_is(rest, rlen, 1, "configuration")) op = API_CONFIG;
+        else if (get && seg_is(rest, rlen, 1, "versions")) op = API_VERSIONS;
+        else if (get && seg_is(rest, rlen, 1, "aliases")) op = API_ALIASES;
+    } else if (n == 3) {
+        if (get && seg_is(rest, rlen, 1, "aliases") && l1) {
+            op = API_ALIAS;
+            *seg2 = xstrndup(s2, l1);
+        }
     }
+    if (op != API_UNKNOWN && op != API_LIST) *seg = xstrndup(s0, l0);
     if (op != API_UNKNOWN && qm) *query = xstrdup(qm + 1);
     return op;
 }
@@ -83,7 +132,7 @@ int invoke_parse_headers(const char *type, const char *logtype, invoke_opts *o, 
 int invoke_parse_client_context(const char *ccb64, invoke_opts *o, api_error *e) {
     if (ccb64 && *ccb64) {
         size_t n = 0, len = strlen(ccb64);
-        char *raw = len <= 3583 ? (char *)b64_decode(ccb64, len, &n) : NULL;
+        char *raw = len <= 3583 ? (char *)sqlambda_b64_decode(ccb64, len, &n) : NULL;
         json_t *cj = raw ? json_loadb(raw, n, 0, NULL) : NULL;
         /* passed on as a header: re-encoded compactly, no raw newlines */
         if (json_is_object(cj)) o->client_context = json_dumps(cj, JSON_COMPACT);
@@ -106,6 +155,10 @@ int invoke_parse_function(const char *seg, const char *query, sqlambda_function_
     if (memchr(name, 0, len)) { /* "victim%00junk" must not be "victim" */
         free(name);
         return bad_param(e, "The function name has character byte 0x00 (%00) not allowed (use A-Z a-z 0-9 - _).");
+    }
+    if (invoke_name_pattern(name, len, e) != 0) { /* Lambda's own constraint first */
+        free(name);
+        return -1;
     }
     int rc = sqlambda_parse_function(name, ref, err, sizeof err);
     free(name);
@@ -159,10 +212,10 @@ enum rapi_op rapi_route(const char *method, const char *url, char rid[64]) {
     return op;
 }
 
-void rapi_error_body(sbuf *out, const char *body, size_t len, const char *type_header) {
+void rapi_error_body(sqlambda_buf *out, const char *body, size_t len, const char *type_header) {
     json_t *j = len ? json_loadb(body, len, 0, NULL) : NULL;
     if (json_is_object(j)) {
-        sbuf_append(out, body, len);
+        xbuf_append(out, body, len);
     } else {
         const char *type = type_header ? type_header : "Runtime.Unknown";
         char *msg = utf8_clean(body ? body : "", len);
@@ -170,7 +223,7 @@ void rapi_error_body(sbuf *out, const char *body, size_t len, const char *type_h
         json_t *e = json_pack("{s:s, s:s}", "errorMessage", msg, "errorType", t);
         char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
         if (s)
-            sbuf_append(out, s, strlen(s));
+            xbuf_append(out, s, strlen(s));
         else
             pool_error_body(out, "Runtime.Unknown", "unreadable error report");
         free(s);
@@ -179,4 +232,40 @@ void rapi_error_body(sbuf *out, const char *body, size_t len, const char *type_h
         free(t);
     }
     json_decref(j);
+}
+
+/* 1 if s is 1..9 decimal digits (value in *v). */
+static int small_number(const char *s, long *v) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 9 || strspn(s, "0123456789") != n) return 0;
+    *v = strtol(s, NULL, 10);
+    return 1;
+}
+
+int api_paging(const char *query, size_t total, size_t *from, size_t *count, api_error *e) {
+    int bad = 0;
+    long v = 0;
+    char m[320];
+    *from = 0;
+    *count = 50;
+    char *marker = query_param(query, "Marker", &bad);
+    char *max = bad ? NULL : query_param(query, "MaxItems", &bad);
+    int rc = 0;
+    if (bad) {
+        rc = bad_param(e, "Marker or MaxItems is not correctly percent-encoded (or holds %00).");
+    } else if (marker && *marker && (!small_number(marker, &v) || (size_t)v > total)) {
+        rc = bad_param(e, "The Marker is not one this server returned as NextMarker.");
+    } else if (max && *max && (!small_number(max, &v) || v < 1 || v > 10000)) {
+        snprintf(m, sizeof m,
+                 "1 validation error detected: Value '%.32s' at 'maxItems' failed to satisfy constraint: "
+                 "Member must have value %s",
+                 max, small_number(max, &v) && v < 1 ? "greater than or equal to 1" : "less than or equal to 10000");
+        rc = fail(e, 400, "ValidationException", NULL, "message", m);
+    } else {
+        if (marker && *marker) *from = (size_t)strtol(marker, NULL, 10);
+        if (max && *max) *count = (size_t)strtol(max, NULL, 10);
+    }
+    free(marker);
+    free(max);
+    return rc;
 }

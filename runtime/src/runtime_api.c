@@ -19,7 +19,7 @@
 #define MAX_RESPONSE (6 * 1024 * 1024)
 
 typedef struct rreq {
-    sbuf body;
+    sqlambda_buf body;
     int too_large;
 } rreq;
 
@@ -41,7 +41,7 @@ static enum MHD_Result next_invocation(instance *in, struct MHD_Connection *c) {
         return MHD_NO;
     }
     invocation *inv = in->cur;
-    double t = now_ms();
+    double t = sqlambda_now_ms();
     if (in->cold && in->init_ms == 0) in->init_ms = t - in->spawn_ms;
     inv->delivered = 1;
     inv->delivered_ms = t;
@@ -65,7 +65,7 @@ static enum MHD_Result next_invocation(instance *in, struct MHD_Connection *c) {
 }
 
 /* Body of an /error post (request_parse.c: always a JSON object). */
-static void error_body(sbuf *out, struct MHD_Connection *c, const rreq *q) {
+static void error_body(sqlambda_buf *out, struct MHD_Connection *c, const rreq *q) {
     rapi_error_body(out, q->body.data, q->body.len,
                     MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type"));
 }
@@ -89,7 +89,7 @@ static enum MHD_Result post_result(instance *in, struct MHD_Connection *c, const
         error_body(&inv->body, c, q);
     } else {
         inv->outcome = OUT_OK;
-        sbuf_append(&inv->body, q->body.data ? q->body.data : "", q->body.len);
+        xbuf_append(&inv->body, q->body.data ? q->body.data : "", q->body.len);
     }
     pthread_cond_broadcast(&in->cv);
     pthread_mutex_unlock(&g.mu);
@@ -125,7 +125,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (q->body.len + *upload_data_size > MAX_RESPONSE)
             q->too_large = 1;
         else
-            sbuf_append(&q->body, upload_data, *upload_data_size);
+            xbuf_append(&q->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -158,7 +158,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe) {
     rreq *q = *req_cls;
     if (q) {
-        sbuf_free(&q->body);
+        sqlambda_buf_free(&q->body);
         free(q);
     }
     *req_cls = NULL;

@@ -14,29 +14,26 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "util.h" /* core's: sqlambda_buf, sqlambda_b64_*, sqlambda_now_ms, ... */
+
 struct MHD_Daemon;
 struct MHD_Connection;
 struct instance;
 
-/* ---- util.c: small helpers ------------------------------------------------ */
+/* ---- util.c: small helpers ------------------------------------------------
+ * The buffer, base64, the monotonic clock and the SigV4 date are core's
+ * (core/src/util.h, linked from libsqlambda.a): one implementation. */
 
-typedef struct sbuf { /* growable byte buffer, always NUL-terminated */
-    char *data;
-    size_t len, cap;
-} sbuf;
-void sbuf_append(sbuf *b, const void *p, size_t n); /* aborts on ENOMEM */
-void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_free(sbuf *b);
+void xbuf_append(sqlambda_buf *b, const void *p, size_t n); /* sqlambda_buf_append; aborts on ENOMEM */
+void xbuf_printf(sqlambda_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void oom(void) __attribute__((noreturn)); /* "out of memory" on stderr, abort() */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-double now_ms(void);              /* monotonic */
 long long epoch_ms(void);         /* wall clock */
 void iso_time(char out[32]);      /* "2026-11-26T23:00:00.123Z" */
 void make_uuid(char out[37]);     /* random (v4) */
-char *b64_encode(const void *p, size_t n);
-unsigned char *b64_decode(const char *s, size_t n, size_t *outlen); /* NULL if invalid */
 /* Percent-decodes s[0..n) (no '+' handling); NULL if a %xx is malformed
  * or decodes to a NUL byte (%00: the C string would end there). */
 char *pct_decode(const char *s, size_t n);
@@ -59,6 +56,9 @@ typedef struct fn_version { /* one runnable configuration: a function at a versi
     function *fn;
     char *version;     /* "$LATEST" or "1", "2", ... */
     char *runtime;     /* "python3" or "provided" */
+    char runtime_name[24]; /* the Runtime reported for provided: as declared
+                              (provided, provided.al2, provided.al2023) */
+    char code_sha256[48];  /* CodeSha256 (code_hash.c), "" if unknown */
     char *handler;     /* "module.function" for python3; free text for provided */
     char *code_dir;    /* absolute path of the code (LAMBDA_TASK_ROOT) */
     char *description;
@@ -111,8 +111,10 @@ void spawner_stop(void);
  * own session and process group) with stdin /dev/null and stdout+stderr on
  * out_fd, cwd dir. Returns the pid (after the exec) or -1. */
 pid_t spawner_spawn(char *const argv[], char *const envp[], const char *dir, int out_fd);
-/* waitpid(pid, status, 0) for a worker, and forgets it as a worker. */
-pid_t spawner_reap(pid_t pid, int *status);
+/* waitpid(pid, status, 0) for a worker, and forgets it as a worker;
+ * peak_rss_kb (if not NULL) gets the worker's peak RSS in KB (wait4's
+ * ru_maxrss), 0 if unknown. */
+pid_t spawner_reap(pid_t pid, int *status, long *peak_rss_kb);
 /* Reaps pid if it is an exited child that is not a live worker; 1 if reaped. */
 int spawner_reap_orphan(pid_t pid);
 
@@ -134,7 +136,7 @@ typedef struct invocation {
     int delivered;
     /* outcome */
     enum outcome outcome;
-    sbuf body;          /* response or error JSON */
+    sqlambda_buf body;          /* response or error JSON */
     char *log_tail_b64; /* when want_tail */
     double duration_ms;
 } invocation;
@@ -160,7 +162,7 @@ typedef struct instance {
     double spawn_ms, init_ms;
     long max_rss_mb;     /* last peak RSS read (VmHWM) */
     double rss_read_ms;  /* when */
-    sbuf log;            /* log of the current invocation (capped, tail kept) */
+    sqlambda_buf log;            /* log of the current invocation (capped, tail kept) */
     struct instance *next;
 } instance;
 
@@ -211,7 +213,7 @@ enum run_status pool_run(fn_version *fv, invocation *inv, int wait);
 /* Shutdown: SIGTERM every worker, then destroy every instance. */
 void pool_stop_all(void);
 /* Function error body for outcomes the server produces itself. */
-void pool_error_body(sbuf *b, const char *type, const char *message);
+void pool_error_body(sqlambda_buf *b, const char *type, const char *message);
 
 /* ---- body_budget.c: request bytes held for clients, all together ------ */
 
@@ -276,10 +278,24 @@ void invoke_api_stop(void);
 /* POST .../functions/{fn}/invocations (body complete, signature checked). */
 int handle_invoke(struct MHD_Connection *conn, const char *fn_segment, const char *raw_query,
                   const char *body, size_t body_len, int too_large);
-/* GET .../functions/{fn} and GET .../functions/ */
+/* control_api.c: GetFunction, GetFunctionConfiguration, ListFunctions
+ * (paged), ListVersionsByFunction (paged). */
 int handle_get_function(struct MHD_Connection *conn, const char *fn_segment,
                         const char *raw_query);
-int handle_list_functions(struct MHD_Connection *conn);
+int handle_get_configuration(struct MHD_Connection *conn, const char *fn_segment,
+                             const char *raw_query);
+int handle_list_functions(struct MHD_Connection *conn, const char *raw_query);
+int handle_list_versions(struct MHD_Connection *conn, const char *fn_segment,
+                         const char *raw_query);
+/* alias_api.c: ListAliases (paged), GetAlias, GetFunctionConcurrency. */
+int handle_list_aliases(struct MHD_Connection *conn, const char *fn_segment, const char *raw_query);
+int handle_get_alias(struct MHD_Connection *conn, const char *fn_segment, const char *alias_segment);
+int handle_get_concurrency(struct MHD_Connection *conn, const char *fn_segment);
+/* control_api.c: queues o (taken) as a 200 JSON answer. */
+int send_obj(struct MHD_Connection *conn, json_t *o);
+/* control_api.c: the function of an identifier without a qualifier (a
+ * qualified one is refused): NULL with the AWS error queued. */
+function *resolve_unqualified(struct MHD_Connection *conn, const char *fn_segment);
 /* Resolves the identifier (percent-encoded) and Qualifier: on failure queues
  * the AWS error and returns NULL. *qualifier_out gets the qualifier as given (malloc'd). */
 fn_version *resolve_function(struct MHD_Connection *conn, const char *fn_segment,
@@ -311,14 +327,28 @@ typedef struct api_error { /* the AWS-shaped answer for a refused request */
     const char *type;    /* x-amzn-ErrorType */
     const char *kind;    /* "User", "Service" or NULL */
     const char *msg_key; /* "message" or "Message" */
-    char message[400];   /* may quote client bytes: aws_error makes it UTF-8 */
+    char message[1400];  /* may quote client bytes: aws_error makes it UTF-8 */
 } api_error;
 
-enum api_op { API_UNKNOWN = 0, API_LIST, API_GET, API_INVOKE };
+enum api_op {
+    API_UNKNOWN = 0,
+    API_LIST,        /* GET /2015-03-31/functions                      ListFunctions */
+    API_GET,         /* GET .../functions/{f}                          GetFunction */
+    API_INVOKE,      /* POST .../functions/{f}/invocations             Invoke */
+    API_CONFIG,      /* GET .../functions/{f}/configuration            GetFunctionConfiguration */
+    API_VERSIONS,    /* GET .../functions/{f}/versions                 ListVersionsByFunction */
+    API_ALIASES,     /* GET .../functions/{f}/aliases                  ListAliases */
+    API_ALIAS,       /* GET .../functions/{f}/aliases/{name}           GetAlias */
+    API_CONCURRENCY, /* GET /2019-09-30/functions/{f}/concurrency      GetFunctionConcurrency */
+};
 /* Invoke/control API route of a raw URI ("path?query", path still
- * percent-encoded). GET and INVOKE set *seg (the function segment); every
- * known route sets *query when there is one (both malloc'd or NULL). */
-enum api_op api_route(const char *method, const char *raw_uri, char **seg, char **query);
+ * percent-encoded). Every route but LIST sets *seg (the function segment,
+ * non-empty, no '/'), ALIAS also *seg2 (the alias segment); every known
+ * route sets *query when there is one (all malloc'd or NULL). */
+enum api_op api_route(const char *method, const char *raw_uri, char **seg, char **seg2, char **query);
+/* ListX paging: ?Marker= (a position this server handed out as NextMarker)
+ * and ?MaxItems= (1..10000, default 50). 0 or -1 with e. */
+int api_paging(const char *query, size_t total, size_t *from, size_t *count, api_error *e);
 
 enum inv_type { INV_SYNC = 0, INV_EVENT, INV_DRYRUN };
 typedef struct invoke_opts {
@@ -333,6 +363,9 @@ int invoke_parse_client_context(const char *ccb64, invoke_opts *o, api_error *e)
 struct sqlambda_function_ref;
 /* Function segment (percent-encoded) and ?Qualifier= -> name and qualifier
  * ("" for none; *qualifier malloc'd on success). 0 or -1 with e. */
+/* name_pattern.c: 0 if name (len bytes) satisfies Lambda's constraint on
+ * an Invoke's FunctionName, else -1 with Lambda's ValidationException in e. */
+int invoke_name_pattern(const char *name, size_t len, struct api_error *e);
 int invoke_parse_function(const char *seg, const char *query, struct sqlambda_function_ref *ref,
                           char **qualifier, api_error *e);
 /* The payload must be JSON (empty: the event {}). 0 or -1 with e. */
@@ -344,13 +377,20 @@ enum rapi_op rapi_route(const char *method, const char *url, char rid[64]);
 /* Appends the Unhandled body for an /error or /init/error post: the body if
  * it is a JSON object, else {"errorMessage": body, "errorType": type header}
  * with invalid UTF-8 replaced. Always a JSON object. */
-void rapi_error_body(sbuf *out, const char *body, size_t len, const char *type_header);
+void rapi_error_body(sqlambda_buf *out, const char *body, size_t len, const char *type_header);
 
 /* ---- python_path.c: the interpreter, resolved once ---------------------- */
 
-/* Absolute path of the interpreter `python` (looked up in PATH) runs as;
- * 0, or -1 when it cannot be run. Call before any thread starts. */
-int python_resolve(const char *python, char *out, size_t outlen);
+/* Absolute path of the interpreter `python` (looked up in PATH) runs as,
+ * and its Lambda runtime name ("python3.11") in rt; 0, or -1 when it cannot
+ * be run. Call before any thread starts. */
+int python_resolve(const char *python, char *out, size_t outlen, char *rt, size_t rtlen);
+
+/* ---- code_hash.c: CodeSha256 of a code directory -------------------------- */
+
+/* Base64 SHA-256 over the directory's files (see code_hash.c), "" if the
+ * walk fails; out holds at least 45 bytes. */
+void code_sha256(const char *dir, char *out, size_t outlen);
 
 /* ---- serve_main.c: options and global state ------------------------------- */
 
@@ -371,6 +411,7 @@ typedef struct serve_state {
     int max_concurrency;   /* per function without reserved concurrency */
     const char *python;    /* interpreter for python3 functions */
     char python_path[512]; /* python resolved to an absolute path at startup */
+    char python_runtime[24]; /* its Lambda runtime name, e.g. python3.11 ("python3": unknown) */
     char bootstrap_py[512]; /* the Python bootstrap, written at startup */
     char tmpdir[256];
     int next_instance_id;

@@ -218,15 +218,18 @@ static int serve_main(int argc, char **argv) {
         return 2;
     }
     if (g.reg.n == 0) serve_log("warning: no function directories (with function.json) in %s", functions);
-    if (!strchr(g.python, '/')) {
+    snprintf(g.python_runtime, sizeof g.python_runtime, "python3");
+    {
         int need = 0;
         for (size_t i = 0; i < g.reg.n; i++)
             for (size_t v = 0; v < g.reg.fns[i]->nversions; v++)
                 need |= strcmp(g.reg.fns[i]->versions[v]->runtime, "python3") == 0;
-        if (need && python_resolve(g.python, g.python_path, sizeof g.python_path) == 0)
-            g.python = g.python_path; /* else /usr/bin/env finds it at each start */
-        else if (need)
+        if (need && python_resolve(g.python, g.python_path, sizeof g.python_path, g.python_runtime,
+                                   sizeof g.python_runtime) == 0) {
+            if (!strchr(g.python, '/')) g.python = g.python_path; /* else /usr/bin/env finds it at each start */
+        } else if (need) {
             serve_log("warning: cannot run %s; python3 functions will fail to start", g.python);
+        }
     }
     int lfd = listen_tcp(host, port, &bound, err, sizeof err);
     if (lfd < 0 || write_bootstrap(err, sizeof err)) {

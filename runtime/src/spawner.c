@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -57,11 +58,14 @@ static int worker_index(pid_t pid) { /* holds workers_mu */
     return -1;
 }
 
-pid_t spawner_reap(pid_t pid, int *status) {
+pid_t spawner_reap(pid_t pid, int *status, long *peak_rss_kb) {
     pthread_mutex_lock(&workers_mu);
     pid_t r;
-    while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR) {
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while ((r = wait4(pid, status, 0, &ru)) < 0 && errno == EINTR) {
     }
+    if (peak_rss_kb) *peak_rss_kb = r == pid ? ru.ru_maxrss : 0;
     int i = worker_index(pid);
     if (i >= 0) workers[i] = workers[--nworkers];
     pthread_mutex_unlock(&workers_mu);

@@ -1,11 +1,12 @@
 /*
- * util.c — small helpers for the local runtime: buffers, allocation,
- * clocks, request ids, base64 (OpenSSL), percent-decoding, logging.
+ * util.c — small helpers for the local runtime: allocation that aborts on
+ * out of memory (over core's buffer too), wall-clock times, request ids,
+ * percent-decoding, UTF-8 cleaning, logging. The buffer, base64, the
+ * monotonic clock and the SigV4 date are core's (core/src/util.h).
  */
 #include "serve.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-static void oom(void) {
+void oom(void) {
     fputs("sqlambda serve: out of memory\n", stderr);
     abort();
 }
@@ -43,44 +44,16 @@ char *xstrndup(const char *s, size_t n) {
     return p;
 }
 
-void sbuf_append(sbuf *b, const void *p, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d) oom();
-        b->data = d;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = 0;
+void xbuf_append(sqlambda_buf *b, const void *p, size_t n) {
+    if (sqlambda_buf_append(b, p, n) != 0) oom();
 }
 
-void sbuf_printf(sbuf *b, const char *fmt, ...) {
+void xbuf_printf(sqlambda_buf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int rc = sqlambda_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
-    char *tmp = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sbuf_append(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-void sbuf_free(sbuf *b) {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    if (rc != 0) oom();
 }
 
 long long epoch_ms(void) {
@@ -123,43 +96,12 @@ void make_uuid(char out[37]) {
              r[14], r[15]);
 }
 
-char *b64_encode(const void *p, size_t n) {
-    char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-    int len = EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    out[len < 0 ? 0 : len] = 0;
-    return out;
-}
-
-unsigned char *b64_decode(const char *s, size_t n, size_t *outlen) {
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ')) n--;
-    if (n % 4) return NULL;
-    unsigned char *out = xmalloc(n / 4 * 3 + 1);
-    int len = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
-    if (len < 0) {
-        free(out);
-        return NULL;
-    }
-    /* EVP_DecodeBlock counts padding bytes as data: remove them. */
-    if (n && s[n - 1] == '=') len--;
-    if (n > 1 && s[n - 2] == '=') len--;
-    out[len] = 0;
-    *outlen = (size_t)len;
-    return out;
-}
-
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 char *pct_decode_n(const char *s, size_t n, size_t *outlen) {
     char *out = xmalloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            int h = i + 2 < n ? hexval(s[i + 1]) : -1, l = i + 2 < n ? hexval(s[i + 2]) : -1;
+            int h = i + 2 < n ? sqlambda_hexval(s[i + 1]) : -1, l = i + 2 < n ? sqlambda_hexval(s[i + 2]) : -1;
             if (h < 0 || l < 0) {
                 free(out);
                 return NULL;
@@ -206,8 +148,8 @@ char *query_param(const char *query, const char *key, int *bad) {
 }
 
 char *utf8_clean(const char *s, size_t n) {
-    sbuf b = {0};
-    sbuf_append(&b, "", 0);
+    sqlambda_buf b = {0};
+    xbuf_append(&b, "", 0);
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
@@ -221,31 +163,35 @@ char *utf8_clean(const char *s, size_t n) {
                    cp <= 0x10ffff;
         }
         if (good) {
-            sbuf_append(&b, s + i, len);
+            xbuf_append(&b, s + i, len);
             i += len;
         } else {
-            sbuf_append(&b, "\xEF\xBF\xBD", 3); /* U+FFFD for each bad byte */
+            xbuf_append(&b, "\xEF\xBF\xBD", 3); /* U+FFFD for each bad byte */
             i++;
         }
     }
     return b.data;
 }
 
-void serve_log(const char *fmt, ...) {
+/* One line on stderr, formatted first so concurrent threads' lines do not
+ * interleave within a line. */
+__attribute__((format(printf, 1, 0))) static void stderr_line(const char *fmt, va_list ap) {
     char line[2048];
+    vsnprintf(line, sizeof line, fmt, ap);
+    fprintf(stderr, "sqlambda serve: %s\n", line);
+}
+
+void serve_log(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    stderr_line(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "sqlambda serve: %s\n", line);
 }
 
 void serve_debug(const char *fmt, ...) {
     if (!g.verbose) return;
-    char line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    stderr_line(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "sqlambda serve: %s\n", line);
 }

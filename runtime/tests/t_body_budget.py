@@ -162,8 +162,13 @@ for i in range(145):
     codes.append((st, h.get("x-amzn-errortype")))
 accepted = sum(1 for c in codes if c[0] == 202)
 # 134 fit at once; an event that finishes meanwhile (3 s, a slow run) frees
-# its megabyte for one more; without the budget all 145 would be accepted
-ok(110 <= accepted <= 140 and codes[-1] == (429, "TooManyRequestsException"),
-   "1 MB Events queued until the budget is full (%d accepted), then 429 TooManyRequestsException" % accepted, codes[-3:])
+# its megabyte for one more, so a 202 may follow a 429 (CI saw 429, 429,
+# 202 at the end); without the budget all 145 would be accepted and none
+# refused. Every answer is one of the two.
+first_429 = next((i for i, c in enumerate(codes) if c[0] == 429), None)
+ok(110 <= accepted <= 140 and first_429 is not None and first_429 >= 110
+   and all(c in ((202, None), (429, "TooManyRequestsException")) for c in codes),
+   "1 MB Events queued until the budget is full (%d accepted, first refusal at %s), "
+   "then 429 TooManyRequestsException" % (accepted, first_429), codes[-3:])
 is_(s.stop(), 0, "server exits 0")
 done()

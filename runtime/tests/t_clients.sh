@@ -31,7 +31,8 @@ like "aws lambda invoke --invocation-type Event -> 202" "$meta" '"StatusCode": 2
 list=$(aws lambda list-functions --endpoint-url "$SERVE_URL" --query 'Functions[].FunctionName' --output text 2>&1)
 like "aws lambda list-functions" "$list" 'lambdaTest'
 get=$(aws lambda get-function --endpoint-url "$SERVE_URL" --function-name lambdaTest --query 'Configuration.[FunctionName,Runtime,Timeout]' --output text 2>&1)
-is "aws lambda get-function" "$(echo $get)" "lambdaTest python3 3"
+pyrt=$(python3 -c "import sys; print('python%d.%d' % sys.version_info[:2])")
+is "aws lambda get-function" "$(echo $get)" "lambdaTest $pyrt 3"
 
 # core's client
 ti=${SQLAMBDA_BUILD:-$here/../build}/tests/tool_invoke

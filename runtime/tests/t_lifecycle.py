@@ -50,6 +50,14 @@ took = time.monotonic() - t0
 j = json.loads(body)
 is_((st, h.get("x-amz-function-error")), (200, "Unhandled"), "timeout -> 200 Unhandled")
 ok(re.search(r"Task timed out after 1\.00 seconds$", j.get("errorMessage", "")), "errorMessage: Task timed out after 1.00 seconds", j)
+is_((j.get("errorType"), j.get("errorMessage")),
+    ("Sandbox.Timedout", "RequestId: %s Error: Task timed out after 1.00 seconds" % h.get("x-amzn-requestid")),
+    "timeout payload as Lambda's today: Sandbox.Timedout, 'RequestId: ... Error: Task timed out after 1.00 seconds'")
+import base64  # noqa: E402
+tail = base64.b64decode(h.get("x-amz-log-result", "")).decode()
+ok(re.search(r"\n\S+Z %s Task timed out after 1\.00 seconds\n" % h.get("x-amzn-requestid"), tail),
+   "the log keeps the timestamped 'Task timed out' line", tail)
+ok(re.search(r"REPORT RequestId: \S+\t.*\tStatus: timeout\t\n$", tail), "REPORT ends with Status: timeout", tail)
 ok(0.9 < took < 2.5, "the call ends at the 1 s timeout", took)
 ok(not alive(old), "the timed-out worker was killed")
 st, h, body = s.invoke("timeout", '{"sleep": 0}')
@@ -68,6 +76,24 @@ import base64  # noqa: E402
 ok("crashing now" in base64.b64decode(h.get("x-amz-log-result", "")).decode(), "the crashed worker's output is in the Tail log")
 st, h, body = s.invoke("crash", "{}")
 ok(st == 200 and json.loads(body).get("pid") not in (None, old), "the next call works on a fresh worker", body)
+
+# a crash on a cold start: REPORT gives the peak memory the kernel measured
+# for the exited worker (/proc has nothing left: it said 0 MB) and the init
+# it took, with Lambda's Status/Error Type fields
+s.invoke("crash", '{"crash": true}')  # the warm instance is gone: the next is cold
+st, h, body = s.invoke("crash", '{"crash": true}', {"X-Amz-Log-Type": "Tail"})
+tail = base64.b64decode(h.get("x-amz-log-result", "")).decode()
+m = re.search(r"REPORT RequestId: \S+\t.*Max Memory Used: (\d+) MB\tInit Duration: ([\d.]+) ms\t"
+              r"Status: error\tError Type: Runtime.ExitError\t\n$", tail)
+ok(m, "cold crash: REPORT with Init Duration, Status: error, Error Type: Runtime.ExitError", tail)
+ok(m and int(m.group(1)) > 0, "cold crash: Max Memory Used is measured (not 0 MB)", tail)
+ok(m and float(m.group(2)) > 0, "cold crash: Init Duration is measured", tail)
+
+# an init failure: the init time it took (not 0.00 ms) and its error type
+st, h, body = s.invoke("initfail", "{}", {"X-Amz-Log-Type": "Tail"})
+tail = base64.b64decode(h.get("x-amz-log-result", "")).decode()
+m = re.search(r"\tInit Duration: ([\d.]+) ms\tStatus: error\tError Type: Runtime.ImportModuleError\t\n$", tail)
+ok(m and float(m.group(1)) > 0, "init failure: REPORT Init Duration measured, Error Type Runtime.ImportModuleError", tail)
 
 # concurrency: parallel instances of a function without reserved concurrency
 t0 = time.monotonic()

@@ -3,6 +3,7 @@ name:version, ?Qualifier=, full and partial ARNs (with and without a
 qualifier), unknown alias/version -> 404, conflicting qualifiers -> 400,
 X-Amz-Executed-Version, and the ARN the handler sees."""
 import json
+import sys
 import os
 
 from serve_helper import HERE, Server, done, is_, ok
@@ -56,8 +57,30 @@ st, h, j = call("echo:live", "?Qualifier=beta")
 is_((st, h.get("x-amzn-errortype")), (400, "InvalidParameterValueException"), "name:alias with a different ?Qualifier= -> 400")
 st, h, j = call("echo:live", "?Qualifier=live")
 is_(st, 200, "name:alias with the same ?Qualifier= is fine")
+# Lambda's constraint on the name (botocore's NamespacedFunctionName),
+# answered as Lambda does: 400 ValidationException quoting value and pattern
+PATTERN = ("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?"
+           "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
+import botocore.session  # noqa: E402
+model = botocore.session.get_session().get_service_model("lambda")
+is_(model.operation_model("Invoke").input_shape.members["FunctionName"].metadata.get("pattern"), PATTERN,
+    "the pattern is botocore's for Invoke's FunctionName")
 st, h, j = call("bad name!")
-is_(st, 400, "invalid function name -> 400")
+is_((st, h.get("x-amzn-errortype")), (400, "ValidationException"), "invalid function name -> 400 ValidationException")
+is_(j.get("message"), "1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy "
+    "constraint: Member must satisfy regular expression pattern: " + PATTERN, "its message, as Lambda words it")
+for bad in ["echo:", "echo:live:x", "arn:aws:lambda:us-east-1:12345:function:echo", "ec/ho", "echo$LATEST"]:
+    st, h, j = call(bad)
+    is_((st, h.get("x-amzn-errortype")), (400, "ValidationException"), "%r -> 400 ValidationException" % bad)
+st, h, j = call("a" * 257)
+is_((st, h.get("x-amzn-errortype"), j.get("message", "")[:60]),
+    (400, "ValidationException", "1 validation error detected: Value '" + "a" * 24),
+    "257 characters -> ValidationException")
+ok(j.get("message", "").endswith("Member must have length less than or equal to 256"), "naming the length", j)
+st, h, j = call("b!" * 200)
+ok(st == 400 and j.get("message", "").startswith("2 validation errors detected:"), "both -> 2 validation errors", j)
+st, h, j = call("echo:$LATEST")
+is_(st, 200, "name:$LATEST matches the pattern")
 
 # encoded as botocore sends it (':' as %3A) and as a client might not
 st, h, body = s.request("POST", "/2015-03-31/functions/echo%3Alive/invocations", "{}")
@@ -75,12 +98,17 @@ try:
     ok(False, "boto3 unknown alias raises ResourceNotFoundException")
 except lam.exceptions.ResourceNotFoundException:
     ok(True, "boto3 unknown alias raises ResourceNotFoundException")
+try:
+    lam.invoke(FunctionName="bad name!", Payload=b"{}")
+    ok(False, "boto3: an invalid name raises ValidationException")
+except lam.exceptions.ClientError as e:
+    is_(e.response["Error"]["Code"], "ValidationException", "boto3: an invalid name raises ValidationException")
 
 # GetFunction / ListFunctions
 g = lam.get_function(FunctionName="echo")
 c = g["Configuration"]
 is_((c["FunctionName"], c["Runtime"], c["Handler"], c["Timeout"], c["MemorySize"], c["Version"]),
-    ("echo", "python3", "handler.main", 5, 256, "$LATEST"), "GetFunction configuration")
+    ("echo", "python%d.%d" % sys.version_info[:2], "handler.main", 5, 256, "$LATEST"), "GetFunction configuration")
 is_(c["FunctionArn"], ARN, "GetFunction ARN")
 is_(c["Environment"].get("Error", {}).get("ErrorCode"), "AccessDeniedException",
     "unsigned GetFunction withholds the environment (values in t_signatures.py)")
