@@ -33,19 +33,27 @@ static void take_region(const char *v, const char *what, sqlambda_config *out) {
     out->region = strdup(v);
 }
 
-/* Parses a max_attempts value: an integer >= 1. */
+/* Parses a max_attempts value: an integer from 1 to SQLAMBDA_MAX_ATTEMPTS_MAX. */
 static int parse_attempts(const char *v, const char *what, int *out, char *err, size_t errlen) {
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
     while (*end == ' ' || *end == '\t') end++;
-    if (errno || end == v || *end || n < 1 || n > 100) {
+    if (errno || end == v || *end || n < 1 || n > SQLAMBDA_MAX_ATTEMPTS_MAX) {
         sqlambda_fmt(err, errlen, "invalid max_attempts \"%.40s\" (from %s): must be an integer "
-                     "from 1 to 100", v, what);
+                     "from 1 to %d", v, what, SQLAMBDA_MAX_ATTEMPTS_MAX);
         return -1;
     }
     *out = (int)n;
     return 0;
+}
+
+/* A timeout option from 0 (the default) to its cap; else E_CONFIG (the first error is kept). */
+static void check_ms(long v, const char *name, long cap, sqlambda_config *out) {
+    if (out->error[0] || (v >= 0 && v <= cap)) return;
+    sqlambda_fmt(out->error, sizeof out->error,
+                 "invalid %s %ld (from the options): must be from 1 to %ld (0: the default)", name,
+                 v, cap);
 }
 
 static void resolve_endpoint(const sqlambda_options *opts, const sqlambda_profiles *pf,
@@ -53,7 +61,7 @@ static void resolve_endpoint(const sqlambda_options *opts, const sqlambda_profil
     const char *url = NULL, *what = NULL;
     if (opts->endpoint_url && *opts->endpoint_url) {
         url = opts->endpoint_url;
-        what = "the endpoint_url setting";
+        what = "the endpoint setting"; /* each adapter names it its own way */
     } else {
         const char *ign = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
         int ignore = ign ? sqlambda_is_true(ign)
@@ -102,10 +110,10 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     out->max_attempts = 3;
     if (out->error[0]) {
         /* keep the first error */
-    } else if (opts->max_attempts < 0) {
+    } else if (opts->max_attempts < 0 || opts->max_attempts > SQLAMBDA_MAX_ATTEMPTS_MAX) {
         sqlambda_fmt(out->error, sizeof out->error,
-                     "invalid max_attempts %d (from the options): must be at least 1",
-                     opts->max_attempts);
+                     "invalid max_attempts %d (from the options): must be from 1 to %d",
+                     opts->max_attempts, SQLAMBDA_MAX_ATTEMPTS_MAX);
     } else if (opts->max_attempts > 0) {
         out->max_attempts = opts->max_attempts;
     } else if ((v = env("AWS_MAX_ATTEMPTS"))) {
@@ -114,6 +122,12 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
         parse_attempts(v, "the profile's max_attempts", &out->max_attempts, out->error,
                        sizeof out->error);
     }
+
+    /* the timeouts' caps (0: the default) */
+    check_ms(opts->connect_timeout_ms, "connect_timeout_ms", SQLAMBDA_CONNECT_TIMEOUT_MS_MAX, out);
+    check_ms(opts->request_timeout_ms, "request_timeout_ms", SQLAMBDA_REQUEST_TIMEOUT_MS_MAX, out);
+    check_ms(opts->credential_timeout_ms, "credential_timeout_ms",
+             SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX, out);
 
     /* endpoint and region: resolved even after an error above, so that the
      * error's message can name the endpoint host (the first error is kept;

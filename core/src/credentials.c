@@ -1,12 +1,13 @@
 /*
  * credentials.c — the default credential chain and its process-wide cache.
- * Order: static keys from the options, environment, the profile's keys in
- * the shared files, credential_process, web identity, container, EC2
+ * Order: static keys from the options, environment (unless the options
+ * name an assume-role profile), an assumed role (creds_assume_role.c), the
+ * profile's keys in the shared files, credential_process, web identity, container, EC2
  * instance metadata. Everything after the environment is cached per chain
  * inputs (profile, file paths, the providers' environment variables),
  * shared by every client in the process: temporary credentials are
  * refreshed within 5 minutes of expiry (a failed refresh keeps still-valid
- * ones), non-expiring ones are re-read when a shared file changes.
+ * ones); any are fetched again when a shared file changes.
  *
  * No lock is held while a source is waited on: the first caller that needs
  * a fetch runs it outside the entry's lock and publishes the outcome under
@@ -34,6 +35,7 @@
 struct sqlambda_creds_provider {
     char *akid, *secret, *token; /* static keys from the options */
     int has_static;
+    int explicit_profile; /* the profile came from the options, not AWS_PROFILE */
     char *profile, *region;
     sqlambda_log_fn log;
     void *log_arg;
@@ -106,7 +108,11 @@ static char *cache_key(const sqlambda_creds_provider *p) {
                                  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                                 "AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
+                                 "AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                                 "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                                 /* credential_source = Environment's keys: the id
+                                  * only, the secret stays out of the key */
+                                 "AWS_ACCESS_KEY_ID"};
     sqlambda_buf b = {0};
     int rc = sqlambda_buf_printf(&b, "%s\x1f%s", p->profile, p->region ? p->region : "");
     for (size_t i = 0; i < sizeof vars / sizeof vars[0] && rc == 0; i++) {
@@ -162,6 +168,7 @@ sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opt
     if (!prof && opts && opts->profile && *opts->profile) prof = opts->profile;
     if (!prof) prof = getenv("AWS_PROFILE") && *getenv("AWS_PROFILE") ? getenv("AWS_PROFILE") : "default";
     p->profile = strdup(prof);
+    p->explicit_profile = opts && opts->profile && *opts->profile && strcmp(prof, opts->profile) == 0;
     p->region = cfg && cfg->region ? strdup(cfg->region) : NULL;
     int bad = !p->profile || (cfg && cfg->region && !p->region);
     p->setting = strdup(opts && opts->credential_timeout_setting &&
@@ -209,7 +216,8 @@ void sqlambda_creds_provider_free(sqlambda_creds_provider *p) {
  * CREDS_FOUND / CREDS_ABSENT / CREDS_ERROR / CREDS_TIMEOUT / CREDS_CANCELLED. */
 static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
                      file_stamp *conf_file, sqlambda_creds *out, char *err, size_t errlen) {
-    static const creds_provider_fn chain[] = {sqlambda_creds_profile, sqlambda_creds_process,
+    static const creds_provider_fn chain[] = {sqlambda_creds_assume_role,
+                                              sqlambda_creds_profile, sqlambda_creds_process,
                                               sqlambda_creds_web_identity,
                                               sqlambda_creds_container, sqlambda_creds_imds};
     sqlambda_profiles files;
@@ -224,7 +232,7 @@ static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
     }
     stamp(files.credentials_path, cred_file);
     stamp(files.config_path, conf_file);
-    creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting};
+    creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting, 0};
     int rc = CREDS_ABSENT;
     char last[300] = "";
     for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
@@ -253,7 +261,9 @@ static sqlambda_status chain_status(int rc) {
 /* 1 if the entry's credentials can be used as they are (lock held). */
 static int entry_fresh(const cache_entry *e, time_t now) {
     if (!e->have) return 0;
-    if (e->creds.expiration != 0) return now < e->creds.expiration - REFRESH_WINDOW_S;
+    if (e->creds.expiration != 0 && now >= e->creds.expiration - REFRESH_WINDOW_S) return 0;
+    /* a changed shared file may name another role, source or key: fetch
+     * again (temporary credentials too; a failed fetch keeps valid ones) */
     sqlambda_profiles paths = {0};
     file_stamp a, b;
     paths.credentials_path = sqlambda_credentials_file_path();
@@ -314,6 +324,18 @@ static sqlambda_status fetch_and_publish(sqlambda_creds_provider *p, cache_entry
     return st;
 }
 
+/* 1 if the profile named in the options is an assume-role profile: then,
+ * as in botocore where a profile named explicitly skips the environment
+ * provider, environment keys do not pre-empt it (they can still be its
+ * credential_source = Environment). Read only when both are present. */
+static int explicit_role_profile(const sqlambda_creds_provider *p) {
+    sqlambda_profiles files;
+    if (sqlambda_profiles_load(&files) != 0) return 0;
+    int yes = !files.error[0] && sqlambda_creds_is_assume_role(&files, p->profile);
+    sqlambda_profiles_free(&files);
+    return yes;
+}
+
 sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *out, char *err,
                                    size_t errlen) {
     memset(out, 0, sizeof *out);
@@ -328,8 +350,12 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
         if (sqlambda_creds_set(out, p->akid, p->secret, p->token, 0, "static") != 0) goto oom;
         return SQLAMBDA_OK;
     }
-    creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting};
+    creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting, 0};
     int rc = sqlambda_creds_env(&ectx, out, err, errlen);
+    if (rc == CREDS_FOUND && p->explicit_profile && explicit_role_profile(p)) {
+        sqlambda_creds_clear(out); /* botocore: a named profile negates the environment */
+        rc = CREDS_ABSENT;
+    }
     if (rc == CREDS_FOUND) return SQLAMBDA_OK;
     if (rc == CREDS_ERROR) return SQLAMBDA_E_CREDENTIALS;
 

@@ -32,6 +32,9 @@ typedef struct creds_ctx {
     const sqlambda_waiter *w;         /* how to wait (the host's hook) */
     long timeout_ms;                  /* >0: overrides every source's default */
     const char *setting;              /* the setting's name, for messages */
+    int no_env;                       /* 1: a source profile (botocore's
+                                         disable_env_vars): web identity
+                                         reads only the profile's keys */
 } creds_ctx;
 
 /* The bound for a source: ctx->timeout_ms if set, else dflt. */
@@ -52,6 +55,46 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
 int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                              size_t errlen);
 int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen);
+/* creds_assume_role.c: role_arn + source_profile / credential_source. */
+int sqlambda_creds_assume_role(const creds_ctx *ctx, sqlambda_creds *out, char *err,
+                               size_t errlen);
+/* 1 if the profile is an assume-role profile (role_arn without
+ * web_identity_token_file), as botocore's _has_assume_role_config_vars. */
+int sqlambda_creds_is_assume_role(const sqlambda_profiles *files, const char *profile);
+
+/* ---- creds_role_check.c: the assume-role keys, checked before any use ---- */
+typedef struct role_config {
+    const char *role_arn, *source_profile, *credential_source, *session_name, *external_id,
+        *duration, *mfa_serial; /* NULL when absent */
+} role_config;
+#define ROLE_SOURCE_ENV 0
+#define ROLE_SOURCE_IMDS 1
+#define ROLE_SOURCE_CONTAINER 2
+/* 0, or -1 with err naming the profile and the key (external_id's value is
+ * never shown). */
+int sqlambda_role_config_check(const char *profile, const role_config *rc, char *err,
+                               size_t errlen);
+int sqlambda_role_arn_ok(const char *arn);
+int sqlambda_role_session_name_ok(const char *s);  /* [\w+=,.@-]{2,64} */
+int sqlambda_role_external_id_ok(const char *s);   /* [\w+=,.@:/-]{2,1224} */
+int sqlambda_role_duration_ok(const char *s, long *out); /* 900..43200 */
+/* ROLE_SOURCE_* for a credential_source value (case as botocore: exact), or -1. */
+int sqlambda_role_credential_source(const char *s);
+
+/* ---- creds_sts.c: reaching STS ---- */
+/* The STS endpoint URL (malloc'd) and the region to sign for, or NULL with
+ * err set (a bad sts_regional_endpoints value, out of memory). */
+char *sqlambda_sts_url(const creds_ctx *ctx, const char **sign_region, char *err,
+                       size_t errlen);
+/* AWS_STS_REGIONAL_ENDPOINTS, else the profile's sts_regional_endpoints:
+ * *legacy = 1 for "legacy"; 0, or -1 with err for another value. */
+int sqlambda_sts_mode(const creds_ctx *ctx, int *legacy, char *err, size_t errlen);
+/* Messages for a failed STS request (returns its CREDS_* code) and for an
+ * answer other than 200 (STS's Code and Message, shown safely). */
+int sqlambda_sts_failed(const char *what, const creds_ctx *ctx, const char *url,
+                        const sqlambda_http_response *r, char *err, size_t errlen);
+void sqlambda_sts_refused(const char *what, const char *url, const sqlambda_http_response *r,
+                          char *err, size_t errlen);
 
 /* Fills *out from three strings (copied); 0, or -1 out of memory. */
 int sqlambda_creds_set(sqlambda_creds *out, const char *akid, const char *secret,

@@ -1,7 +1,7 @@
 /*
  * creds_parse.c — the documents credential sources answer with: the JSON of
  * credential_process, the container endpoint and EC2 instance metadata
- * (jansson), and STS's AssumeRoleWithWebIdentity XML (the few elements we
+ * (jansson), and STS's AssumeRoleWithWebIdentity / AssumeRole XML (the few elements we
  * need, found by name). Secrets are wiped before their buffers are freed.
  */
 #include "creds_parse.h"
@@ -89,6 +89,11 @@ static void wipe_free(char *s) {
 }
 
 int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out) {
+    return sqlambda_creds_parse_sts_as(xml, len, out, "web-identity");
+}
+
+int sqlambda_creds_parse_sts_as(const char *xml, size_t len, sqlambda_creds *out,
+                                const char *source) {
     char *id = sqlambda_xml_text(xml, len, "AccessKeyId");
     char *secret = sqlambda_xml_text(xml, len, "SecretAccessKey");
     char *token = sqlambda_xml_text(xml, len, "SessionToken");
@@ -97,7 +102,7 @@ int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out) {
     int rc = -1;
     if (id && *id && secret && *secret && token && *token && exp &&
         sqlambda_parse_rfc3339(exp, &t) == 0 &&
-        sqlambda_creds_set(out, id, secret, token, t, "web-identity") == 0)
+        sqlambda_creds_set(out, id, secret, token, t, source) == 0)
         rc = 0;
     free(id);
     wipe_free(secret);

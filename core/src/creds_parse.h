@@ -22,6 +22,10 @@ int sqlambda_creds_parse_json(creds_json_kind kind, const char *text, size_t len
 /* Parses STS's AssumeRoleWithWebIdentity XML answer (len bytes): 0 with *out
  * filled, or -1 when a credential element is missing or Expiration is bad. */
 int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out);
+/* The same for any STS answer (AssumeRole's has the same elements), with
+ * the source name to record ("assume-role"). */
+int sqlambda_creds_parse_sts_as(const char *xml, size_t len, sqlambda_creds *out,
+                                const char *source);
 
 /* Text of the first <tag>...</tag> in xml (len bytes), the five XML entities
  * decoded; malloc'd, or NULL when absent. */

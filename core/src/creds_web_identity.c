@@ -3,8 +3,8 @@
  * role (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME],
  * else the profile's web_identity_token_file / role_arn / role_session_name)
  * exchanged at STS with an unsigned POST; the XML answer holds temporary
- * credentials. STS endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else
- * https://sts.<region>.amazonaws.com (global endpoint without a region).
+ * credentials. STS endpoint: creds_sts.c. A source profile of an assumed
+ * role (ctx->no_env) reads only the profile's keys, as botocore.
  * The request is bounded (5 s by default) and cancellable.
  */
 #include "creds_internal.h"
@@ -17,18 +17,6 @@
 #include <time.h>
 
 #define TOKEN_MAX (64 * 1024)
-
-static char *sts_url(const char *region) {
-    const char *e = getenv("AWS_ENDPOINT_URL_STS");
-    if (!e || !*e) e = getenv("AWS_ENDPOINT_URL");
-    if (sqlambda_is_true(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) e = NULL;
-    char *u = NULL;
-    if (e && *e) return strdup(e);
-    if (!region || !*region) return strdup("https://sts.amazonaws.com");
-    const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
-    if (asprintf(&u, "https://sts.%s.%s", region, suffix) < 0) return NULL;
-    return u;
-}
 
 static int form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v) {
     char *enc = curl_easy_escape(h, v, 0);
@@ -43,7 +31,7 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
     const char *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
     const char *role = getenv("AWS_ROLE_ARN"), *session = getenv("AWS_ROLE_SESSION_NAME");
     const char *where = "environment";
-    if (!file || !*file || !role || !*role) {
+    if (ctx->no_env || !file || !*file || !role || !*role) {
         file = sqlambda_profile_get(ctx->files, ctx->profile, "web_identity_token_file");
         role = sqlambda_profile_get(ctx->files, ctx->profile, "role_arn");
         session = sqlambda_profile_get(ctx->files, ctx->profile, "role_session_name");
@@ -71,9 +59,10 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
                      "%.120s", where, ctx->profile, file);
         goto out;
     }
-    url = sts_url(ctx->region);
+    const char *sign_region;
+    if (!(url = sqlambda_sts_url(ctx, &sign_region, err, errlen))) goto out;
     h = curl_easy_init();
-    if (!url || !h || sqlambda_buf_printf(&form, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15") != 0 ||
+    if (!h || sqlambda_buf_printf(&form, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15") != 0 ||
         form_add(&form, h, "RoleArn", role) != 0 || form_add(&form, h, "RoleSessionName", session) != 0 ||
         form_add(&form, h, "WebIdentityToken", token) != 0) {
         sqlambda_fmt(err, errlen, "out of memory");
@@ -83,26 +72,15 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
                           "Accept: application/xml", NULL};
     if (sqlambda_http_simple("POST", url, hdrs, form.data, ctx->w,
                              sqlambda_creds_timeout(ctx, CREDS_STS_TIMEOUT_MS), &r) != 0) {
-        ret = sqlambda_creds_http_code(&r);
-        if (ret == CREDS_CANCELLED)
-            sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): cancelled while "
-                         "waiting for STS at %.100s", where, ctx->profile, url);
-        else if (ret == CREDS_TIMEOUT)
-            sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS at %.100s %s "
-                         "(%s)", where, ctx->profile, url, r.error, ctx->setting);
-        else
-            sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS at %.100s "
-                         "unreachable: %s", where, ctx->profile, url, r.error);
+        char what[120];
+        snprintf(what, sizeof what, "web identity (%s, profile \"%.64s\")", where, ctx->profile);
+        ret = sqlambda_sts_failed(what, ctx, url, &r, err, errlen);
         goto out;
     }
     if (r.status != 200) {
-        char *code = sqlambda_xml_text(r.body.data, r.body.len, "Code");
-        char *msg = sqlambda_xml_text(r.body.data, r.body.len, "Message");
-        sqlambda_fmt(err, errlen, "web identity (%s, profile \"%.64s\"): STS %.100s answered HTTP "
-                     "%ld %.60s: %.120s", where, ctx->profile, url, r.status, code ? code : "",
-                     msg ? msg : "");
-        free(code);
-        free(msg);
+        char what[120];
+        snprintf(what, sizeof what, "web identity (%s, profile \"%.64s\")", where, ctx->profile);
+        sqlambda_sts_refused(what, url, &r, err, errlen);
         goto out;
     }
     if (sqlambda_creds_parse_sts(r.body.data, r.body.len, out) != 0) {

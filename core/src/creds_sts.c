@@ -1,0 +1,96 @@
+/*
+ * creds_sts.c — where the credential providers reach STS, and how an STS
+ * failure is reported, shared by web identity (creds_web_identity.c) and
+ * AssumeRole (creds_assume_role.c). Endpoint: AWS_ENDPOINT_URL_STS, else
+ * AWS_ENDPOINT_URL (both ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+ * is true), else https://sts.<region>.<suffix>; without a region, or with
+ * sts_regional_endpoints = legacy and one of the regions that used the
+ * global endpoint before 2025, https://sts.amazonaws.com signed for
+ * us-east-1 (botocore's rules; its default is "regional").
+ */
+#include "creds_internal.h"
+#include "creds_parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* botocore's LEGACY_GLOBAL_STS_REGIONS */
+static const char *const legacy_global[] = {
+    "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
+    "ca-central-1",   "eu-central-1", "eu-north-1",   "eu-west-1",      "eu-west-2",
+    "eu-west-3",      "sa-east-1",  "us-east-1",      "us-east-2",      "us-west-1",
+    "us-west-2"};
+
+int sqlambda_sts_mode(const creds_ctx *ctx, int *legacy, char *err, size_t errlen) {
+    const char *v = getenv("AWS_STS_REGIONAL_ENDPOINTS"), *what = "AWS_STS_REGIONAL_ENDPOINTS";
+    if ((!v || !*v) && ctx->files) {
+        v = sqlambda_profile_get(ctx->files, ctx->profile, "sts_regional_endpoints");
+        what = "sts_regional_endpoints";
+    }
+    *legacy = 0;
+    if (!v || !*v || strcasecmp(v, "regional") == 0) return 0;
+    if (strcasecmp(v, "legacy") == 0) {
+        *legacy = 1;
+        return 0;
+    }
+    char shown[80];
+    sqlambda_show_value(shown, sizeof shown, v, strlen(v), 32);
+    sqlambda_fmt(err, errlen, "%s (profile \"%.64s\") must be \"regional\" or \"legacy\", not %s",
+                 what, ctx->profile, shown);
+    return -1;
+}
+
+char *sqlambda_sts_url(const creds_ctx *ctx, const char **sign_region, char *err,
+                       size_t errlen) {
+    const char *e = getenv("AWS_ENDPOINT_URL_STS");
+    const char *region = ctx->region && *ctx->region ? ctx->region : NULL;
+    if (!e || !*e) e = getenv("AWS_ENDPOINT_URL");
+    if (sqlambda_is_true(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) e = NULL;
+    int legacy = 0;
+    if (sqlambda_sts_mode(ctx, &legacy, err, errlen) != 0) return NULL;
+    *sign_region = region ? region : "us-east-1";
+    char *u = NULL;
+    if (e && *e) {
+        if (!(u = strdup(e))) sqlambda_fmt(err, errlen, "out of memory");
+        return u;
+    }
+    int global = !region || strcmp(region, "aws-global") == 0;
+    for (size_t i = 0; legacy && !global && i < sizeof legacy_global / sizeof legacy_global[0]; i++)
+        global = strcmp(region, legacy_global[i]) == 0;
+    if (global) {
+        *sign_region = "us-east-1";
+        u = strdup("https://sts.amazonaws.com");
+    } else {
+        const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
+        if (asprintf(&u, "https://sts.%s.%s", region, suffix) < 0) u = NULL;
+    }
+    if (!u) sqlambda_fmt(err, errlen, "out of memory");
+    return u;
+}
+
+int sqlambda_sts_failed(const char *what, const creds_ctx *ctx, const char *url,
+                        const sqlambda_http_response *r, char *err, size_t errlen) {
+    int ret = sqlambda_creds_http_code(r);
+    if (ret == CREDS_CANCELLED)
+        sqlambda_fmt(err, errlen, "%s: cancelled while waiting for STS at %.100s", what, url);
+    else if (ret == CREDS_TIMEOUT)
+        sqlambda_fmt(err, errlen, "%s: STS at %.100s %s (%s)", what, url, r->error, ctx->setting);
+    else
+        sqlambda_fmt(err, errlen, "%s: STS at %.100s unreachable: %s", what, url, r->error);
+    return ret;
+}
+
+void sqlambda_sts_refused(const char *what, const char *url, const sqlambda_http_response *r,
+                          char *err, size_t errlen) {
+    char *code = sqlambda_xml_text(r->body.data, r->body.len, "Code");
+    char *msg = sqlambda_xml_text(r->body.data, r->body.len, "Message");
+    char c[80], m[200];
+    sqlambda_show_value(c, sizeof c, code ? code : "", code ? strlen(code) : 0, 60);
+    sqlambda_show_value(m, sizeof m, msg ? msg : "", msg ? strlen(msg) : 0, 160);
+    sqlambda_fmt(err, errlen, "%s: STS %.100s answered HTTP %ld %s: %s", what, url, r->status,
+                 code ? c : "", msg ? m : "");
+    free(code);
+    free(msg);
+}
