@@ -231,7 +231,7 @@ static int cmd_curl(const char *base, double seconds) {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, PAYLOAD);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(sizeof PAYLOAD - 1));
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "sqlambda/0.1.0 bench");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "sqlambda/" SQLAMBDA_VERSION " bench");
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, floor_sink);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     for (int i = 0; i < 200; i++) floor_once(m, e);

@@ -1,7 +1,8 @@
 /*
  * invoke_cmd.c — `sqlambda invoke [options] FUNCTION [PAYLOAD]`: parses the
  * command line into core options and a request, makes one synchronous call
- * through libsqlambda and hands the result to invoke_output.c.
+ * through libsqlambda and hands the result to invoke_output.c; with
+ * --payloads, hands them to invoke_many.c (one call per line).
  */
 #include "cli.h"
 #include "help_text.h"
@@ -27,7 +28,10 @@ enum {
     OPT_CONNECT_TIMEOUT,
     OPT_TIMEOUT,
     OPT_MAX_ATTEMPTS,
-    OPT_DEBUG
+    OPT_CREDENTIAL_TIMEOUT,
+    OPT_DEBUG,
+    OPT_PAYLOADS,
+    OPT_CONCURRENCY
 };
 
 static const struct option long_opts[] = {
@@ -41,8 +45,11 @@ static const struct option long_opts[] = {
     {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
     {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
+    {"credential-timeout-ms", required_argument, NULL, OPT_CREDENTIAL_TIMEOUT},
     {"verbose", no_argument, NULL, 'v'},
     {"debug", no_argument, NULL, OPT_DEBUG},
+    {"payloads", required_argument, NULL, OPT_PAYLOADS},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -78,6 +85,8 @@ typedef struct invoke_args {
     sqlambda_options opts;
     sqlambda_request req;
     const char *payload_arg;
+    const char *payloads; /* --payloads FILE: one call per line */
+    int concurrency;      /* 0: not given */
     int verbose, debug;
 } invoke_args;
 
@@ -128,20 +137,40 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
             break;
         case OPT_PROFILE: a->opts.profile = arg; break;
         case OPT_CONNECT_TIMEOUT:
-        case OPT_TIMEOUT:
-            if ((v = parse_positive(arg, 24L * 3600 * 1000)) < 0)
-                return usage_error("invalid %s value '%s': expected milliseconds from 1 to 86400000",
-                                   c == OPT_TIMEOUT ? "--timeout-ms" : "--connect-timeout-ms", arg);
+        case OPT_TIMEOUT: { /* core's caps, the same as the databases' settings */
+            long cap = c == OPT_TIMEOUT ? SQLAMBDA_REQUEST_TIMEOUT_MS_MAX
+                                        : SQLAMBDA_CONNECT_TIMEOUT_MS_MAX;
+            if ((v = parse_positive(arg, cap)) < 0)
+                return usage_error("invalid %s value '%s': expected milliseconds from 1 to %ld",
+                                   c == OPT_TIMEOUT ? "--timeout-ms" : "--connect-timeout-ms", arg,
+                                   cap);
             if (c == OPT_TIMEOUT)
                 a->opts.request_timeout_ms = v;
             else
                 a->opts.connect_timeout_ms = v;
             break;
+        }
+        case OPT_CREDENTIAL_TIMEOUT:
+            if ((v = parse_positive(arg, SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX)) < 0)
+                return usage_error("invalid --credential-timeout-ms value '%s': expected milliseconds "
+                                   "from 1 to %ld", arg, SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX);
+            a->opts.credential_timeout_ms = v;
+            break;
         case OPT_MAX_ATTEMPTS:
-            if ((v = parse_positive(arg, 100)) < 0)
-                return usage_error("invalid --max-attempts value '%s': expected an integer from 1 to 100",
-                                   arg);
+            if ((v = parse_positive(arg, SQLAMBDA_MAX_ATTEMPTS_MAX)) < 0)
+                return usage_error("invalid --max-attempts value '%s': expected an integer from 1 to %d",
+                                   arg, SQLAMBDA_MAX_ATTEMPTS_MAX);
             a->opts.max_attempts = (int)v;
+            break;
+        case OPT_PAYLOADS:
+            if (!*arg) return usage_error("--payloads is empty (a file, or - for standard input)");
+            a->payloads = arg;
+            break;
+        case OPT_CONCURRENCY:
+            if ((v = parse_positive(arg, CLI_MAX_CONCURRENCY)) < 0)
+                return usage_error("invalid --concurrency value '%s': expected an integer from 1 to %d",
+                                   arg, CLI_MAX_CONCURRENCY);
+            a->concurrency = (int)v;
             break;
         case 'v': a->verbose = 1; break;
         case OPT_DEBUG: a->debug = 1; break;
@@ -163,14 +192,29 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
     if (sqlambda_parse_function(a->req.function, NULL, err, sizeof err) != SQLAMBDA_OK)
         return usage_error("invalid FUNCTION: %s", err);
     a->payload_arg = rest == 2 ? argv[optind + 1] : NULL;
+    if (a->payloads && a->payload_arg)
+        return usage_error("a PAYLOAD argument and --payloads cannot be used together");
+    if (a->concurrency && !a->payloads) return usage_error("--concurrency needs --payloads");
+    if (a->payloads && a->req.log_type == SQLAMBDA_LOG_TAIL)
+        return usage_error("--log-type Tail cannot be used with --payloads");
     return -1;
 }
 
 int cli_invoke_main(int argc, char **argv) {
     invoke_args a;
     memset(&a, 0, sizeof a);
+    /* credential timeouts name the flag that sets them */
+    a.opts.credential_timeout_setting = "--credential-timeout-ms";
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
+    if (a.payloads) {
+        a.opts.user_agent_extra = "cli";
+        if (a.debug) a.opts.log = debug_log;
+        cli_many_opts mo = {.path = a.payloads,
+                            .concurrency = a.concurrency ? a.concurrency : CLI_DEFAULT_CONCURRENCY,
+                            .verbose = a.verbose};
+        return cli_invoke_many(&a.opts, &a.req, &mo);
+    }
 
     char *payload = NULL;
     size_t payload_len = 0;

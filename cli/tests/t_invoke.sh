@@ -10,6 +10,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../../scripts/lib/tap.sh
 . "$top/scripts/lib/tap.sh"
 CLI=${SQLAMBDA_CLI:-$top/cli/build/sqlambda}
+VERSION=$(cat "$top/VERSION")  # the project's one version number
+VERSION_RE=$(printf '%s' "$VERSION" | sed 's/\./\\./g')
 WRAP=${SQLAMBDA_WRAP:-}
 T=$(mktemp -d /tmp/sqlambda-cli-test.XXXXXX)
 FAULT_PID=
@@ -60,7 +62,7 @@ run help invoke
 is "help invoke prints the invoke help" "$(printf '%s' "$OUT" | head -1)" "Usage: sqlambda invoke [options] FUNCTION [PAYLOAD]"
 run --version
 is "--version exits 0" "$RC" 0
-like "--version prints the version" "$OUT" "^sqlambda 0\.1\.0 \(libcurl/"
+like "--version prints the version (the file VERSION)" "$OUT" "^sqlambda $VERSION_RE \(libcurl/"
 usage_case "no command" "Usage: sqlambda COMMAND"
 usage_case "unknown command" "unknown command 'frobnicate'" frobnicate
 usage_case "unknown top-level option" "unknown option '--nope'" --nope
@@ -268,7 +270,7 @@ PY
   cc=$(curl -s "$F/_last?name=ok_cc" | python3 -c 'import sys,json,base64; print(base64.b64decode(json.load(sys.stdin)["headers"]["x-amz-client-context"]).decode())')
   is "--client-context is sent base64" "$cc" '{"custom":{"a":"b"}}'
   ua=$(curl -s "$F/_last?name=ok_cc" | python3 -c 'import sys,json; print(json.load(sys.stdin)["headers"]["user-agent"])')
-  like "User-Agent names the CLI" "$ua" '^sqlambda/0\.1\.0 .*cli'
+  like "User-Agent names the CLI and the version (the file VERSION)" "$ua" "^sqlambda/$VERSION_RE .*cli"
   AWS_SESSION_TOKEN=session-token-never-printed run invoke -v --debug ok_token '{}'
   is "session-token credentials work" "$RC" 0
   tok=$(curl -s "$F/_last?name=ok_token" | python3 -c 'import sys,json; print(json.load(sys.stdin)["headers"].get("x-amz-security-token",""))')

@@ -2,8 +2,9 @@
  * client.c — sqlambda_client: copies the options, resolves configuration
  * once, owns the credential provider, the SigV4 signer (signing key
  * cache), the curl multi handle (kept for the client's life so connections
- * and TLS sessions are reused), a small pool of easy handles that keep
- * their constant options, the retry quota and the log hook.
+ * and TLS sessions are reused; its connection cache sized to the largest
+ * concurrency asked for), a bounded pool of easy handles that keep their
+ * constant options, the retry quota and the log hook.
  */
 #include "client_internal.h"
 #include <pthread.h>
@@ -61,6 +62,19 @@ static int copy_opts(sqlambda_options *dst, const sqlambda_options *src) {
     return rc;
 }
 
+/* curl's multi handle of c: its sockets and timer go to core's event loop
+ * (multi_sockets.c); connections cached up to c->max_connects. */
+static CURLM *new_multi(sqlambda_client *c) {
+    CURLM *m = curl_multi_init();
+    if (!m) return NULL;
+    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, sqlambda_multi_socket_cb);
+    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, sqlambda_multi_timer_cb);
+    curl_multi_setopt(m, CURLMOPT_TIMERDATA, c);
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, c->max_connects);
+    return m;
+}
+
 sqlambda_client *sqlambda_client_new(const sqlambda_options *opts) {
     static const sqlambda_options zero;
     if (!opts) opts = &zero;
@@ -89,13 +103,11 @@ sqlambda_client *sqlambda_client_new(const sqlambda_options *opts) {
         c->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)c;
     c->rng |= 1;
     c->timer_at = -1;
+    c->epfd = -1;
+    c->pool_max = SQLAMBDA_EASY_POOL_MIN;
+    c->max_connects = SQLAMBDA_MIN_CONNECTS;
     if (!(c->signer = sqlambda_sigv4_signer_new())) goto fail;
-    if (!(c->multi = curl_multi_init())) goto fail;
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sqlambda_multi_socket_cb);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, sqlambda_multi_timer_cb);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 64L);
+    if (!(c->multi = new_multi(c))) goto fail;
     if (!(c->share = curl_share_init())) goto fail;
     curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
@@ -108,9 +120,10 @@ fail:
 void sqlambda_client_free(sqlambda_client *c) {
     if (!c) return;
     for (int i = 0; i < c->npool; i++) curl_easy_cleanup(c->pool[i]);
-    if (c->multi) curl_multi_cleanup(c->multi);
+    free(c->pool);
+    if (c->multi) curl_multi_cleanup(c->multi); /* its socket callbacks need the epoll fd */
+    sqlambda_sockets_close(c);
     if (c->share) curl_share_cleanup(c->share);
-    free(c->socks);
     sqlambda_sigv4_signer_free(c->signer);
     sqlambda_client_endpoint_free(c);
     if (c->creds) sqlambda_creds_provider_free(c->creds);
@@ -161,9 +174,44 @@ CURL *sqlambda_client_easy_get(sqlambda_client *c) {
     return e;
 }
 
+void sqlambda_client_size_for(sqlambda_client *c, int max_in_flight) {
+    int want = max_in_flight < SQLAMBDA_EASY_POOL_MAX ? max_in_flight : SQLAMBDA_EASY_POOL_MAX;
+    if (want > c->pool_max) c->pool_max = want; /* the array grows as handles come back */
+    if (max_in_flight > c->max_connects) {
+        c->max_connects = max_in_flight;
+        curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, c->max_connects);
+    }
+}
+
+void sqlambda_client_multi_done(sqlambda_client *c) {
+    if (--c->live_multis > 0) return;
+    c->live_multis = 0;
+    while (c->npool > SQLAMBDA_EASY_POOL_MIN) curl_easy_cleanup(c->pool[--c->npool]);
+    c->pool_max = SQLAMBDA_EASY_POOL_MIN;
+    if (c->max_connects <= SQLAMBDA_MIN_CONNECTS) return;
+    c->max_connects = SQLAMBDA_MIN_CONNECTS;
+    CURLM *fresh = new_multi(c);
+    if (!fresh) { /* keep the old cache; it trims as connections return */
+        curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, c->max_connects);
+        return;
+    }
+    curl_multi_cleanup(c->multi); /* closes them; its socket callbacks update the epoll set */
+    c->multi = fresh;
+    c->timer_at = -1;
+}
+
 void sqlambda_client_easy_put(sqlambda_client *c, CURL *e) {
     if (!e) return;
-    if (c->npool < SQLAMBDA_EASY_POOL) {
+    if (c->npool == c->pool_cap && c->pool_cap < c->pool_max) {
+        int cap = c->pool_cap ? c->pool_cap * 2 : SQLAMBDA_EASY_POOL_MIN;
+        if (cap > c->pool_max) cap = c->pool_max;
+        CURL **n = realloc(c->pool, (size_t)cap * sizeof *n);
+        if (n) {
+            c->pool = n;
+            c->pool_cap = cap;
+        }
+    }
+    if (c->npool < c->pool_cap) {
         /* no curl_easy_reset (it would undo easy_setup); drop what pointed
          * into the finished call */
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);

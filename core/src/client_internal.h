@@ -13,15 +13,18 @@
 #define SQLAMBDA_DEFAULT_CONNECT_TIMEOUT_MS 1000L
 #define SQLAMBDA_DEFAULT_REQUEST_TIMEOUT_MS 60000L
 #define SQLAMBDA_DEFAULT_MAX_RESPONSE ((size_t)6 * 1024 * 1024 + 64 * 1024)
-#define SQLAMBDA_EASY_POOL 16
+/* Easy handles kept for reuse: at least SQLAMBDA_EASY_POOL_MIN, grown to
+ * the largest max_in_flight a multi of the client asked for, never above
+ * SQLAMBDA_EASY_POOL_MAX (one handle holds ~20 KB of curl's buffers). */
+#define SQLAMBDA_EASY_POOL_MIN 16
+#define SQLAMBDA_EASY_POOL_MAX 1024
+/* Idle keep-alive connections curl keeps: at least this many, else the
+ * largest max_in_flight (so a fan-out reuses every one of its connections). */
+#define SQLAMBDA_MIN_CONNECTS 64
 #define SQLAMBDA_MAX_WAIT_MS 1000L
 #define SQLAMBDA_CALL_HEADERS 10
 
-typedef struct sqlambda_sock {
-    curl_socket_t fd;
-    int events; /* SQLAMBDA_WAIT_READ | SQLAMBDA_WAIT_WRITE */
-} sqlambda_sock;
-
+struct epoll_event;
 struct sqlambda_client {
     sqlambda_options opts; /* strings below are owned copies */
     sqlambda_config cfg;
@@ -34,10 +37,15 @@ struct sqlambda_client {
     uint64_t rng; /* jitter source (per client: no shared state) */
     CURLM *multi;
     CURLSH *share; /* DNS cache and TLS sessions across easy handles */
-    CURL *pool[SQLAMBDA_EASY_POOL];
-    int npool;
-    sqlambda_sock *socks; /* sockets curl wants watched */
-    int nsocks, capsocks;
+    CURL **pool; /* idle easy handles, up to pool_max */
+    int npool, pool_cap, pool_max;
+    long max_connects; /* CURLMOPT_MAXCONNECTS set so far */
+    int live_multis;   /* sqlambda_multi handles not yet freed */
+    /* curl's sockets, watched by one epoll instance (multi_sockets.c) */
+    int epfd;                /* <0: not created yet */
+    int nsocks;              /* sockets in it */
+    struct epoll_event *evs; /* epoll_wait's buffer */
+    int capevs;
     double timer_at; /* curl's timer as absolute ms; <0: none */
     sqlambda_sigv4_signer *signer; /* signing key cache and buffers */
     time_t date_at;                /* second that amz_date holds */
@@ -85,6 +93,7 @@ struct sqlambda_call {
     sqlambda_reply reply;
     char curl_err[CURL_ERROR_SIZE];
     double attempt_start, retry_at, start_ms;
+    uint64_t retry_seq; /* backoff heap tie-break: first scheduled fires first */
     int retry_cost_taken; /* quota tokens held by the last retry */
     sqlambda_result res;
 };
@@ -94,10 +103,18 @@ typedef struct call_list {
     size_t n;
 } call_list;
 
+/* Calls waiting to retry, a binary min-heap on (retry_at, retry_seq). */
+typedef struct call_heap {
+    sqlambda_call **a;
+    size_t n, cap;
+    uint64_t seq;
+} call_heap;
+
 struct sqlambda_multi {
     sqlambda_client *c;
     int max_in_flight;
-    call_list queued, running, backoff, done;
+    call_list queued, running, done;
+    call_heap backoff;
 };
 
 /* client.c */
@@ -107,9 +124,35 @@ CURL *sqlambda_client_easy_get(sqlambda_client *c);
 void sqlambda_client_easy_put(sqlambda_client *c, CURL *e);
 double sqlambda_client_random(sqlambda_client *c); /* [0,1) */
 
-/* multi.c: curl multi callbacks the client installs. */
-int sqlambda_multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp);
+/* multi.c: curl's timer callback, which the client installs. */
 int sqlambda_multi_timer_cb(CURLM *m, long timeout_ms, void *userp);
+
+/* multi_sockets.c: curl's sockets in one epoll instance per client, kept up
+ * to date by curl's socket callback (no per-wait rebuild, no search). */
+int sqlambda_multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp);
+/* Creates the epoll instance on first use: 0, or -1 with errno set. */
+int sqlambda_sockets_open(sqlambda_client *c);
+/* epoll_wait up to timeout_ms (0: just what is ready now), then
+ * curl_multi_socket_action for each ready socket. Returns how many. */
+int sqlambda_sockets_dispatch(sqlambda_client *c, long timeout_ms);
+void sqlambda_sockets_close(sqlambda_client *c);
+
+/* call_heap.c: push is 0 or -1 (no memory); top/pop are NULL when empty. */
+int sqlambda_heap_push(call_heap *h, sqlambda_call *call);
+sqlambda_call *sqlambda_heap_top(const call_heap *h);
+sqlambda_call *sqlambda_heap_pop(call_heap *h);
+void sqlambda_heap_free(call_heap *h);
+
+/* client.c: grows the easy-handle pool and curl's connection cache to
+ * max_in_flight (bounded; see SQLAMBDA_EASY_POOL_MAX). */
+void sqlambda_client_size_for(sqlambda_client *c, int max_in_flight);
+/* client.c: when the last multi of c is freed, gives back what a large one
+ * grew: the easy-handle pool back to SQLAMBDA_EASY_POOL_MIN and the idle
+ * connections over SQLAMBDA_MIN_CONNECTS closed (curl only trims its cache
+ * as connections come back, so a grown cache is replaced by a fresh one:
+ * the next call reconnects). A host that ran 1,000 calls at once keeps
+ * neither ~1,000 idle sockets nor their handles afterwards. */
+void sqlambda_client_multi_done(sqlambda_client *c);
 
 /* request_build.c: resolves region/endpoint/path for the call (once);
  * then sets up c->easy for one attempt (fresh date and signature).

@@ -1,9 +1,12 @@
 /*
- * multi.c — the event loop behind every call: curl multi with socket and
- * timer callbacks, the host's wait hook (poll() by default, never asked to
- * wait more than 1000 ms), the concurrency limit, retries scheduled on a
- * timer (other transfers keep going during backoff), cancellation, and
- * delivery of each result as soon as it completes.
+ * multi.c — the event loop behind every call: curl multi driven by
+ * curl_multi_socket_action (sockets in one epoll instance per client,
+ * multi_sockets.c; curl's timer callback), the host's wait hook (given the
+ * one epoll fd; never asked to wait more than 1000 ms; epoll_wait itself
+ * when there is no hook), the concurrency limit, retries on a min-heap of
+ * due times (other transfers keep going during backoff), cancellation, and
+ * delivery of each result as soon as it completes. Work per event is
+ * independent of the number of calls in flight.
  */
 #include "client_internal.h"
 #include <errno.h>
@@ -28,55 +31,29 @@ static void list_remove(call_list *l, sqlambda_call *c) {
     c->next = c->prev = NULL;
     l->n--;
 }
+/* Calls in backoff are in the heap, not in a list. */
 static call_list *list_of(sqlambda_call *c) {
     struct sqlambda_multi *m = c->m;
     switch (c->state) {
     case CALL_QUEUED: return &m->queued;
     case CALL_RUNNING: return &m->running;
-    case CALL_BACKOFF: return &m->backoff;
+    case CALL_BACKOFF: return NULL;
     default: return &m->done;
     }
 }
 static void move_to(sqlambda_call *c, call_state st) {
-    list_remove(list_of(c), c);
+    call_list *from = list_of(c);
+    if (from) list_remove(from, c);
     c->state = st;
-    list_push(list_of(c), c);
+    call_list *to = list_of(c);
+    if (to) list_push(to, c);
 }
 
-/* ---- curl callbacks (installed by client.c) ---- */
-int sqlambda_multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp) {
-    sqlambda_client *c = userp;
-    int i;
-    for (i = 0; i < c->nsocks && c->socks[i].fd != s; i++) {}
-    if (what == CURL_POLL_REMOVE) {
-        if (i < c->nsocks) c->socks[i] = c->socks[--c->nsocks];
-        return 0;
-    }
-    if (i == c->nsocks) {
-        if (c->nsocks == c->capsocks) {
-            int cap = c->capsocks ? c->capsocks * 2 : 16;
-            sqlambda_sock *n = realloc(c->socks, (size_t)cap * sizeof *n);
-            if (!n) return -1;
-            c->socks = n;
-            c->capsocks = cap;
-        }
-        c->socks[c->nsocks++].fd = s;
-    }
-    c->socks[i].events = (what & CURL_POLL_IN ? SQLAMBDA_WAIT_READ : 0) |
-                         (what & CURL_POLL_OUT ? SQLAMBDA_WAIT_WRITE : 0);
-    return 0;
-}
-
+/* ---- curl's timer callback (installed by client.c) ---- */
 int sqlambda_multi_timer_cb(CURLM *m, long timeout_ms, void *userp) {
     sqlambda_client *c = userp;
     c->timer_at = timeout_ms < 0 ? -1 : sqlambda_now_ms() + (double)timeout_ms;
     return 0;
-}
-
-static int default_wait(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
-    (void)arg;
-    sqlambda_poll_fds(fds, nfds, timeout_ms);
-    return SQLAMBDA_WAIT_CONTINUE;
 }
 
 /* ---- calls ---- */
@@ -165,15 +142,26 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
                 call->easy = NULL;
                 sqlambda_reply_free(&call->reply);
                 call->retry_at = now + delay;
+                list_remove(&call->m->running, call);
+                call->state = CALL_BACKOFF;
+                if (sqlambda_heap_push(&call->m->backoff, call) != 0) {
+                    call->state = CALL_RUNNING; /* finish() moves it from there */
+                    list_push(&call->m->running, call);
+                    res->status = SQLAMBDA_E_NOMEM;
+                    sqlambda_result_message(res, "out of memory");
+                    finish(call);
+                    return;
+                }
                 sqlambda_client_log(c, SQLAMBDA_LOG_DEBUG,
                                     "lambda function \"%s\": retrying in %.0f ms",
                                     res->function_name ? res->function_name : "?", delay);
-                move_to(call, CALL_BACKOFF);
                 return;
             }
         }
     } else if (unsafe) {
-        why_not = "response lost after the request was sent; not retried (set retry_unsafe to retry)";
+        /* no adapter exposes retry_unsafe: the message names no option */
+        why_not = "response lost after the request was sent; not retried, since the function may "
+                  "already have run";
     }
     if (res->status == SQLAMBDA_OK) sqlambda_retry_quota_success(&c->quota, call->retry_cost_taken);
     if (why_not) {
@@ -211,21 +199,35 @@ static void deliver(sqlambda_multi *m, sqlambda_done_fn done, void *arg) {
     }
 }
 
+static void cancel_one(sqlambda_call *call) {
+    call->res.status = SQLAMBDA_E_CANCELLED;
+    free(call->res.error_type);
+    free(call->res.error_message);
+    call->res.error_type = strdup("Cancelled");
+    call->res.error_message = strdup("cancelled while waiting for the response");
+    call->res.http_status = 0;
+    sqlambda_result_message(&call->res, NULL);
+    finish(call);
+}
+
 static void cancel_all(sqlambda_multi *m) {
-    call_list *lists[] = {&m->running, &m->backoff, &m->queued};
-    for (size_t i = 0; i < 3; i++) {
-        sqlambda_call *call;
-        while ((call = lists[i]->head)) {
-            call->res.status = SQLAMBDA_E_CANCELLED;
-            free(call->res.error_type);
-            free(call->res.error_message);
-            call->res.error_type = strdup("Cancelled");
-            call->res.error_message = strdup("cancelled while waiting for the response");
-            call->res.http_status = 0;
-            sqlambda_result_message(&call->res, NULL);
-            finish(call);
-        }
+    sqlambda_call *call;
+    while ((call = m->running.head)) cancel_one(call);
+    while ((call = sqlambda_heap_pop(&m->backoff))) cancel_one(call);
+    while ((call = m->queued.head)) cancel_one(call);
+}
+
+/* Starts the retries that are due (earliest first), then queued calls up
+ * to the concurrency limit. */
+static void start_due(sqlambda_multi *m) {
+    double now = sqlambda_now_ms();
+    sqlambda_call *call;
+    while ((call = sqlambda_heap_top(&m->backoff)) && call->retry_at <= now) {
+        sqlambda_heap_pop(&m->backoff);
+        start_attempt(call); /* to running (or done): from no list */
     }
+    while (m->queued.head && (int)(m->running.n + m->backoff.n) < m->max_in_flight)
+        start_attempt(m->queued.head);
 }
 
 /* ---- public ---- */
@@ -235,6 +237,8 @@ sqlambda_multi *sqlambda_multi_new(sqlambda_client *c, int max_in_flight) {
     if (!m) return NULL;
     m->c = c;
     m->max_in_flight = max_in_flight > 0 ? max_in_flight : 1;
+    sqlambda_client_size_for(c, m->max_in_flight);
+    c->live_multis++;
     return m;
 }
 
@@ -242,28 +246,37 @@ size_t sqlambda_multi_pending(const sqlambda_multi *m) {
     return m ? m->queued.n + m->running.n + m->backoff.n + m->done.n : 0;
 }
 
+/* Every pending call fails with E_TRANSPORT (no epoll instance). */
+static void fail_all(sqlambda_multi *m, const char *why) {
+    sqlambda_call *call;
+    while ((call = m->queued.head) || (call = m->running.head) ||
+           (call = sqlambda_heap_pop(&m->backoff))) {
+        call->res.status = SQLAMBDA_E_TRANSPORT;
+        sqlambda_result_message(&call->res, why);
+        finish(call);
+    }
+}
+
 sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_done_fn done,
                                    void *arg) {
     if (!m) return SQLAMBDA_E_INVALID;
     sqlambda_client *c = m->c;
-    sqlambda_wait_fn wait = c->opts.wait ? c->opts.wait : default_wait;
-    void *wait_arg = c->opts.wait ? c->opts.wait_arg : NULL;
     double deadline = timeout_ms >= 0 ? sqlambda_now_ms() + (double)timeout_ms : -1;
-    sqlambda_wait_fd *fds = NULL;
-    int capfds = 0, still;
-    sqlambda_status ret = SQLAMBDA_OK;
+    int still;
+    if (sqlambda_sockets_open(c) != 0) {
+        char why[160];
+        sqlambda_fmt(why, sizeof why, "could not create the event loop's epoll instance: %s",
+                     strerror(errno));
+        fail_all(m, why);
+        deliver(m, done, arg);
+        return SQLAMBDA_OK;
+    }
     for (;;) {
         deliver(m, done, arg);
-        double now = sqlambda_now_ms();
-        for (sqlambda_call *call = m->backoff.head, *next; call; call = next) {
-            next = call->next;
-            if (call->retry_at <= now) start_attempt(call);
-        }
-        while (m->queued.head && (int)(m->running.n + m->backoff.n) < m->max_in_flight)
-            start_attempt(m->queued.head);
+        start_due(m);
         if (m->done.n) continue;
         if (!sqlambda_multi_pending(m)) break;
-        now = sqlambda_now_ms();
+        double now = sqlambda_now_ms();
         if (c->timer_at >= 0 && c->timer_at <= now) {
             c->timer_at = -1;
             curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &still);
@@ -273,61 +286,58 @@ sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_
         if (deadline >= 0 && now >= deadline) break;
         double wait_ms = SQLAMBDA_MAX_WAIT_MS;
         if (c->timer_at >= 0 && c->timer_at - now < wait_ms) wait_ms = c->timer_at - now;
-        for (sqlambda_call *call = m->backoff.head; call; call = call->next)
-            if (call->retry_at - now < wait_ms) wait_ms = call->retry_at - now;
+        sqlambda_call *next_retry = sqlambda_heap_top(&m->backoff);
+        if (next_retry && next_retry->retry_at - now < wait_ms) wait_ms = next_retry->retry_at - now;
         if (deadline >= 0 && deadline - now < wait_ms) wait_ms = deadline - now;
         if (wait_ms < 0) wait_ms = 0;
-        if (c->nsocks > capfds) {
-            sqlambda_wait_fd *n = realloc(fds, (size_t)c->nsocks * sizeof *n);
-            if (!n) {
-                ret = SQLAMBDA_E_NOMEM;
-                break;
-            }
-            fds = n;
-            capfds = c->nsocks;
+        long wait_whole = (long)(wait_ms + 0.999);
+        if (!c->opts.wait) {
+            sqlambda_sockets_dispatch(c, wait_whole);
+            read_messages(c);
+            continue;
         }
-        int nfds = c->nsocks;
-        for (int i = 0; i < nfds; i++) fds[i] = (sqlambda_wait_fd){c->socks[i].fd, c->socks[i].events, 0};
-        int rc = wait(wait_arg, fds, nfds, (long)(wait_ms + 0.999));
+        /* the host waits on its own latch and this one fd, readable when
+         * any of curl's sockets is ready */
+        sqlambda_wait_fd fd = {c->epfd, SQLAMBDA_WAIT_READ, 0};
+        int rc = c->opts.wait(c->opts.wait_arg, &fd, 1, wait_whole);
         if (rc == SQLAMBDA_WAIT_CANCEL) {
             cancel_all(m);
             deliver(m, done, arg);
-            ret = SQLAMBDA_E_CANCELLED;
-            break;
+            return SQLAMBDA_E_CANCELLED;
         }
-        for (int i = 0; i < nfds; i++) {
-            int r = fds[i].revents & fds[i].events;
-            if (!r) continue;
-            curl_multi_socket_action(c->multi, fds[i].fd,
-                                     (r & SQLAMBDA_WAIT_READ ? CURL_CSELECT_IN : 0) |
-                                         (r & SQLAMBDA_WAIT_WRITE ? CURL_CSELECT_OUT : 0),
-                                     &still);
-        }
+        sqlambda_sockets_dispatch(c, 0);
         read_messages(c);
         if (rc == SQLAMBDA_WAIT_YIELD) {
             deliver(m, done, arg);
             break;
         }
     }
-    free(fds);
-    return ret;
+    return SQLAMBDA_OK;
+}
+
+static void drop(sqlambda_multi *m, sqlambda_call *call) {
+    if (call->easy) {
+        curl_multi_remove_handle(m->c->multi, call->easy);
+        sqlambda_client_easy_put(m->c, call->easy);
+        call->easy = NULL;
+    }
+    sqlambda_call_free(call, 1);
 }
 
 void sqlambda_multi_free(sqlambda_multi *m) {
     if (!m) return;
-    call_list *lists[] = {&m->running, &m->backoff, &m->queued, &m->done};
-    for (size_t i = 0; i < 4; i++) {
+    call_list *lists[] = {&m->running, &m->queued, &m->done};
+    for (size_t i = 0; i < 3; i++) {
         sqlambda_call *call;
         while ((call = lists[i]->head)) {
             list_remove(lists[i], call);
-            if (call->easy) {
-                curl_multi_remove_handle(m->c->multi, call->easy);
-                sqlambda_client_easy_put(m->c, call->easy);
-                call->easy = NULL;
-            }
-            sqlambda_call_free(call, 1);
+            drop(m, call);
         }
     }
+    sqlambda_call *call;
+    while ((call = sqlambda_heap_pop(&m->backoff))) drop(m, call);
+    sqlambda_heap_free(&m->backoff);
+    sqlambda_client_multi_done(m->c);
     free(m);
 }
 

@@ -14,8 +14,9 @@
 #include "fmgr.h"
 #include "utils/array.h"
 
-/* Largest concurrency a bulk call accepts (each call in flight is a socket). */
-#define AWSL_BULK_MAX_CONCURRENCY 256
+/* Largest concurrency a bulk call accepts (each call in flight is a socket;
+ * Lambda's default account concurrency, which core's event loop handles). */
+#define AWSL_BULK_MAX_CONCURRENCY 1000
 
 /* ---- bulk_run.c ---------------------------------------------------------- */
 

@@ -44,6 +44,18 @@ void awsl_bulk_run(const sqlambda_request *reqs, size_t n, int concurrency,
     size_t next = 0, window = Max((size_t)concurrency * 4, (size_t)64);
 
     if (n == 0) return;
+    {
+        /* one socket per call in flight: raise this backend's soft fd limit
+         * if it must (never the postmaster's or another backend's), or
+         * refuse before anything is sent (pg_net crashed past 1,024 fds) */
+        char err[400];
+        int wanted = (size_t)concurrency < n ? concurrency : (int)n;
+        if (sqlambda_fd_budget(wanted, err, sizeof err) != SQLAMBDA_OK)
+            ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+                            errmsg("aws_lambda: concurrency %d: %s", concurrency, err),
+                            errhint("Lower the concurrency argument, or raise the server's "
+                                    "file descriptor limit (LimitNOFILE in its systemd unit).")));
+    }
     m = sqlambda_multi_new(c, concurrency);
     if (!m) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
     awsl_wait_reset();
