@@ -4,6 +4,7 @@
  * retries), sqlambda_multi_add and sqlambda_invoke_many.
  */
 #include "client_internal.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,16 @@ static void keep_result(void *arg, void *user, sqlambda_result *res) {
 sqlambda_status sqlambda_invoke_many(sqlambda_client *c, const sqlambda_request *reqs, size_t n,
                                      int concurrency, sqlambda_result *results) {
     for (size_t i = 0; i < n; i++) memset(&results[i], 0, sizeof results[i]);
+    char fd_err[300];
+    if (c && concurrency > 1 && n > 1 &&
+        sqlambda_fd_budget(concurrency < (int)n || n > INT_MAX ? concurrency : (int)n, fd_err,
+                           sizeof fd_err) != SQLAMBDA_OK) {
+        for (size_t i = 0; i < n; i++) {
+            results[i].status = SQLAMBDA_E_CONFIG;
+            sqlambda_result_message(&results[i], fd_err);
+        }
+        return SQLAMBDA_E_CONFIG;
+    }
     sqlambda_multi *m = c ? sqlambda_multi_new(c, concurrency) : NULL;
     if (!m) {
         for (size_t i = 0; i < n; i++) nomem_result(&results[i]);

@@ -245,6 +245,7 @@ void sqlambda_response_classify(sqlambda_call *call, CURLcode cc) {
     free(res->error_message);
     res->error_type = res->error_message = NULL;
     res->http_status = r->status;
+    res->retry_after_ms = r->retry_after_ms > 0 ? r->retry_after_ms : 0;
     take_str(&res->request_id, &r->request_id);
     if (cc != CURLE_OK || r->oversize) {
         if (r->oversize || cc == CURLE_FILESIZE_EXCEEDED) {

@@ -12,8 +12,7 @@
 
 #include "executor/spi.h"
 #include "storage/latch.h"
-
-#include <signal.h>
+#include "utils/timestamp.h"
 
 /* ---- queue_settings.c: settings, shared memory, worker registration ----- */
 
@@ -27,6 +26,9 @@ extern int awsq_batch_max_records;      /* defaults for functions without a */
 extern int awsq_batch_max_bytes;        /* row in aws_lambda.batching */
 extern int awsq_batch_linger_ms;
 extern int awsq_result_ttl_s;
+extern int awsq_breaker_failures;       /* consecutive failures that open it (0: off) */
+extern int awsq_breaker_cooldown_ms;    /* first cool-down, doubling ... */
+extern int awsq_breaker_max_cooldown_ms; /* ... up to this */
 
 /* Called from _PG_init before MarkGUCPrefixReserved: defines the settings
  * and, when preloaded, reserves shared memory and registers the worker. */
@@ -49,6 +51,23 @@ void awsq_wake_worker(void);
 void awsq_worker_claiming(void);
 /* The worker publishes per-function counts of entries it holds. */
 void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int *counts);
+
+/* Flow control state of one function, as published (flow_worker.c). */
+#define AWSQ_FLOW_SLOTS 64
+#define AWSQ_ERROR_LEN 256
+typedef enum { AWSQ_CLOSED = 0, AWSQ_OPEN, AWSQ_HALF_OPEN } awsq_breaker;
+typedef struct awsq_flow_pub {
+    char function[AWSQ_NAME_LEN];
+    awsq_breaker breaker;
+    TimestampTz since;        /* breaker state entered (0: never changed) */
+    int failures;             /* consecutive failed deliveries */
+    char last_error[AWSQ_ERROR_LEN];
+    int limit;                /* current limit of calls in flight (AIMD) */
+    int calls;                /* calls in flight now */
+} awsq_flow_pub;
+void awsq_publish_flow(int n, const awsq_flow_pub *slots);
+/* Copies up to AWSQ_FLOW_SLOTS published slots; returns how many. */
+int awsq_read_flow(awsq_flow_pub *slots);
 
 /* ---- queue_enqueue.c: aws_lambda.enqueue and what the trigger shares ---- */
 
@@ -113,6 +132,7 @@ typedef struct awsq_delivery {
     int max_records;     /* batching limits of its function (1: none) */
     int max_bytes;
     double send_at_ms;   /* linger deadline of an open batch */
+    uint64 flow_seq;     /* its function's send count when sent (flow_worker.c) */
     /* outcome, filled by the done callback */
     sqlambda_status status;
     long http_status;
@@ -147,8 +167,6 @@ typedef struct awsq_worker {
 } awsq_worker;
 
 extern awsq_worker awsq_w;
-extern volatile sig_atomic_t awsq_got_sigterm;
-extern volatile sig_atomic_t awsq_got_sighup;
 
 double awsq_now_ms(void);
 
@@ -175,11 +193,37 @@ size_t awsq_send_pending(void);
 
 /* worker_record.c: records completed deliveries in one transaction. */
 void awsq_record_done(void);
+/* Forgets a delivery without recording anything (its entries stay queued). */
+void awsq_release(awsq_delivery *d);
 /* Deletes results older than aws_lambda.result_ttl. */
 void awsq_purge_results(void);
 /* Earliest next_attempt_at in the future, in ms from now (0: none). */
 double awsq_first_retry_ms(void);
 void awsq_publish(void);
+
+/* flow_worker.c: per-function flow control in the worker — paused
+ * functions (aws_lambda.flow), the circuit breaker, caps on calls in flight
+ * and their AIMD limit on throttling. */
+/* Reads aws_lambda.flow (inside the claim's transaction). */
+void awsq_flow_load(void);
+/* text[] of functions not to claim now (paused, breaker open and cooling,
+ * or holding enough entries for a lowered limit). */
+Datum awsq_flow_excluded(void);
+/* Whether one more entry of function may be claimed now. */
+bool awsq_flow_claimable(const char *function);
+/* Entries of function the worker holds (claimed +n, released -n). */
+void awsq_flow_held(const char *function, int delta);
+/* Whether a delivery of function may be sent now (moves an open breaker
+ * whose cool-down has passed to half-open: one probe). *blocked: paused or
+ * open, its deliveries should be released (left in the table). */
+bool awsq_flow_may_send(const char *function, double now_ms, bool *blocked);
+void awsq_flow_sent(awsq_delivery *d);
+/* A call completed (Retry-After in ms, 0: none given). */
+void awsq_flow_done(const awsq_delivery *d, double retry_after_ms);
+/* Earliest time a held-back function may send again (0: none); *claim:
+ * a function left out of the last claim may be claimed again. */
+double awsq_flow_next_ms(double now_ms, bool *claim);
+void awsq_flow_publish(void);
 
 /* ---- worker_main.c: the background worker ------------------------------ */
 

@@ -22,6 +22,9 @@ int awsq_batch_max_records = 1;
 int awsq_batch_max_bytes = 262144;
 int awsq_batch_linger_ms = 10;
 int awsq_result_ttl_s = 86400;
+int awsq_breaker_failures = 5;
+int awsq_breaker_cooldown_ms = 1000;
+int awsq_breaker_max_cooldown_ms = 60000;
 
 static bool preloaded;
 static shmem_request_hook_type prev_shmem_request;
@@ -46,8 +49,8 @@ static void define_settings(void) {
                                    "Database the delivery worker connects to.",
                                    "The extension must be created in this database; "
                                    "aws_lambda.enqueue refuses to queue anywhere else.",
-                                   &awsq_database_name, "postgres", PGC_POSTMASTER, 0, NULL,
-                                   NULL, NULL);
+                                   &awsq_database_name, "postgres", PGC_POSTMASTER, 0,
+                                   awsl_check_database_name_setting, NULL, NULL);
     DefineCustomIntVariable("aws_lambda.worker_concurrency",
                             "Lambda calls the delivery worker keeps in flight.", NULL,
                             &awsq_worker_concurrency, 16, 1, 1000, PGC_SIGHUP, 0, NULL, NULL, NULL);
@@ -85,6 +88,20 @@ static void define_settings(void) {
                             "Time RequestResponse results are kept in aws_lambda.results.", NULL,
                             &awsq_result_ttl_s, 86400, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL,
                             NULL, NULL);
+    DefineCustomIntVariable("aws_lambda.breaker_failures",
+                            "Consecutive failed deliveries of a function that open its circuit "
+                            "breaker (0: no breaker).",
+                            NULL, &awsq_breaker_failures, 5, 0, 1000, PGC_SIGHUP, 0, NULL, NULL,
+                            NULL);
+    DefineCustomIntVariable("aws_lambda.breaker_cooldown_ms",
+                            "First time an open circuit breaker waits before its probe; doubles "
+                            "after each failed probe.",
+                            NULL, &awsq_breaker_cooldown_ms, 1000, 1, 3600000, PGC_SIGHUP,
+                            GUC_UNIT_MS, NULL, NULL, NULL);
+    DefineCustomIntVariable("aws_lambda.breaker_max_cooldown_ms",
+                            "Longest cool-down of an open circuit breaker.", NULL,
+                            &awsq_breaker_max_cooldown_ms, 60000, 1, 86400000, PGC_SIGHUP,
+                            GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
 static void register_worker(void) {

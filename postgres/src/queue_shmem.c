@@ -3,7 +3,9 @@
  * its latch (a backend that enqueued sets it at commit, so delivery starts
  * at once without polling) and the per-function count of queue entries it
  * holds (the in_flight column of aws_lambda.queue_status, read through
- * aws_lambda.worker_in_flight()).
+ * aws_lambda.worker_in_flight()), and each function's flow control state
+ * (circuit breaker, limit of calls in flight: aws_lambda.worker_flow(),
+ * flow_sql.c).
  */
 #include "queue.h"
 
@@ -26,6 +28,8 @@ typedef struct queue_shared {
     int n;
     char names[AWSQ_INFLIGHT_SLOTS][AWSQ_NAME_LEN];
     int counts[AWSQ_INFLIGHT_SLOTS];
+    int nflow;
+    awsq_flow_pub flow[AWSQ_FLOW_SLOTS];
 } queue_shared;
 
 static queue_shared *shared;
@@ -50,7 +54,7 @@ void awsq_set_worker_latch(Latch *latch) {
     if (!shared) return;
     SpinLockAcquire(&shared->mutex);
     shared->worker_latch = latch;
-    if (!latch) shared->n = 0;
+    if (!latch) shared->n = shared->nflow = 0;
     SpinLockRelease(&shared->mutex);
 }
 
@@ -78,6 +82,25 @@ void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int
     memcpy(shared->names, names, (size_t)n * AWSQ_NAME_LEN);
     memcpy(shared->counts, counts, (size_t)n * sizeof(int));
     SpinLockRelease(&shared->mutex);
+}
+
+void awsq_publish_flow(int n, const awsq_flow_pub *slots) {
+    if (!shared) return;
+    if (n > AWSQ_FLOW_SLOTS) n = AWSQ_FLOW_SLOTS;
+    SpinLockAcquire(&shared->mutex);
+    shared->nflow = n;
+    memcpy(shared->flow, slots, (size_t)n * sizeof(awsq_flow_pub));
+    SpinLockRelease(&shared->mutex);
+}
+
+int awsq_read_flow(awsq_flow_pub *slots) {
+    int n = 0;
+    if (!shared) return 0;
+    SpinLockAcquire(&shared->mutex);
+    n = shared->nflow;
+    memcpy(slots, shared->flow, (size_t)n * sizeof(awsq_flow_pub));
+    SpinLockRelease(&shared->mutex);
+    return n;
 }
 
 /* aws_lambda.worker_in_flight(): (function_name, in_flight) per function. */

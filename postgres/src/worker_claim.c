@@ -5,7 +5,9 @@
  * form reads only ids above the highest ever claimed), reads the batching
  * table, and files each entry into a delivery: alone, or into its
  * function's open batch {"records":[...]} (closed when max_records or
- * max_bytes would be exceeded, or when linger_ms passes). Claiming writes
+ * max_bytes would be exceeded, or when linger_ms passes). Functions that
+ * flow control holds back (paused, breaker open, enough held for a lowered
+ * limit: flow_worker.c) are left out of the claim. Claiming writes
  * nothing: held ids live in the worker's memory, so after a crash every
  * entry is simply claimable again.
  */
@@ -38,6 +40,7 @@ static bool nullable_same(const char *a, const char *b) {
 void awsq_held_count(const char *function, int delta) {
     awsq_worker *w = &awsq_w;
     int i;
+    awsq_flow_held(function, delta);
     for (i = 0; i < w->nfn; i++)
         if (strncmp(w->fn_names[i], function, AWSQ_NAME_LEN - 1) == 0) break; /* names are kept truncated */
     if (i == w->nfn) { /* not tracked by name: counted under "(other)" */
@@ -209,6 +212,11 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
             bool isnull, found;
             int64 id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
             if (hash_search(w->held, &id, HASH_FIND, NULL)) continue;
+            char *fn = SPI_getvalue(t, d, 2);
+            if (!awsq_flow_claimable(fn)) { /* held back (filled up during this claim) */
+                pfree(fn);
+                continue;
+            }
             if (w->held_bytes >= AWSQ_HOLD_BYTES) {
                 w->claim_truncated = true;
                 break;
@@ -217,7 +225,6 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
             hash_search(w->held, &id, HASH_ENTER, &found);
             w->nheld++;
             claimed++;
-            char *fn = SPI_getvalue(t, d, 2);
             char *q = SPI_getvalue(t, d, 3);
             char *r = SPI_getvalue(t, d, 4);
             bool rr = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
@@ -247,23 +254,25 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
 /* Due ids at or below max_seen that the worker does not hold (entries of
  * transactions that committed after higher ids were claimed, and retries):
  * ids first, so held entries cost no payload conversion. */
-static int sweep_below(int limit, double now_ms) {
+static int sweep_below(int limit, double now_ms, Datum excluded) {
     static SPIPlanPtr ids_plan, rows_plan;
     awsq_worker *w = &awsq_w;
-    Oid t2[2] = {INT8OID, INT8OID};
+    Oid t2[3] = {INT8OID, INT8OID, TEXTARRAYOID};
     Oid t1[1] = {INT8ARRAYOID};
-    Datum args[2];
+    Datum args[3];
     Datum *ids;
     int n = 0;
 
     if (!ids_plan)
         ids_plan = awsq_keep_plan("SELECT id FROM aws_lambda.queue WHERE id <= $2 AND "
-                                  "next_attempt_at <= now() ORDER BY id LIMIT $1",
-                                  2, t2);
+                                  "next_attempt_at <= now() AND function_name <> ALL ($3) "
+                                  "ORDER BY id LIMIT $1",
+                                  3, t2);
     if (!rows_plan)
         rows_plan = awsq_keep_plan(CLAIM_COLUMNS "WHERE id = ANY ($1) ORDER BY id", 1, t1);
     args[0] = Int64GetDatum((int64)limit + w->nheld);
     args[1] = Int64GetDatum(w->max_seen);
+    args[2] = excluded;
     if (SPI_execute_plan(ids_plan, args, NULL, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
     ids = palloc(sizeof(Datum) * (SPI_processed + 1));
@@ -297,17 +306,21 @@ int awsq_claim(bool sweep, int limit) {
         return -1;
     }
     if (!above_plan) {
-        Oid types[2] = {INT8OID, INT8OID};
+        Oid types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
         above_plan = awsq_keep_plan(CLAIM_COLUMNS "WHERE id > $2 AND next_attempt_at <= now() "
+                                                  "AND function_name <> ALL ($3) "
                                                   "ORDER BY id LIMIT $1",
-                                    2, types);
+                                    3, types);
     }
     load_confs();
-    if (sweep) claimed += sweep_below(limit, now_ms);
+    awsq_flow_load();
+    Datum excluded = awsq_flow_excluded();
+    if (sweep) claimed += sweep_below(limit, now_ms, excluded);
     if (claimed < limit && !w->claim_truncated) {
-        Datum args[2];
+        Datum args[3];
         args[0] = Int64GetDatum((int64)(limit - claimed));
         args[1] = Int64GetDatum(w->max_seen);
+        args[2] = excluded;
         claimed += take_rows(above_plan, args, limit - claimed, now_ms);
     }
     SPI_finish();

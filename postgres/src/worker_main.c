@@ -5,9 +5,11 @@
  * entries after each wake, sends ready deliveries through core's multi
  * interface, records outcomes as soon as calls complete, and sleeps on its
  * latch (with a timeout only for a batch's linger, a scheduled retry or the
- * results purge) when nothing is in flight. SIGTERM exits cleanly, SIGHUP
- * reloads the settings. A crash loses nothing: entries leave the queue only
- * when their outcome is recorded.
+ * results purge) when nothing is in flight. Signals are PostgreSQL's
+ * standard handlers (postmaster/interrupt.h): SIGTERM sets
+ * ShutdownRequestPending and the worker exits cleanly, SIGHUP sets
+ * ConfigReloadPending and it reloads the settings. A crash loses nothing:
+ * entries leave the queue only when their outcome is recorded.
  */
 #include "queue.h"
 
@@ -18,6 +20,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
+#include "storage/procsignal.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -25,10 +28,6 @@
 #include "utils/timestamp.h"
 
 awsq_worker awsq_w;
-volatile sig_atomic_t awsq_got_sigterm = false;
-volatile sig_atomic_t awsq_got_sighup = false;
-
-
 
 /* A full sweep (which also finds entries of transactions that committed
  * after higher ids were claimed) runs at most this often while busy. */
@@ -36,20 +35,6 @@ volatile sig_atomic_t awsq_got_sighup = false;
 #define PURGE_EVERY_MS 60000.0
 
 double awsq_now_ms(void) { return (double)GetCurrentTimestamp() / 1000.0; }
-
-static void on_sigterm(SIGNAL_ARGS) {
-    int save = errno;
-    awsq_got_sigterm = true;
-    SetLatch(MyLatch);
-    errno = save;
-}
-
-static void on_sighup(SIGNAL_ARGS) {
-    int save = errno;
-    awsq_got_sighup = true;
-    SetLatch(MyLatch);
-    errno = save;
-}
 
 static void forget_latch(int code, Datum arg) { awsq_set_worker_latch(NULL); }
 
@@ -92,8 +77,11 @@ static void sleep_until(double at_ms) {
 
 void awsq_worker_main(Datum arg) {
     bool ext_ready = false;
-    pqsignal(SIGTERM, on_sigterm);
-    pqsignal(SIGHUP, on_sighup);
+    /* PostgreSQL's standard handlers, as autoprewarm's worker uses: they set
+     * ShutdownRequestPending / ConfigReloadPending and the latch. */
+    pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGUSR1, procsignal_sigusr1_handler);
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(awsq_database_name, NULL, 0);
     pgstat_report_appname("aws_lambda delivery worker");
@@ -109,20 +97,22 @@ void awsq_worker_main(Datum arg) {
 
     awsq_w.wake = true; /* first pass: everything queued is due */
     bool sweep_owed = true, more_ready = false, reload_client = false;
-    while (!awsq_got_sigterm) {
+    while (!ShutdownRequestPending) {
         CHECK_FOR_INTERRUPTS();
-        if (awsq_got_sighup) {
-            awsq_got_sighup = false;
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
             reload_client = true;
         }
         if (reload_client && awsq_send_reload()) reload_client = false;
         if (!ext_ready) {
-            /* Nothing to do until the extension exists here; a commit that
-             * enqueues (which needs it) sets the latch. */
+            /* Nothing to do until the extension exists here. A commit that
+             * enqueues (which needs it) sets the latch; an extension that
+             * arrives without one (pg_restore of a dump with queued
+             * entries) is found by looking again every second. */
             if (awsq_claim(true, 1) < 0) {
                 awsq_w.wake = false;
-                sleep_until(0);
+                sleep_until(awsq_now_ms() + 1000);
                 continue;
             }
             ext_ready = true;
@@ -137,6 +127,10 @@ void awsq_worker_main(Datum arg) {
         bool sweep = retry_due || (sweep_owed && now - awsq_w.last_sweep_ms >= SWEEP_EVERY_MS) ||
                      (more_ready && awsq_w.nheld <= AWSQ_HOLD_MAX / 2 &&
                       awsq_w.held_bytes <= AWSQ_HOLD_BYTES / 2);
+        bool flow_claim;
+        double flow_at = awsq_flow_next_ms(now, &flow_claim);
+        /* A function flow control left out of claims may be claimed again. */
+        if (flow_claim) sweep = true;
         bool claim_now = awsq_w.wake && now - awsq_w.last_claim_ms >= AWSQ_CLAIM_EVERY_MS;
         if ((claim_now || sweep) && awsq_w.nheld < AWSQ_HOLD_MAX) {
             int limit = AWSQ_HOLD_MAX - awsq_w.nheld;
@@ -174,6 +168,7 @@ void awsq_worker_main(Datum arg) {
             purge_at = awsq_w.results_written ? awsq_w.last_purge_ms + purge_every : 0;
         }
         double timer = earliest(earliest(linger_at, awsq_w.next_retry_ms), purge_at);
+        timer = earliest(timer, flow_at); /* a breaker's probe, the end of a Retry-After */
         if (sweep_owed) timer = earliest(timer, awsq_w.last_sweep_ms + SWEEP_EVERY_MS);
         if (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX)
             timer = earliest(timer, awsq_w.last_claim_ms + AWSQ_CLAIM_EVERY_MS);

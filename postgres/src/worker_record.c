@@ -147,7 +147,7 @@ static void count(fn_count *counts, int *n, const char *fn, int delivered, int f
     counts[i].failed += failed;
 }
 
-static void release(awsq_delivery *d) {
+void awsq_release(awsq_delivery *d) {
     awsq_worker *w = &awsq_w;
     awsq_entry *e = d->first;
     while (e) {
@@ -245,7 +245,7 @@ void awsq_record_done(void) {
     awsq_delivery *d = list;
     while (d) {
         awsq_delivery *next = d->next;
-        release(d);
+        awsq_release(d);
         d = next;
     }
 }
@@ -308,4 +308,5 @@ double awsq_first_retry_ms(void) {
 void awsq_publish(void) {
     awsq_publish_in_flight(awsq_w.nfn, (const char(*)[AWSQ_NAME_LEN])awsq_w.fn_names,
                            awsq_w.fn_counts);
+    awsq_flow_publish();
 }

@@ -1,20 +1,25 @@
 /*
  * worker_send.c — the delivery worker's calls: its own libsqlambda client
- * (built from the same aws_lambda.* settings as a backend's, rebuilt after
- * a reload), one multi handle keeping up to aws_lambda.worker_concurrency
- * calls in flight, and the wait hook core calls while they are: it waits
- * on the sockets, the worker's latch and postmaster death, and yields back
+ * (built from the aws_lambda.* settings by client_options.c, as a
+ * backend's, rebuilt after a reload), one multi handle keeping up to
+ * aws_lambda.worker_concurrency calls in flight, and the wait hook core
+ * calls while they are: it waits on the sockets, the worker's latch and
+ * postmaster death (wait_sockets.c, shared with backends), and yields back
  * to the main loop as soon as a call has completed or the latch is set (a
  * commit queued work, or a signal came), so outcomes are recorded at once
  * and new work is claimed while slow calls stay in flight. Each call
  * carries {"custom":{"idempotency_key":"<system identifier>-<queue id>"}}.
+ * Flow control (flow_worker.c) decides per function whether a ready
+ * delivery may start: one held back by a cap waits its turn while others
+ * pass it; one of a paused function or an open breaker is released (its
+ * entries stay queued, no attempt counted).
  */
 #include "queue.h"
 
 #include "access/xlog.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "pgstat.h"
+#include "postmaster/interrupt.h"
 #include "utils/memutils.h"
 
 #include <string.h>
@@ -32,66 +37,22 @@ static double claim_wait_ms(void) {
 }
 
 static bool should_yield(void) {
-    return awsq_w.done || claim_wait_ms() == 0 || awsq_got_sigterm || awsq_got_sighup;
+    return awsq_w.done || claim_wait_ms() == 0 || ShutdownRequestPending || ConfigReloadPending;
 }
 
+/* The worker's wait hook: waits through wait_sockets.c (shared with the
+ * backends' hook), no longer than until a claim is due. */
 static int worker_wait(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
-    WaitEvent occurred[32];
-    WaitEventSet *set;
-    int *pos_fd, n;
-
     for (int i = 0; i < nfds; i++) fds[i].revents = 0;
     if (should_yield()) return SQLAMBDA_WAIT_YIELD;
     double claim_in = claim_wait_ms();
     if (claim_in > 0 && (timeout_ms < 0 || claim_in < timeout_ms)) timeout_ms = (long)(claim_in + 0.999);
-    set = CreateWaitEventSet(TopMemoryContext, nfds + 2);
-    pos_fd = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (nfds + 2));
-    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-    for (int i = 0; i < nfds; i++) {
-        uint32 ev = 0;
-        if (fds[i].events & SQLAMBDA_WAIT_READ) ev |= WL_SOCKET_READABLE;
-        if (fds[i].events & SQLAMBDA_WAIT_WRITE) ev |= WL_SOCKET_WRITEABLE;
-        if (ev == 0 || fds[i].fd < 0) continue;
-        pos_fd[AddWaitEventToSet(set, ev, fds[i].fd, NULL, NULL)] = i;
-    }
-    n = WaitEventSetWait(set, timeout_ms < 0 ? -1 : timeout_ms, occurred, lengthof(occurred),
-                         PG_WAIT_EXTENSION);
-    for (int k = 0; k < n; k++) {
-        if (occurred[k].events & WL_LATCH_SET) {
-            ResetLatch(MyLatch);
-            awsq_w.wake = true;
-            continue;
-        }
-        sqlambda_wait_fd *f = &fds[pos_fd[occurred[k].pos]];
-        if (occurred[k].events & WL_SOCKET_READABLE) f->revents |= SQLAMBDA_WAIT_READ;
-        if (occurred[k].events & WL_SOCKET_WRITEABLE) f->revents |= SQLAMBDA_WAIT_WRITE;
-    }
-    FreeWaitEventSet(set);
-    pfree(pos_fd);
+    if (awsl_wait_sockets(fds, nfds, timeout_ms)) awsq_w.wake = true;
     return should_yield() ? SQLAMBDA_WAIT_YIELD : SQLAMBDA_WAIT_CONTINUE;
 }
 
-static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
-
 static void build_client(void) {
-    sqlambda_options o;
-    char user_agent[80];
-    memset(&o, 0, sizeof o);
-    snprintf(user_agent, sizeof user_agent, "postgres/%d aws_lambda/1.0 worker", PG_VERSION_NUM);
-    o.endpoint_url = nonempty(awsl_endpoint_override);
-    o.region = nonempty(awsl_region);
-    o.profile = nonempty(awsl_profile);
-    o.allowed_functions = nonempty(awsl_allowed_functions);
-    o.connect_timeout_ms = awsl_connect_timeout_ms;
-    o.request_timeout_ms = awsl_request_timeout_ms;
-    o.credential_timeout_ms = awsl_credential_timeout_ms;
-    o.credential_timeout_setting = "aws_lambda.credential_timeout_ms";
-    o.max_attempts = awsl_max_attempts;
-    o.user_agent_extra = user_agent;
-    o.wait = worker_wait;
-    o.log = awsl_log_hook;
-    client = sqlambda_client_new(&o);
+    client = awsl_client_from_settings(true, worker_wait, " worker");
     if (!client) elog(FATAL, "aws_lambda worker: out of memory creating the Lambda client");
     multi = sqlambda_multi_new(client, 1000);
     if (!multi) elog(FATAL, "aws_lambda worker: out of memory creating the multi handle");
@@ -130,6 +91,7 @@ static void on_done(void *arg, void *user, sqlambda_result *res) {
                                                              : sqlambda_status_name(res->status));
     awsl_stats_record(res->function_name ? res->function_name : d->function, res->status,
                       res->attempts, res->throttles, res->elapsed_ms);
+    awsq_flow_done(d, res->retry_after_ms);
     sqlambda_result_free(res);
     d->next = awsq_w.done;
     awsq_w.done = d;
@@ -175,11 +137,24 @@ static void send_one(awsq_delivery *d) {
 
 void awsq_send_ready(void) {
     awsq_worker *w = &awsq_w;
-    while (w->ready && w->sending < awsq_worker_concurrency) {
-        awsq_delivery *d = w->ready;
-        w->ready = d->next;
-        if (!w->ready) w->ready_tail = NULL;
+    awsq_delivery **pp = &w->ready, *prev = NULL;
+    double now = awsq_now_ms();
+    while (*pp && w->sending < awsq_worker_concurrency) {
+        awsq_delivery *d = *pp;
+        bool blocked;
+        if (!awsq_flow_may_send(d->function, now, &blocked) && !blocked) {
+            prev = d; /* its turn comes when one of its calls completes */
+            pp = &d->next;
+            continue;
+        }
+        *pp = d->next;
+        if (w->ready_tail == d) w->ready_tail = prev;
         d->next = NULL;
+        if (blocked) {
+            awsq_release(d);
+            continue;
+        }
+        awsq_flow_sent(d);
         send_one(d);
     }
 }
