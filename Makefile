@@ -3,7 +3,7 @@
 PARTS := core cli runtime postgres mariadb
 EXISTING := $(foreach p,$(PARTS),$(if $(wildcard $(p)/Makefile),$(p)))
 
-.PHONY: all check install bench demo demo-mariadb fuzz clean $(EXISTING)
+.PHONY: all check check-deb deb install bench demo demo-mariadb fuzz clean $(EXISTING)
 all: $(EXISTING)
 core:
 	$(MAKE) -C core
@@ -14,8 +14,23 @@ cli: runtime
 check:
 	scripts/check
 
+# Every part that installs something (runtime/ is linked into the CLI), the
+# PostgreSQL extension included (its install target comes from PGXS).
+# DESTDIR stages; PREFIX (/usr/local) places the library, header, .pc, the
+# command and its man page; the extension goes where pg_config says and the
+# MariaDB plugin into the server's plugin_dir.
+INSTALL_PARTS := $(filter core cli postgres mariadb,$(EXISTING))
 install: all
-	@for p in $(EXISTING); do if grep -q '^install:' $$p/Makefile; then $(MAKE) -C $$p install || exit 1; fi; done
+	@for p in $(INSTALL_PARTS); do $(MAKE) -C $$p install || exit 1; done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+# Debian packages into build/deb (packaging/build-deb), and their test:
+# build, lintian, install, use, purge (packaging/check-deb).
+deb:
+	packaging/build-deb
+
+check-deb:
+	packaging/check-deb
 
 bench: all
 	bench/run

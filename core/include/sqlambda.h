@@ -21,7 +21,12 @@
 extern "C" {
 #endif
 
-#define SQLAMBDA_VERSION "0.1.0"
+/* The project's version, from the top-level file VERSION: the build passes
+ * it (mk/flags.mk), and `make install` writes it here in the installed copy
+ * of this header. */
+#ifndef SQLAMBDA_VERSION
+#error "SQLAMBDA_VERSION is not defined: build with mk/flags.mk's CSTD (-DSQLAMBDA_VERSION=\"<VERSION>\")"
+#endif
 
 /* SQLAMBDA_API marks the functions libsqlambda.so exports. Core is compiled
  * with -fvisibility=hidden, so anything declared without it (core's internal
@@ -39,6 +44,16 @@ extern "C" {
 #define SQLAMBDA_MAX_SYNC_PAYLOAD (6 * 1024 * 1024)  /* RequestResponse, DryRun */
 #define SQLAMBDA_MAX_EVENT_PAYLOAD (1024 * 1024)     /* Event (asynchronous) */
 #define SQLAMBDA_MAX_CLIENT_CONTEXT_B64 3583         /* encoded bytes */
+
+/* Caps of the client options below, the one bound every adapter's setting
+ * uses (PostgreSQL GUCs, MariaDB system variables, the CLI's flags; table
+ * in docs/configuration.md "Caps"); core refuses larger options with
+ * SQLAMBDA_E_CONFIG. A request timeout past Lambda's longest run (15 min)
+ * plus a minute, or a connect timeout past 15 minutes, only delays errors. */
+#define SQLAMBDA_MAX_ATTEMPTS_MAX 100                 /* max_attempts, AWS_MAX_ATTEMPTS */
+#define SQLAMBDA_CONNECT_TIMEOUT_MS_MAX 900000L       /* connect_timeout_ms */
+#define SQLAMBDA_REQUEST_TIMEOUT_MS_MAX 960000L       /* request_timeout_ms */
+#define SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX 3600000L   /* credential_timeout_ms */
 
 typedef enum sqlambda_invocation_type {
     SQLAMBDA_REQUEST_RESPONSE = 0,
@@ -93,7 +108,11 @@ typedef struct sqlambda_wait_fd {
 /*
  * Waits until one of fds is ready, timeout_ms passes (-1: no timeout; core
  * never passes more than 1000), or the host has something to say. Must fill
- * revents. The default (NULL) hook is poll().
+ * revents. The event loop of sqlambda_multi_run passes one fd, whatever the
+ * number of calls in flight: its epoll instance (SQLAMBDA_WAIT_READ),
+ * readable when any of its sockets is ready. Credential sources pass their
+ * own pipe or socket. The default (NULL) hook is poll() (epoll_wait in the
+ * event loop).
  */
 typedef int (*sqlambda_wait_fn)(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms);
 
@@ -178,6 +197,7 @@ typedef struct sqlambda_result {
     double elapsed_ms;      /* wall time of the whole call, retries included */
     char message[512];      /* one line for humans: names the function, the
                                endpoint host and the error type; never secrets */
+    double retry_after_ms;  /* Retry-After of the last answer, in ms (0: none) */
 } sqlambda_result;
 
 SQLAMBDA_API void sqlambda_result_free(sqlambda_result *res); /* frees members, zeroes *res */
@@ -228,7 +248,20 @@ SQLAMBDA_API sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_
                                                 void *arg);
 SQLAMBDA_API void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */
 
-/* n requests, up to concurrency in flight; results[i] answers reqs[i]. */
+/*
+ * Makes sure this process may open `wanted` more file descriptors (one
+ * socket per call in flight) beyond those open now and a few spare: raises
+ * the soft RLIMIT_NOFILE (never above the hard limit, never lowering it)
+ * when needed. Returns OK, or E_CONFIG with err saying how many are needed
+ * and what the limits are (a host prefixes its own setting's name). Hosts
+ * call it before a multi with many calls in flight; sqlambda_invoke_many
+ * calls it itself.
+ */
+SQLAMBDA_API sqlambda_status sqlambda_fd_budget(int wanted, char *err, size_t errlen);
+
+/* n requests, up to concurrency in flight; results[i] answers reqs[i].
+ * When the process cannot open concurrency sockets (sqlambda_fd_budget),
+ * every result is E_CONFIG with that message and nothing is sent. */
 SQLAMBDA_API sqlambda_status sqlambda_invoke_many(sqlambda_client *c, const sqlambda_request *reqs, size_t n,
                                                   int concurrency, sqlambda_result *results);
 
@@ -279,6 +312,10 @@ SQLAMBDA_API sqlambda_status sqlambda_check_endpoint_url(const char *url, char *
 /* Qualifier given on its own: $LATEST, a version or an alias (A-Z a-z 0-9
  * - _ $), 1 to 128 characters. */
 SQLAMBDA_API sqlambda_status sqlambda_check_qualifier(const char *qualifier, char *err, size_t errlen);
+/* A profile name setting: printable ASCII, no '[' or ']', no leading,
+ * trailing or repeated spaces, 1 to 128 characters (a name the shared
+ * files can hold; whether it exists is checked when a client is made). */
+SQLAMBDA_API sqlambda_status sqlambda_check_profile(const char *profile, char *err, size_t errlen);
 /* An allowlist setting: every entry well-formed (see sqlambda_function_allowed),
  * no empty entries; NULL or blank is fine (allows everything). */
 SQLAMBDA_API sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_t errlen);

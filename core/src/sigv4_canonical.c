@@ -37,21 +37,14 @@ static int uri_encode(sqlambda_buf *b, const char *s, size_t n, int keep_slash) 
     return 0;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes %XX escapes (invalid escapes stay literal), then encodes. */
 static int query_component(sqlambda_buf *b, const char *s, size_t n) {
     char *d = malloc(n + 1);
     if (!d) return -1;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            d[k++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && sqlambda_hexval(s[i + 1]) >= 0 && sqlambda_hexval(s[i + 2]) >= 0) {
+            d[k++] = (char)(sqlambda_hexval(s[i + 1]) * 16 + sqlambda_hexval(s[i + 2]));
             i += 2;
         } else {
             d[k++] = s[i];

@@ -1,7 +1,8 @@
 /*
  * util.c — small helpers shared by core's modules: a growable NUL-terminated
  * byte buffer, base64 (OpenSSL EVP), hex, safe formatting, monotonic time
- * and the SigV4 "YYYYMMDDTHHMMSSZ" date.
+ * and the SigV4 "YYYYMMDDTHHMMSSZ" date (declared in util.h; the local
+ * runtime uses them too).
  */
 #include "internal.h"
 #include <openssl/evp.h>
@@ -34,29 +35,34 @@ int sqlambda_buf_append(sqlambda_buf *b, const void *p, size_t n) {
     return 0;
 }
 
-int sqlambda_buf_printf(sqlambda_buf *b, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+int sqlambda_buf_vprintf(sqlambda_buf *b, const char *fmt, va_list ap) {
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (n < 0) return -1;
-    /* format straight into the buffer when it has room, else via a copy */
+    /* format straight into the buffer when it has room, else via a copy
+     * (an argument may point into b->data, which growing would move) */
     if (sqlambda_buf_append(b, "", 0) != 0) return -1;
     if (b->len + (size_t)n + 1 > b->cap) {
         char *tmp = malloc((size_t)n + 1);
         if (!tmp) return -1;
-        va_start(ap, fmt);
         vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-        va_end(ap);
         int rc = sqlambda_buf_append(b, tmp, (size_t)n);
         free(tmp);
         return rc;
     }
-    va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
     return 0;
+}
+
+int sqlambda_buf_printf(sqlambda_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sqlambda_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void sqlambda_buf_free(sqlambda_buf *b) {
@@ -101,6 +107,13 @@ unsigned char *sqlambda_b64_decode(const char *text, size_t len, size_t *outlen)
     out[n] = '\0';
     if (outlen) *outlen = (size_t)n;
     return out;
+}
+
+int sqlambda_hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 
 void sqlambda_hex(const unsigned char *in, size_t n, char *out) {

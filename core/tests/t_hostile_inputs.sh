@@ -95,7 +95,7 @@ AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0
   case_ "region from instance metadata" ConfigError 'the region EC2 instance metadata returned "x@127\.0\.0\.1:[0-9]+/#"' f
 
 # ---- endpoint overrides ------------------------------------------------------
-case_ "endpoint with userinfo (hidden in the message)" ConfigError 'invalid endpoint URL "http://\*\*\*@127\.0\.0\.1:[0-9]+/" \(from the endpoint_url setting\): has userinfo' \
+case_ "endpoint with userinfo (hidden in the message)" ConfigError 'invalid endpoint URL "http://\*\*\*@127\.0\.0\.1:[0-9]+/" \(from the endpoint setting\): has userinfo' \
   --region us-east-1 --endpoint "http://u:p@127.0.0.1:$P/" f
 case_ "endpoint with a fragment" ConfigError 'fragment' --region us-east-1 --endpoint "$EP/#x" f
 case_ "endpoint with a query" ConfigError 'query' --region us-east-1 --endpoint "$EP/?X-Amz-Invocation-Type=Event" f

@@ -71,7 +71,7 @@ like "no region, no endpoint: function and what is missing (no host to name)" "$
 run_tool --endpoint 'http://[::1' --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_url '{}'
 is "bad endpoint URL: status" "$(f status)" ConfigError
 like "bad endpoint URL: function and the URL" "$(f message)" \
-  "^lambda function \"ok_url\": invalid endpoint URL \"http://\\[::1\" \\(from the endpoint_url setting\\)"
+  "^lambda function \"ok_url\": invalid endpoint URL \"http://\\[::1\" \\(from the endpoint setting\\)"
 AWS_ENDPOINT_URL_LAMBDA="ftp://127.0.0.1:$PORT" run_tool --region us-east-1 --key AKIDTEST --secret "$SECRET" ok_ftp '{}'
 like "endpoint from the environment with another scheme: names URL and variable" "$(f message)" \
   "^lambda function \"ok_ftp\": invalid endpoint URL \"ftp://127\\.0\\.0\\.1:$PORT\" \\(from AWS_ENDPOINT_URL_LAMBDA\\)"

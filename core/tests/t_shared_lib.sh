@@ -15,7 +15,7 @@ B=${SQLAMBDA_BUILD:-$top/core/build}
 CC=${CC:-cc}
 tmp=$(mktemp -d /tmp/sqlambda-shlib.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-ver=$(sed -n 's/^#define SQLAMBDA_VERSION "\(.*\)"/\1/p' "$top/core/include/sqlambda.h")
+ver=$(cat "$top/VERSION")  # the project's one version number
 
 P=$tmp/prefix
 make -s -C "$top/core" install BUILD="$B" SAN="${SQLAMBDA_SAN:-}" PREFIX="$P" >"$tmp/install.log" 2>&1

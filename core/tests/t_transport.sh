@@ -100,7 +100,12 @@ is "function error: errorType/errorMessage" "$(f error_type)|$(f error_message)|
 like "function error: body kept" "$(f payload)" '"stackTrace"'
 inv reset_a
 is "reset after send: E_TRANSPORT, 1 attempt" "$(f status)/$(f attempts)/$(count reset_a)" TransportError/1/1
-like "reset after send: says not retried" "$(f message)" 'response lost after the request was sent; not retried'
+like "reset after send: says not retried, and why" "$(f message)" \
+     'response lost after the request was sent; not retried, since the function may already have run'
+# the message names only options a user can set: no SQL setting or CLI flag
+# exposes retry_unsafe (docs/core.md)
+is "reset after send: the message names no option nobody can set" \
+   "$(f message | grep -c 'retry_unsafe\|set [a-z_]* to')" 0
 inv --retry-unsafe reset_b
 is "reset with retry_unsafe: retried" "$(f status)/$(f attempts)/$(count reset_b)" TransportError/3/3
 inv --timeout 500 hang_a

@@ -1,7 +1,8 @@
 /*
  * test_check_values.c — the public validators adapters call from their
  * setting hooks: sqlambda_check_region, sqlambda_check_endpoint_url,
- * sqlambda_check_qualifier and sqlambda_check_allowlist, fed hostile values
+ * sqlambda_check_qualifier, sqlambda_check_profile and
+ * sqlambda_check_allowlist, fed hostile values
  * of every kind (userinfo, '/', '#', '?', %-escapes, CR/LF, tabs, spaces,
  * NUL, over-long, IDN/UTF-8, uppercase, trailing dots, ".."); every error
  * names the value safely (no raw control bytes) and what is expected.
@@ -149,6 +150,27 @@ static void qualifiers(void) {
     free(lq);
 }
 
+static void profiles(void) {
+    check_fn f = sqlambda_check_profile;
+    const char *what = "profile";
+    good(f, what, "default");
+    good(f, what, "prod-eu_1.admin@corp");
+    good(f, what, "my profile");
+    bad(f, what, "']'", "a]b", "profile name \"a]b\"", "'[' or ']'");
+    bad(f, what, "'['", "[x", "'[' or ']'", NULL);
+    bad(f, what, "CR/LF", "a\r\n[evil]", "\\x0D\\x0A", "control");
+    bad(f, what, "a tab", "a\tb", "control", NULL);
+    bad(f, what, "UTF-8", "pr\xc3\xb6" "d", "\\xC3\\xB6", "non-ASCII");
+    bad(f, what, "a leading space", " a", "leading, trailing or repeated space", NULL);
+    bad(f, what, "a trailing space", "a ", "leading, trailing or repeated space", NULL);
+    bad(f, what, "two spaces", "a  b", "leading, trailing or repeated space", NULL);
+    bad(f, what, "empty", "", "empty", NULL);
+    bad(f, what, "NULL", NULL, "empty", NULL);
+    char *lp = repeat("", 'p', 200, "");
+    bad(f, what, "200 characters", lp, "longer than 128", "...");
+    free(lp);
+}
+
 static void allowlists(void) {
     check_fn f = sqlambda_check_allowlist;
     const char *what = "allowlist";
@@ -191,6 +213,7 @@ int main(void) {
     regions();
     endpoints();
     qualifiers();
+    profiles();
     allowlists();
     return tap_done();
 }

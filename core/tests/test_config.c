@@ -237,6 +237,44 @@ int main(void) {
         o.profile = "wordattempts";
         CHECK_ERROR(&o, "invalid max_attempts \"three\"", "profile max_attempts = three rejected");
         o.profile = NULL;
+
+        /* the caps every adapter's settings use (SQLAMBDA_*_MAX) */
+        o.max_attempts = SQLAMBDA_MAX_ATTEMPTS_MAX;
+        c = R(&o);
+        is_int(c.max_attempts, 100, "options max_attempts 100 (the cap) accepted");
+        ok(c.error[0] == '\0', "options max_attempts 100: no error");
+        sqlambda_config_free(&c);
+        o.max_attempts = SQLAMBDA_MAX_ATTEMPTS_MAX + 1;
+        CHECK_ERROR(&o, "invalid max_attempts 101 (from the options): must be from 1 to 100",
+                    "options max_attempts 101 (cap + 1) rejected, naming the cap");
+        o.max_attempts = 0;
+        setenv("AWS_MAX_ATTEMPTS", "100", 1);
+        c = R(&o);
+        is_int(c.max_attempts, 100, "AWS_MAX_ATTEMPTS=100 accepted");
+        sqlambda_config_free(&c);
+        setenv("AWS_MAX_ATTEMPTS", "101", 1);
+        CHECK_ERROR(&o, "invalid max_attempts \"101\" (from AWS_MAX_ATTEMPTS): must be an integer from 1 to 100",
+                    "AWS_MAX_ATTEMPTS=101 rejected");
+        unsetenv("AWS_MAX_ATTEMPTS");
+        struct { long *field; long cap; const char *want; } t[] = {
+            {&o.connect_timeout_ms, SQLAMBDA_CONNECT_TIMEOUT_MS_MAX,
+             "invalid connect_timeout_ms 900001 (from the options): must be from 1 to 900000"},
+            {&o.request_timeout_ms, SQLAMBDA_REQUEST_TIMEOUT_MS_MAX,
+             "invalid request_timeout_ms 960001 (from the options): must be from 1 to 960000"},
+            {&o.credential_timeout_ms, SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX,
+             "invalid credential_timeout_ms 3600001 (from the options): must be from 1 to 3600000"},
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+            *t[i].field = t[i].cap;
+            c = R(&o);
+            ok(c.error[0] == '\0', "timeout option at its cap %ld accepted", t[i].cap);
+            sqlambda_config_free(&c);
+            *t[i].field = t[i].cap + 1;
+            CHECK_ERROR(&o, t[i].want, "timeout option over its cap rejected, naming it");
+            *t[i].field = -1;
+            CHECK_ERROR(&o, "(from the options): must be from 1 to", "negative timeout option rejected");
+            *t[i].field = 0;
+        }
     }
 
     /* IMDS region: unreachable endpoint gives NULL quickly, no error */

@@ -1,12 +1,23 @@
 /*
  * test_util.c — util.c helpers: buffer growth, base64 round trips (empty,
  * every padding length, binary), rejection of malformed base64, hex, fmt
- * truncation, the SigV4 date format and monotonic time.
+ * truncation, the SigV4 date format and monotonic time; buf_vprintf (the
+ * runtime's aborting wrapper is built on it), a printf whose argument is
+ * the buffer's own text while it grows, hexval.
  */
 #include "internal.h"
 #include "tap.h"
 #include <stdlib.h>
 #include <string.h>
+
+static int vpf(sqlambda_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int vpf(sqlambda_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sqlambda_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
 
 static void roundtrip(const void *data, size_t n, const char *want, const char *label) {
     char *e = sqlambda_b64_encode(data, n);
@@ -45,6 +56,18 @@ int main(void) {
     ok(b.data[b.len] == '\0' && b.data[b.len - 1] == 'x', "buf holds binary bytes");
     sqlambda_buf_free(&b);
     ok(b.data == NULL && b.len == 0, "buf_free resets");
+
+    ok(vpf(&b, "%s-%d", "ab", 7) == 0 && vpf(&b, "%c", '!') == 0, "buf_vprintf returns 0");
+    is_str(b.data, "ab-7!", "buf_vprintf appends what it formats");
+    for (int i = 0; i < 6; i++) sqlambda_buf_printf(&b, "%s", b.data); /* doubles, growing */
+    ok(b.len == 5 * 64 && b.len == strlen(b.data) && strncmp(b.data + b.len - 5, "ab-7!", 5) == 0,
+       "buf_printf of the buffer's own text while it grows");
+    sqlambda_buf_free(&b);
+
+    ok(sqlambda_hexval('0') == 0 && sqlambda_hexval('9') == 9 && sqlambda_hexval('a') == 10 &&
+           sqlambda_hexval('F') == 15 && sqlambda_hexval('g') == -1 && sqlambda_hexval('%') == -1 &&
+           sqlambda_hexval('\0') == -1,
+       "hexval: digits of either case, -1 otherwise");
 
     char hx[9];
     sqlambda_hex((const unsigned char *)"\x00\xff\x10\xab", 4, hx);

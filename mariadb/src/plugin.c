@@ -100,6 +100,45 @@ static int check_allowed(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_m
     return check_with(thd, save, value, "allowed_functions", mdb_check_allowlist);
 }
 
+/* The numeric variables' bounds are core's caps (SQLAMBDA_*_MAX, the same
+ * in PostgreSQL and the CLI). SET GLOBAL past them is refused
+ * (ER_WRONG_VALUE_FOR_VAR, the range as a warning) where the server's own
+ * check would adjust the value silently but for a warning. */
+static int check_range(void *save, struct st_mysql_value *value, const char *var, long long min,
+                       long long max, int is_uint) {
+    long long v;
+    if (value->val_int(value, &v) != 0) return 1; /* NULL */
+    if ((v < 0 && value->is_unsigned(value)) || v < min || v > max) {
+#if MDB_MARIADB
+        my_printf_error(MDB_ERROR_CODE, "aws_lambda_%s: %s%lld is outside %lld..%lld", ME_WARNING,
+                        var, v < 0 && value->is_unsigned(value) ? "+" : "", v, min, max);
+#endif
+        return 1;
+    }
+    if (is_uint)
+        *(unsigned int *)save = (unsigned int)v;
+    else
+        *(unsigned long *)save = (unsigned long)v;
+    return 0;
+}
+static int check_request_timeout(MYSQL_THD thd, mdb_sysvar *var, void *save,
+                                 struct st_mysql_value *value) {
+    return check_range(save, value, "request_timeout_ms", 1, SQLAMBDA_REQUEST_TIMEOUT_MS_MAX, 0);
+}
+static int check_connect_timeout(MYSQL_THD thd, mdb_sysvar *var, void *save,
+                                 struct st_mysql_value *value) {
+    return check_range(save, value, "connect_timeout_ms", 1, SQLAMBDA_CONNECT_TIMEOUT_MS_MAX, 0);
+}
+static int check_credential_timeout(MYSQL_THD thd, mdb_sysvar *var, void *save,
+                                    struct st_mysql_value *value) {
+    return check_range(save, value, "credential_timeout_ms", 0,
+                       SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX, 0);
+}
+static int check_max_attempts(MYSQL_THD thd, mdb_sysvar *var, void *save,
+                              struct st_mysql_value *value) {
+    return check_range(save, value, "max_attempts", 0, SQLAMBDA_MAX_ATTEMPTS_MAX, 1);
+}
+
 /* ---- updates: store the value (server contract), then tell settings.c --- */
 
 /* The string variables are not PLUGIN_VAR_MEMALLOC (the server would then
@@ -159,20 +198,22 @@ static MYSQL_SYSVAR_STR(allowed_functions, var_allowed_functions, PLUGIN_VAR_RQC
                         check_allowed, update_allowed, NULL);
 static MYSQL_SYSVAR_ULONG(request_timeout_ms, var_request_timeout_ms, PLUGIN_VAR_RQCMDARG,
                           "Time limit of one HTTP attempt in ms, connect included",
-                          NULL, update_request_timeout, 60000, 1, 15 * 60 * 1000 + 60000, 0);
+                          check_request_timeout, update_request_timeout, 60000, 1,
+                          SQLAMBDA_REQUEST_TIMEOUT_MS_MAX, 0);
 static MYSQL_SYSVAR_ULONG(connect_timeout_ms, var_connect_timeout_ms, PLUGIN_VAR_RQCMDARG,
-                          "Time limit of a TCP/TLS connect in ms", NULL, update_connect_timeout,
-                          1000, 1, 600000, 0);
+                          "Time limit of a TCP/TLS connect in ms", check_connect_timeout,
+                          update_connect_timeout, 1000, 1, SQLAMBDA_CONNECT_TIMEOUT_MS_MAX, 0);
 static MYSQL_SYSVAR_UINT(max_attempts, var_max_attempts, PLUGIN_VAR_RQCMDARG,
                          "HTTP attempts per call (retries of throttling, 5xx, connection "
                          "failures). 0: AWS_MAX_ATTEMPTS, the AWS config file, else 3",
-                         NULL, update_max_attempts, 0, 0, 20, 0);
+                         check_max_attempts, update_max_attempts, 0, 0, SQLAMBDA_MAX_ATTEMPTS_MAX, 0);
 
 static MYSQL_SYSVAR_ULONG(credential_timeout_ms, var_credential_timeout_ms, PLUGIN_VAR_RQCMDARG,
                           "Time limit of each credential source in ms (credential_process, STS, "
                           "container endpoint, each EC2 metadata request); KILL QUERY stops "
                           "it too. 0: each source's default (60 s, 5 s, 2 s, 1 s)",
-                          NULL, update_credential_timeout, 0, 0, 3600000, 0);
+                          check_credential_timeout, update_credential_timeout, 0, 0,
+                          SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX, 0);
 
 static mdb_sysvar *system_variables[] = {
     MYSQL_SYSVAR(endpoint_url),       MYSQL_SYSVAR(region),

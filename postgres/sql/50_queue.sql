@@ -63,6 +63,9 @@ SELECT pg_catalog.pg_extension_config_dump('queue', '');
 SELECT pg_catalog.pg_extension_config_dump('queue_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dead_letter', '');
 SELECT pg_catalog.pg_extension_config_dump('batching', '');
+-- (1.1.0) RequestResponse results are callers' data too: dumped and
+-- restored with the queue. delivery_counts are statistics and start over.
+SELECT pg_catalog.pg_extension_config_dump('results', '');
 
 CREATE FUNCTION enqueue(
     function_name text,
@@ -130,32 +133,13 @@ RETURNS SETOF record
 LANGUAGE c VOLATILE
 AS 'MODULE_PATHNAME', 'aws_lambda_worker_in_flight';
 
-CREATE VIEW queue_status AS
-WITH q AS (
-    SELECT function_name, count(*) AS depth, min(enqueued_at) AS oldest
-      FROM aws_lambda.queue GROUP BY function_name),
-f AS (SELECT * FROM aws_lambda.worker_in_flight()),
-n AS (
-    SELECT function_name FROM q
-    UNION SELECT function_name FROM f
-    UNION SELECT function_name FROM aws_lambda.delivery_counts)
-SELECT n.function_name,
-       coalesce(q.depth, 0) AS depth,
-       now() - q.oldest AS oldest_age,
-       coalesce(f.in_flight, 0) AS in_flight,
-       coalesce(d.delivered, 0) AS delivered,
-       coalesce(d.failed, 0) AS failed
-  FROM n
-  LEFT JOIN q ON q.function_name = n.function_name
-  LEFT JOIN f ON f.function_name = n.function_name
-  LEFT JOIN aws_lambda.delivery_counts d ON d.function_name = n.function_name;
-COMMENT ON VIEW queue_status IS
-'Per function: entries queued (depth), age of the oldest, entries the worker holds (in_flight), delivered and failed (dead-lettered) counts';
+-- The view aws_lambda.queue_status is defined in 55_flow.sql (it shows flow
+-- control's state too).
 
 REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION trigger_invoke() FROM PUBLIC;
 REVOKE ALL ON FUNCTION function_name_check(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION set_batching(text, int, int, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION worker_in_flight() FROM PUBLIC;
-REVOKE ALL ON queue, dead_letter, results, batching, delivery_counts, queue_status FROM PUBLIC;
+REVOKE ALL ON queue, dead_letter, results, batching, delivery_counts FROM PUBLIC;
 REVOKE ALL ON SEQUENCE queue_id_seq FROM PUBLIC;

@@ -30,6 +30,8 @@ extern char *awsl_allowed_functions;
 extern bool awsl_defining_settings;
 bool awsl_check_region_setting(char **newval, void **extra, GucSource source);
 bool awsl_check_endpoint_setting(char **newval, void **extra, GucSource source);
+bool awsl_check_profile_setting(char **newval, void **extra, GucSource source);
+bool awsl_check_database_name_setting(char **newval, void **extra, GucSource source);
 bool awsl_check_allowlist_setting(char **newval, void **extra, GucSource source);
 
 /* ---- backend_client.c: one core client per backend --------------------- */
@@ -43,6 +45,27 @@ sqlambda_client *awsl_client(void);
 /* The same settings without the session's allowlist: only for validating
  * queue entries, whose allowlist is checked by queue_allowlist.c. */
 sqlambda_client *awsl_client_unrestricted(void);
+
+/* ---- client_options.c: the aws_lambda.* settings as core client options - */
+
+/*
+ * A new core client built from the current aws_lambda.* settings (endpoint,
+ * region, profile, timeouts, max_attempts and, if with_allowlist, the
+ * allowlist), waiting through wait and tracing through awsl_log_hook; role
+ * ("" or " worker") ends the user agent. Backends and the delivery worker
+ * both build their clients here. NULL when out of memory.
+ */
+sqlambda_client *awsl_client_from_settings(bool with_allowlist, sqlambda_wait_fn wait,
+                                           const char *role);
+
+/* ---- wait_sockets.c: core's wait fds on a WaitEventSet ------------------ */
+
+/*
+ * Waits until one of fds is ready, timeout_ms passes (-1: no limit) or the
+ * process latch is set (postmaster death exits); fills every revents.
+ * Returns true when the latch was set (it is reset). May raise ERROR.
+ */
+bool awsl_wait_sockets(sqlambda_wait_fd *fds, int nfds, long timeout_ms);
 
 /* ---- wait_latch.c: the wait hook core calls while a request is in flight - */
 

@@ -1,6 +1,7 @@
 /*
  * backend_client.c — the backend's one libsqlambda client. Built on first
- * use from the aws_lambda.* settings and kept for the backend's life, so the
+ * use from the aws_lambda.* settings (client_options.c, shared with the
+ * delivery worker) and kept for the backend's life, so the
  * HTTP connection stays alive and credentials stay cached across calls.
  * Each call compares the settings with those the client was built from (a
  * few string compares) and rebuilds the client only when one has changed.
@@ -63,8 +64,6 @@ static void free_client(int code, Datum arg) {
     client = unrestricted = NULL;
 }
 
-static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
-
 /* Rebuilds nothing while the settings are unchanged; else frees both
  * clients and records the settings they will be built from. */
 static void refresh(void) {
@@ -85,25 +84,9 @@ static void refresh(void) {
     }
 }
 
+/* Built from the current settings, which refresh() has just recorded. */
 static sqlambda_client *build(bool with_allowlist) {
-    char user_agent[64];
-    snprintf(user_agent, sizeof user_agent, "postgres/%d aws_lambda/1.0", PG_VERSION_NUM);
-    sqlambda_options o;
-    memset(&o, 0, sizeof o);
-    o.endpoint_url = nonempty(built_from.endpoint_override);
-    o.region = nonempty(built_from.region);
-    o.profile = nonempty(built_from.profile);
-    o.allowed_functions = with_allowlist ? nonempty(built_from.allowed_functions) : NULL;
-    o.connect_timeout_ms = built_from.connect_timeout_ms;
-    o.request_timeout_ms = built_from.request_timeout_ms;
-    o.max_attempts = built_from.max_attempts;
-    o.credential_timeout_ms = built_from.credential_timeout_ms;
-    o.credential_timeout_setting = "aws_lambda.credential_timeout_ms";
-    o.user_agent_extra = user_agent;
-    o.wait = awsl_wait_hook;
-    o.log = awsl_log_hook;
-
-    sqlambda_client *c = sqlambda_client_new(&o); /* copies every option */
+    sqlambda_client *c = awsl_client_from_settings(with_allowlist, awsl_wait_hook, "");
     if (!c)
         ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
                         errmsg("out of memory creating the Lambda client")));

@@ -29,11 +29,13 @@ void _PG_init(void) {
     /* Amazon RDS's settings, same names, defaults and units. */
     DefineCustomIntVariable("aws_lambda.connect_timeout_ms",
                             "Time allowed to connect to the Lambda endpoint.", NULL,
-                            &awsl_connect_timeout_ms, 1000, 1, 900000, PGC_USERSET, GUC_UNIT_MS,
+                            &awsl_connect_timeout_ms, 1000, 1, SQLAMBDA_CONNECT_TIMEOUT_MS_MAX,
+                            PGC_USERSET, GUC_UNIT_MS,
                             NULL, NULL, NULL);
     DefineCustomIntVariable("aws_lambda.request_timeout_ms",
                             "Time allowed for one Lambda request attempt, connect included.",
-                            NULL, &awsl_request_timeout_ms, 3000, 1, 900000, PGC_USERSET,
+                            NULL, &awsl_request_timeout_ms, 3000, 1,
+                            SQLAMBDA_REQUEST_TIMEOUT_MS_MAX, PGC_USERSET,
                             GUC_UNIT_MS, NULL, NULL, NULL);
     DefineCustomStringVariable("aws_lambda.endpoint_override",
                                "Lambda endpoint URL to use instead of the regional one.",
@@ -47,7 +49,8 @@ void _PG_init(void) {
                             "container endpoint, each EC2 metadata request).",
                             "0: each source's default (60 s, 5 s, 2 s, 1 s). Query cancel and "
                             "statement_timeout stop the wait as well.",
-                            &awsl_credential_timeout_ms, 0, 0, 3600000, PGC_SUSET, GUC_UNIT_MS,
+                            &awsl_credential_timeout_ms, 0, 0, SQLAMBDA_CREDENTIAL_TIMEOUT_MS_MAX,
+                            PGC_SUSET, GUC_UNIT_MS,
                             NULL, NULL, NULL);
     DefineCustomStringVariable("aws_lambda.region", "Default AWS Region for Lambda calls.",
                                "Empty: the function ARN, AWS_REGION, AWS_DEFAULT_REGION, the "
@@ -57,11 +60,13 @@ void _PG_init(void) {
     DefineCustomStringVariable("aws_lambda.profile",
                                "AWS shared config/credentials profile for Lambda calls.",
                                "Empty: AWS_PROFILE, then \"default\".", &awsl_profile, "",
-                               PGC_SUSET, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+                               PGC_SUSET, GUC_SUPERUSER_ONLY, awsl_check_profile_setting, NULL,
+                               NULL);
     DefineCustomIntVariable("aws_lambda.max_attempts",
                             "HTTP attempts per call, retries included (0: AWS_MAX_ATTEMPTS, "
                             "the profile's max_attempts, else 3).",
-                            NULL, &awsl_max_attempts, 0, 0, 10, PGC_SUSET, 0, NULL, NULL, NULL);
+                            NULL, &awsl_max_attempts, 0, 0, SQLAMBDA_MAX_ATTEMPTS_MAX, PGC_SUSET, 0,
+                            NULL, NULL, NULL);
     DefineCustomStringVariable("aws_lambda.allowed_functions",
                                "Comma-separated Lambda functions this session may invoke.",
                                "Names, name:qualifier or ARNs; '*' globs. Empty: any function. "

@@ -1,7 +1,8 @@
 /*
- * settings_check.c — check hooks of the aws_lambda.* string settings that
- * reach a URL, a header or the allowlist (endpoint_override, region,
- * allowed_functions), validated by core's own rules (sqlambda_check_*), so
+ * settings_check.c — check hooks of every aws_lambda.* string setting:
+ * those core reads (endpoint_override, region, profile, allowed_functions)
+ * are validated by core's own rules (sqlambda_check_*), database_name by
+ * PostgreSQL's (a database name is shorter than NAMEDATALEN), so
  * a bad SET, ALTER ROLE/DATABASE ... SET or ALTER SYSTEM fails at once with
  * 22023 and core's message. Values PostgreSQL applies without a statement
  * to fail (postgresql.conf at start or reload, role/database settings at
@@ -40,6 +41,8 @@ static bool judge(const char *name, sqlambda_status st, const char *err, GucSour
                       errdetail("The value is kept and fails closed: %s",
                                 strcmp(name, "aws_lambda.allowed_functions") == 0
                                     ? "its invalid entries allow nothing."
+                                : strcmp(name, "aws_lambda.database_name") == 0
+                                    ? "the delivery worker cannot connect until it is fixed."
                                     : "every Lambda call is refused until it is fixed.")));
     return true;
 }
@@ -55,6 +58,27 @@ bool awsl_check_endpoint_setting(char **newval, void **extra, GucSource source) 
     if (!*newval || !**newval) return true;
     return judge("aws_lambda.endpoint_override",
                  sqlambda_check_endpoint_url(*newval, err, sizeof err), err, source);
+}
+
+bool awsl_check_profile_setting(char **newval, void **extra, GucSource source) {
+    char err[256] = "";
+    if (!*newval || !**newval) return true; /* unset: AWS_PROFILE, then default */
+    return judge("aws_lambda.profile", sqlambda_check_profile(*newval, err, sizeof err), err,
+                 source);
+}
+
+bool awsl_check_database_name_setting(char **newval, void **extra, GucSource source) {
+    char err[256] = "";
+    sqlambda_status st = SQLAMBDA_OK;
+    if (!*newval || !**newval) {
+        snprintf(err, sizeof err, "the delivery worker needs a database name");
+        st = SQLAMBDA_E_INVALID;
+    } else if (strlen(*newval) >= NAMEDATALEN) {
+        snprintf(err, sizeof err, "a database name has at most %d bytes, this one %zu",
+                 NAMEDATALEN - 1, strlen(*newval));
+        st = SQLAMBDA_E_INVALID;
+    }
+    return judge("aws_lambda.database_name", st, err, source);
 }
 
 bool awsl_check_allowlist_setting(char **newval, void **extra, GucSource source) {

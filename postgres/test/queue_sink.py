@@ -3,25 +3,36 @@
 invocation, for the transactional delivery tests (t_queue*.sh): the tests
 count at the endpoint what the worker delivered.
 
-Start:  python3 queue_sink.py --port-file FILE [--port N] --log FILE
+Start:  python3 queue_sink.py --port-file FILE [--port N] --log FILE [--control DIR]
         (127.0.0.1; port 0 = any free one; writes the port to FILE once
         listening, so a restart on the same --port is "the endpoint is back").
 Invoke: POST /2015-03-31/functions/<NAME>/invocations. Each request appends
         one JSON line to the log: {"name", "type" (X-Amz-Invocation-Type),
         "body" (parsed JSON, or the raw text; "(N bytes)" above 64 KB), "context" (decoded
-        X-Amz-Client-Context JSON, or null), "bytes" (body size as received), "t" (arrival, epoch s)}. NAME decides the answer:
+        X-Amz-Client-Context JSON, or null), "bytes" (body size as received), "t" (arrival, epoch s),
+        "conc" (requests for NAME in progress at arrival, this one included),
+        "code" (the HTTP status answered)}.
+        With --control DIR, a file DIR/<NAME> overrides the answer while it
+        exists: "500" answers 500 ServiceException, "404" 404
+        ResourceNotFoundException, "429 S" answers 429
+        TooManyRequestsException with Retry-After: S. Otherwise NAME decides:
           funcerror*  200 + X-Amz-Function-Error: Unhandled (a function error)
           notfound*   404 ResourceNotFoundException
           slow<MS>*   like the default after MS milliseconds (slow*: 300)
+          throttle<K>_* 429 TooManyRequestsException with Retry-After: 1 when
+                      more than K requests for NAME are in progress, else
+                      like the default after 100 ms
           anything else: Event 202 (empty), RequestResponse 200 echoing
           {"echo": <payload>}
 """
-import argparse, base64, itertools, json, threading, time
+import argparse, base64, itertools, json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 lock = threading.Lock()
 log = None
+control = None
+in_progress = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -56,23 +67,59 @@ class Handler(BaseHTTPRequestHandler):
             ctx = json.loads(base64.b64decode(ctx)) if ctx else None
         except ValueError:
             ctx = "(undecodable)"
+        with lock:
+            conc = in_progress[name] = in_progress.get(name, 0) + 1
+        try:
+            code, answer, headers = self.answer(name, itype, body, conc)
+        finally:
+            with lock:
+                in_progress[name] -= 1
+        with lock:
+            log.write(json.dumps({"name": name, "type": itype, "body": body, "context": ctx,
+                                  "bytes": len(raw), "t": time.time(), "conc": conc,
+                                  "code": code}) + "\n")
+            log.flush()
+        return self.send(code, answer, headers)
+
+    def answer(self, name, itype, payload, conc):
+        """(status, body bytes, headers)"""
+        rule = None
+        if control:
+            try:
+                with open(os.path.join(control, name)) as f:
+                    rule = f.read().split()
+            except OSError:
+                pass
+        if rule and rule[0] == "500":
+            b = json.dumps({"Type": "Service", "Message": "sink told to fail"}).encode()
+            return 500, b, {"x-amzn-ErrorType": "ServiceException"}
+        if rule and rule[0] == "404":
+            b = json.dumps({"Type": "User", "Message": "Function not found: " + name}).encode()
+            return 404, b, {"x-amzn-ErrorType": "ResourceNotFoundException"}
+        if rule and rule[0] == "429":
+            b = json.dumps({"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+                            "Type": "User", "message": "Rate Exceeded."}).encode()
+            return 429, b, {"x-amzn-ErrorType": "TooManyRequestsException",
+                            "Retry-After": rule[1] if len(rule) > 1 else "1"}
+        if name.startswith("throttle"):
+            digits = "".join(itertools.takewhile(str.isdigit, name[8:]))
+            if conc > int(digits or "1"):
+                b = json.dumps({"Reason": "ConcurrentInvocationLimitExceeded", "Type": "User",
+                                "message": "Rate Exceeded."}).encode()
+                return 429, b, {"x-amzn-ErrorType": "TooManyRequestsException", "Retry-After": "1"}
+            time.sleep(0.1)
         if name.startswith("slow"):
             digits = "".join(itertools.takewhile(str.isdigit, name[4:]))
             time.sleep(int(digits) / 1000 if digits else 0.3)
-        with lock:
-            log.write(json.dumps({"name": name, "type": itype, "body": body, "context": ctx,
-                                  "bytes": len(raw), "t": time.time()}) + "\n")
-            log.flush()
         if name.startswith("funcerror"):
             b = json.dumps({"errorMessage": "poison event", "errorType": "ValueError"}).encode()
-            return self.send(200, b, {"X-Amz-Function-Error": "Unhandled"})
+            return 200, b, {"X-Amz-Function-Error": "Unhandled"}
         if name.startswith("notfound"):
             b = json.dumps({"Type": "User", "Message": "Function not found: " + name}).encode()
-            return self.send(404, b, {"x-amzn-ErrorType": "ResourceNotFoundException"})
+            return 404, b, {"x-amzn-ErrorType": "ResourceNotFoundException"}
         if itype == "Event":
-            return self.send(202)
-        return self.send(200, json.dumps({"echo": body}).encode())
-
+            return 202, b"", None
+        return 200, json.dumps({"echo": payload}).encode(), None
 
 def main():
     global log
@@ -80,7 +127,10 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--control")
     a = ap.parse_args()
+    global control
+    control = a.control
     log = open(a.log, "a")
     ThreadingHTTPServer.allow_reuse_address = True
     ThreadingHTTPServer.daemon_threads = True
@@ -88,7 +138,6 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
     os.replace(a.port_file + ".tmp", a.port_file)
     srv.serve_forever()
 

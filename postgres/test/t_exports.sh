@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # postgres/test/t_exports.sh — aws_lambda.so exports only what PostgreSQL
 # looks up by name: Pg_magic_func, _PG_init, the C functions the install
-# scripts name (AS 'MODULE_PATHNAME', 'fn' / '$libdir/aws_lambda', 'fn')
+# scripts name (AS 'MODULE_PATHNAME', 'fn' / '$libdir/aws_lambda', 'fn'),
+# this version's and every release's kept in releases/,
 # with their pg_finfo_ records, and the background worker's entry point.
 # Not core's API (sqlambda_*), not the adapter's helpers (awsl_*, awsq_*),
 # no generic names. Checked with nm -D on the built library.
@@ -13,7 +14,8 @@ so=$top/postgres/aws_lambda.so
 [ -f "$so" ] || { not_ok "aws_lambda.so is built"; exit 1; }
 
 exported=$(nm -D --defined-only "$so" | awk '{print $3}' | sort -u)
-sql_fns=$(cat "$top"/postgres/sql/*.sql "$top"/postgres/aws_commons--*.sql |
+# (today's SQL and every kept release's: their C functions must resolve too)
+sql_fns=$(cat "$top"/postgres/sql/*.sql "$top"/postgres/aws_commons.sql "$top"/postgres/releases/*.sql |
   grep -oE "AS '(MODULE_PATHNAME|\\\$libdir/aws_lambda)', *'[A-Za-z0-9_]+'" | sed "s/.*'\([A-Za-z0-9_]*\)'$/\1/" | sort -u)
 bgw=$(grep -hoE 'bgw_function_name, *BGW_MAXLEN, *"[A-Za-z0-9_]+"' "$top"/postgres/src/*.c |
   sed 's/.*"\(.*\)"/\1/' | sort -u)

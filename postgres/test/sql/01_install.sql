@@ -2,7 +2,9 @@
 -- PUBLIC afterwards, and a helper that shows an error's SQLSTATE and
 -- message with endpoint ports masked (so the expected output is stable).
 CREATE EXTENSION IF NOT EXISTS aws_lambda CASCADE;
-SELECT extname, extversion, extnamespace::regnamespace FROM pg_extension
+-- (at the default version, the top-level file VERSION: t_version.sh)
+SELECT extname, extversion = default_version AS at_default_version, extnamespace::regnamespace
+  FROM pg_extension JOIN pg_available_extensions ON name = extname
  WHERE extname IN ('aws_lambda', 'aws_commons') ORDER BY 1;
 -- Functions of both extensions that PUBLIC may execute: none.
 SELECT p.oid::regprocedure AS executable_by_public

@@ -1,5 +1,5 @@
--- 10_settings: the settings that reach a URL, a header or the allowlist
--- are validated when set (check hooks calling core's validators): a bad
+-- 10_settings: every string setting is validated when set (check hooks
+-- calling core's validators; database_name by PostgreSQL's rule): a bad
 -- SET, ALTER ROLE ... SET, ALTER ROLE ... IN DATABASE ... SET, ALTER
 -- DATABASE ... SET or ALTER SYSTEM fails at once with 22023 and a message
 -- naming the setting and the problem; good values are accepted. Then: a
@@ -25,7 +25,17 @@ SELECT try($$SET aws_lambda.allowed_functions = 'ok, bad name!'$$);
 SELECT try($$SET aws_lambda.allowed_functions = 'a,,b'$$);
 SELECT try($$SET aws_lambda.allowed_functions = 'arn:aws:lambda:us-east-1@evil:123456789012:function:f'$$);
 SELECT try($$SET aws_lambda.allowed_functions = E'f\r\ng'$$);
+-- aws_lambda.profile: a name the AWS config files can hold (core's rule).
+SELECT try($$SET aws_lambda.profile = E'prod]\n[evil'$$);
+SELECT try($$SET aws_lambda.profile = '[default]'$$);
+SELECT try($$SET aws_lambda.profile = ' prod'$$);
+SELECT try($$SET aws_lambda.profile = 'a  b'$$);
+SELECT try($$SET aws_lambda.profile = 'pröd'$$);
+SELECT try(format('SET aws_lambda.profile = %L', repeat('p', 200)));
 -- Good values: accepted, and RESET works.
+SET aws_lambda.profile = 'prod-eu_1.admin@corp';
+SHOW aws_lambda.profile;
+RESET aws_lambda.profile;
 SET aws_lambda.region = 'eu-west-1';
 SHOW aws_lambda.region;
 SET aws_lambda.region = '';
@@ -44,6 +54,7 @@ SELECT try($$ALTER ROLE regress_settings_role SET aws_lambda.allowed_functions =
 SELECT try($$ALTER ROLE regress_settings_role IN DATABASE aws_lambda_regress SET aws_lambda.region = 'x/y'$$);
 SELECT try($$ALTER DATABASE aws_lambda_regress SET aws_lambda.endpoint_override = 'http://a@127.0.0.1:9'$$);
 SELECT try($$ALTER ROLE ALL SET aws_lambda.region = 'us-east-1#'$$);
+SELECT try($$ALTER ROLE regress_settings_role SET aws_lambda.profile = 'a]'$$);
 SELECT count(*) AS stored_settings FROM pg_db_role_setting
  WHERE array_to_string(setconfig, ',') LIKE '%aws_lambda.%';
 -- ALTER SYSTEM cannot run inside a function: run directly (the RESET only
@@ -51,9 +62,16 @@ SELECT count(*) AS stored_settings FROM pg_db_role_setting
 ALTER SYSTEM SET aws_lambda.region = 'a@evil';
 ALTER SYSTEM SET aws_lambda.endpoint_override = 'gopher://127.0.0.1:9';
 ALTER SYSTEM SET aws_lambda.allowed_functions = 'x y';
+ALTER SYSTEM SET aws_lambda.profile = E'p\tq';
+-- aws_lambda.database_name (postmaster-only: set in postgresql.conf or by
+-- ALTER SYSTEM) must name a database.
+ALTER SYSTEM SET aws_lambda.database_name = '';
+SELECT format('ALTER SYSTEM SET aws_lambda.database_name = %L', repeat('d', 64)) \gexec
 ALTER SYSTEM RESET aws_lambda.region;
 ALTER SYSTEM RESET aws_lambda.endpoint_override;
 ALTER SYSTEM RESET aws_lambda.allowed_functions;
+ALTER SYSTEM RESET aws_lambda.profile;
+ALTER SYSTEM RESET aws_lambda.database_name;
 -- Good stored values are accepted.
 ALTER ROLE regress_settings_role SET aws_lambda.allowed_functions = 'lambdaTest, orders-*';
 ALTER ROLE regress_settings_role IN DATABASE aws_lambda_regress SET aws_lambda.allowed_functions = 'lambdaTest';

@@ -14,6 +14,7 @@ SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY['[1]']::j
 SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY['[1]']::jsonb[], max_batch_size => 100)$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY['[1]']::jsonb[], max_batch_size => 7000000)$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY['[1]']::jsonb[], concurrency => 0)$$);
+SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY['[1]']::jsonb[], concurrency => 1001)$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_batch('lambdaTest', ARRAY[['[1]'], ['[2]']]::jsonb[])$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_batch('bad name!', ARRAY['[1]']::jsonb[])$$);
 -- One row too large for max_batch_size even alone.

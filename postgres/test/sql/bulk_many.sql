@@ -50,7 +50,9 @@ RESET aws_lambda.endpoint_override;
 SELECT try($$SELECT * FROM aws_lambda.invoke_many(NULL, ARRAY['{}']::jsonb[])$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', NULL)$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], 0)$$);
-SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], 257)$$);
+SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], 1001)$$);
+-- 1,000 in flight (Lambda's default account concurrency) is allowed.
+SELECT ordinal, status_code FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], 1000);
 SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], NULL)$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], invocation_type => 'event')$$);
 SELECT try($$SELECT * FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{}']::jsonb[], invocation_type => NULL)$$);

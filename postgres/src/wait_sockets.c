@@ -1,0 +1,117 @@
+/*
+ * wait_sockets.c — the one bridge between core's wait hook arguments
+ * (sqlambda_wait_fd) and a PostgreSQL WaitEventSet, used by both wait
+ * hooks: the backend's (wait_latch.c) and the delivery worker's
+ * (worker_send.c). It waits on the process latch, postmaster death and the
+ * sockets core hands over, and fills each fd's revents. PostgreSQL reports
+ * a socket's error or hangup as the readiness it waited for, which is what
+ * core's own translation (sqlambda_poll_fds) does for poll(); a latch
+ * cannot be polled, so the hooks wait here rather than through core's.
+ *
+ * The common case — one socket, a kept-alive connection — reuses one
+ * WaitEventSet across waits and calls (rebuilt when the socket behind the
+ * descriptor changes: a new connection has a new inode, even if it got the
+ * same descriptor number). Only sockets are kept: every epoll instance
+ * (core's event loop hands over one) shares one anonymous inode, so a new
+ * one with an old number would look unchanged. Other cases, one fd or
+ * many, build a set per wait.
+ */
+#include "aws_lambda.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+
+#include <sys/stat.h>
+
+/* The reusable set: latch, postmaster death, one socket at SOCKET_POS. */
+#define SOCKET_POS 2
+static WaitEventSet *cached_set;
+static int cached_fd = -1;
+static dev_t cached_dev;
+static ino_t cached_ino;
+static uint32 cached_events;
+
+static uint32 wanted_events(const sqlambda_wait_fd *f) {
+    uint32 ev = 0;
+    if (f->fd < 0) return 0;
+    if (f->events & SQLAMBDA_WAIT_READ) ev |= WL_SOCKET_READABLE;
+    if (f->events & SQLAMBDA_WAIT_WRITE) ev |= WL_SOCKET_WRITEABLE;
+    return ev;
+}
+
+static void set_revents(sqlambda_wait_fd *f, uint32 events) {
+    if (events & WL_SOCKET_READABLE) f->revents |= SQLAMBDA_WAIT_READ;
+    if (events & WL_SOCKET_WRITEABLE) f->revents |= SQLAMBDA_WAIT_WRITE;
+}
+
+/* The cached set for this one socket, rebuilt if the socket is a new one;
+ * NULL if it cannot be used. */
+static WaitEventSet *set_for_socket(int fd, uint32 ev) {
+    struct stat st;
+    WaitEventSet *set;
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return NULL;
+    if (cached_set && cached_fd == fd && cached_dev == st.st_dev && cached_ino == st.st_ino) {
+        if (cached_events != ev) {
+            ModifyWaitEvent(cached_set, SOCKET_POS, ev, NULL);
+            cached_events = ev;
+        }
+        return cached_set;
+    }
+    if (cached_set) FreeWaitEventSet(cached_set);
+    cached_set = NULL;
+    cached_fd = -1;
+    set = CreateWaitEventSet(TopMemoryContext, 3);
+    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+    if (AddWaitEventToSet(set, ev, fd, NULL, NULL) != SOCKET_POS) {
+        FreeWaitEventSet(set);
+        return NULL;
+    }
+    cached_set = set;
+    cached_fd = fd;
+    cached_dev = st.st_dev;
+    cached_ino = st.st_ino;
+    cached_events = ev;
+    return set;
+}
+
+bool awsl_wait_sockets(sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
+    WaitEvent occurred[64];
+    WaitEventSet *set = NULL;
+    int *pos_fd = NULL;
+    bool cached = false, latch = false;
+    uint32 ev;
+    int n;
+
+    for (int i = 0; i < nfds; i++) fds[i].revents = 0;
+    if (nfds == 1 && (ev = wanted_events(&fds[0])) != 0 &&
+        (set = set_for_socket(fds[0].fd, ev)) != NULL) {
+        cached = true;
+    } else {
+        set = CreateWaitEventSet(CurrentMemoryContext, nfds + 2);
+        pos_fd = palloc(sizeof(int) * (nfds + 2));
+        AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+        AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+        for (int i = 0; i < nfds; i++) {
+            if ((ev = wanted_events(&fds[i])) == 0) continue;
+            pos_fd[AddWaitEventToSet(set, ev, fds[i].fd, NULL, NULL)] = i;
+        }
+    }
+    n = WaitEventSetWait(set, timeout_ms < 0 ? -1 : timeout_ms, occurred, lengthof(occurred),
+                         PG_WAIT_EXTENSION);
+    for (int k = 0; k < n; k++) {
+        if (occurred[k].events & WL_LATCH_SET) {
+            ResetLatch(MyLatch);
+            latch = true;
+        } else if (occurred[k].events & (WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE)) {
+            set_revents(&fds[cached ? 0 : pos_fd[occurred[k].pos]], occurred[k].events);
+        }
+    }
+    if (!cached) {
+        FreeWaitEventSet(set);
+        pfree(pos_fd);
+    }
+    return latch;
+}
