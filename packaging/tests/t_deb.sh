@@ -50,9 +50,16 @@ is "debian/changelog's version is VERSION's" \
 check "debian/control is up to date with debian/control.in (pg_buildext checkcontrol)" \
   bash -c "cd '$top' && pg_buildext checkcontrol"
 
-# --- build + lintian
+# --- a release is built from commits only: a clone with a stray file is refused
+git clone -q "$top" "$work/clone" && echo stray >"$work/clone/stray.c"
+msg=$(env -u SQLAMBDA_DEB_DIRTY "$work/clone/packaging/build-deb" "$work/dirty-out" 2>&1) && rc=0 || rc=$?
+like "make deb refuses a tree with untracked files, naming them (exit $rc)" "$rc $(printf "%s" "$msg" | tr "\n" " ")" \
+  '^1 build-deb: the tree has uncommitted or untracked files.*stray\.c'
+rm -rf "$work/clone" "$work/dirty-out"
+
+# --- build + lintian (of this tree as it is, committed or not)
 start=$SECONDS
-if "$top/packaging/build-deb" "$out" >"$work/build.log" 2>&1; then
+if SQLAMBDA_DEB_DIRTY=1 "$top/packaging/build-deb" "$out" >"$work/build.log" 2>&1; then
   ok "make deb: dpkg-buildpackage and lintian without errors ($((SECONDS - start)) s)"
 else
   not_ok "make deb: dpkg-buildpackage and lintian without errors"; sed 's/^/#   /' "$work/build.log" | tail -30
@@ -92,6 +99,14 @@ done
 is "/usr/bin/sqlambda --version" "$(/usr/bin/sqlambda --version 2>&1 | awk 'NR == 1 {print $1, $2}')" "sqlambda $version"
 check "man finds sqlambda(1)" bash -c "man -w sqlambda | grep -q '^/usr/share/man/man1/sqlambda.1'"
 check "the sqlambda-serve unit is installed" test -f /lib/systemd/system/sqlambda-serve.service
+unit=/lib/systemd/system/sqlambda-serve.service
+check "the sqlambda-serve unit parses with no unknown or invalid keys" bash -c \
+  "! systemd-analyze verify $unit 2>&1 | grep -iE 'unknown|invalid|failed to parse'"
+check "the sqlambda-serve unit denies the instance metadata service (IPv4 and IPv6)" \
+  grep -qx 'IPAddressDeny=169.254.169.254/32 fd00:ec2::254/128' "$unit"
+exposure=$(systemd-analyze security --offline=yes "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+check "the sqlambda-serve unit's exposure level is at most 2.5 (systemd-analyze security: $exposure)" \
+  awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.5) }'
 check "the sqlambda-serve unit is not enabled" bash -c \
   "! ls /etc/systemd/system/*.wants/sqlambda-serve.service 2>/dev/null | grep -q ."
 check "pkg-config finds the installed libsqlambda at $version" \
