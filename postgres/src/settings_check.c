@@ -7,7 +7,8 @@
  * 22023 and core's message. Values PostgreSQL applies without a statement
  * to fail (postgresql.conf at start or reload, role/database settings at
  * login, placeholders when the library loads) are kept with a WARNING
- * instead: rejecting them would silently fall back to the default, and an
+ * that names the setting only (core's message, which quotes the value,
+ * goes to the server log alone): rejecting them would silently fall back to the default, and an
  * empty allowlist allows every function. Kept invalid values fail closed
  * in core (an invalid allowlist entry matches nothing; an invalid endpoint
  * or region refuses every call with a configuration error).
@@ -36,9 +37,14 @@ static bool judge(const char *name, sqlambda_status st, const char *err, GucSour
         GUC_check_errmsg("invalid value for %s: %s", name, err);
         return false;
     }
+    /* Every session re-reads the file on reload, so a WARNING goes to every
+     * client, superuser or not: the value (superuser-only) and core's words
+     * about it stay in the server log. */
+    ereport(LOG_SERVER_ONLY, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                              errmsg("invalid value for %s: %s", name, err)));
     ereport(WARNING, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("invalid value for %s: %s", name, err),
-                      errdetail("The value is kept and fails closed: %s",
+                      errmsg("invalid value for %s: kept, the server log says why", name),
+                      errdetail("The value fails closed: %s",
                                 strcmp(name, "aws_lambda.allowed_functions") == 0
                                     ? "its invalid entries allow nothing."
                                 : strcmp(name, "aws_lambda.database_name") == 0

@@ -118,14 +118,27 @@ is "each was tried once and its error names the bad part" \
 is "none of them reached the endpoint" "$(sink_count ok_edit)" 0
 
 # 3. An invalid allowlist in postgresql.conf: kept with a WARNING, fails closed.
+# A plain user's session is connected while the value is reloaded: it is
+# told that the setting is invalid, never the superuser-only value.
+sq -c "CREATE ROLE guard_watch LOGIN" >/dev/null
+psql -X -At -U guard_watch -c "SELECT pg_sleep(3)" -c "SELECT 1" >"$PG_DIR/watch.out" 2>&1 &
+watch=$!
+sleep 1
 echo "aws_lambda.allowed_functions = 'ok_fc, bad entry!'" >>"$PG_DIR/data/postgresql.conf"
 sq -c "SELECT pg_reload_conf()" >/dev/null
 reloaded() { [ "$(sq -c "SHOW aws_lambda.allowed_functions")" = "ok_fc, bad entry!" ]; }
 warned() { grep -h "aws_lambda.allowed_functions" "$PG_DIR"/*.log 2>/dev/null | grep -q WARNING; }
 wait_until 10 reloaded; wait_until 10 warned
-like "the reload logs a WARNING naming the setting and that it fails closed" \
-  "$(grep -h "aws_lambda.allowed_functions" "$PG_DIR"/*.log 2>/dev/null | grep WARNING | tail -1)" \
-  'WARNING: +invalid value for aws_lambda.allowed_functions: allowed functions entry 2'
+wait "$watch"
+like "the reload logs core's reason in the server log" \
+  "$(grep -h "aws_lambda.allowed_functions" "$PG_DIR"/*.log 2>/dev/null | grep 'LOG: ' | tail -1)" \
+  'LOG: +invalid value for aws_lambda.allowed_functions: allowed functions entry 2'
+like "the reload's WARNING names the setting and that it fails closed" \
+  "$(grep -h -A1 "aws_lambda.allowed_functions" "$PG_DIR"/*.log 2>/dev/null | grep -A1 WARNING | tail -2 | tr '\n' ' ')" \
+  'WARNING: +invalid value for aws_lambda.allowed_functions: kept, the server log says why.*fails closed'
+like "a connected plain user's session gets the WARNING" "$(cat "$PG_DIR/watch.out")" \
+  'WARNING: +invalid value for aws_lambda.allowed_functions: kept'
+is "... without the value" "$(grep -c 'bad entry' "$PG_DIR/watch.out")" 0
 is "the value is in force (not reset to empty, which allows everything)" \
   "$(sq -c "SHOW aws_lambda.allowed_functions")" "ok_fc, bad entry!"
 is "its valid entry still allows ok_fc" \
