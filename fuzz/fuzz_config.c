@@ -3,7 +3,9 @@
  * max_attempts, endpoint (services sections, ignore_configured_endpoint_urls)
  * and region, read from fuzzed shared files the way a client reads them
  * (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE point at memory files).
- * Properties: a resolved endpoint and region pass core's validators;
+ * Properties: a resolved endpoint and region pass core's validators, and
+ * so does the endpoint derived from the region with the resolved FIPS and
+ * dual-stack flags (use_fips_endpoint, use_dualstack_endpoint, pseudo-regions);
  * max_attempts is 1-100; the error is terminated.
  * Input: "<profile>\0<credentials file>\0<config file>" (empty profile:
  * the default).
@@ -30,7 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1); /* never ask the network */
     static const char *unset[] = {"AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
                                   "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA",
-                                  "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_MAX_ATTEMPTS"};
+                                  "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_MAX_ATTEMPTS",
+                                  "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
     for (size_t i = 0; i < sizeof unset / sizeof *unset; i++) unsetenv(unset[i]);
     return 0;
 }
@@ -55,6 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (cfg.endpoint_url && sqlambda_check_endpoint_url(cfg.endpoint_url, err, sizeof err) != SQLAMBDA_OK)
         abort();
     if (cfg.region && sqlambda_check_region(cfg.region, err, sizeof err) != SQLAMBDA_OK) abort();
+    if (cfg.region) {
+        char *derived = sqlambda_default_endpoint(cfg.region, cfg.use_fips, cfg.use_dualstack);
+        if (!derived || sqlambda_check_endpoint_url(derived, err, sizeof err) != SQLAMBDA_OK)
+            abort();
+        free(derived);
+    }
+    if (!cfg.error[0] && (!cfg.profile_from.type || !cfg.fips_from.type || !cfg.attempts_from.type))
+        abort();
     if (!cfg.profile && !cfg.error[0]) abort();
     sqlambda_config_free(&cfg);
 out:

@@ -218,6 +218,30 @@ SQLAMBDA_API void sqlambda_client_free(sqlambda_client *c);
 SQLAMBDA_API sqlambda_status sqlambda_invoke(sqlambda_client *c, const sqlambda_request *req,
                                              sqlambda_result *res);
 
+/* ---- Response streaming (InvokeWithResponseStream) --------------------- */
+
+/* Gets each PayloadChunk's bytes as they arrive (len > 0). Returns 0 to go
+ * on; anything else stops the call, which then ends with E_CANCELLED. */
+typedef int (*sqlambda_chunk_fn)(void *arg, const char *data, size_t len);
+
+/*
+ * InvokeWithResponseStream (POST /2021-11-15/functions/{name}/
+ * response-streaming-invocations): the same request, checks and retries as
+ * sqlambda_invoke (invocation_type RequestResponse or DryRun; Event is
+ * E_INVALID), but the answer is an event stream whose PayloadChunk bytes go
+ * to on_chunk as they arrive, so a response is never held whole (nor capped
+ * by max_response_bytes). res->payload stays empty. The closing
+ * InvokeComplete decides the status: with an ErrorCode the call is
+ * E_FUNCTION (error_type = ErrorCode, error_message = ErrorDetails,
+ * function_error "Unhandled"); its LogResult is log_result, decoded. A
+ * stream that ends without InvokeComplete is E_TRANSPORT (cut short) or
+ * E_RESPONSE (malformed frames). Once a chunk has been delivered the call is
+ * never retried. Always fills *res (free it).
+ */
+SQLAMBDA_API sqlambda_status sqlambda_invoke_stream(sqlambda_client *c, const sqlambda_request *req,
+                                                    sqlambda_chunk_fn on_chunk, void *arg,
+                                                    sqlambda_result *res);
+
 /* Checks a request without sending it (names, ARN, JSON, sizes, allowlist). */
 SQLAMBDA_API sqlambda_status sqlambda_validate(sqlambda_client *c, const sqlambda_request *req,
                                                sqlambda_result *res);
@@ -319,6 +343,46 @@ SQLAMBDA_API sqlambda_status sqlambda_check_profile(const char *profile, char *e
 /* An allowlist setting: every entry well-formed (see sqlambda_function_allowed),
  * no empty entries; NULL or blank is fine (allows everything). */
 SQLAMBDA_API sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_t errlen);
+
+/* ---- What a client would use, and where it came from (`sqlambda config`) -- */
+
+/* One resolved setting, the way `aws configure list` shows it. */
+typedef struct sqlambda_setting {
+    const char *name; /* "profile", "region", "endpoint_url", "use_fips_endpoint",
+                         "use_dualstack_endpoint", "max_attempts", "access_key",
+                         "secret_key", "session_token" (static strings) */
+    char *value;      /* as shown, never a secret: access_key is masked but for
+                         its last 4 characters ("****************WXYZ"), the
+                         secret and token wholly ("****************"); NULL: not set */
+    char *type;       /* where it came from: "option", "env", "config-file",
+                         "shared-credentials-file", "default", "derived", "region",
+                         "imds", "assume-role", "process", "web-identity",
+                         "container"; NULL: not set */
+    char *location;   /* the variable, `<file> (profile "p")`, the role and its
+                         source, ...; NULL: nothing more to say */
+} sqlambda_setting;
+
+typedef struct sqlambda_description {
+    sqlambda_setting *settings; /* in the order of the names above */
+    size_t n;
+    sqlambda_status status;     /* OK, or the first problem (E_CONFIG, E_CREDENTIALS, ...) */
+    char error[512];            /* its message (never secrets) */
+} sqlambda_description;
+
+/* Flags of sqlambda_describe. */
+#define SQLAMBDA_DESCRIBE_NO_CREDENTIALS 1 /* do not fetch credentials (no
+                                              credential_process, STS, metadata) */
+
+/*
+ * Resolves what a client made with opts would use (profile, region,
+ * endpoint, FIPS/dual-stack, max attempts and, unless flags say otherwise,
+ * credentials, fetched through the shared cache exactly as a call would)
+ * and where each came from. Fills *out (free it with
+ * sqlambda_description_free) even when it returns an error status.
+ */
+SQLAMBDA_API sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
+                                               sqlambda_description *out);
+SQLAMBDA_API void sqlambda_description_free(sqlambda_description *d);
 
 /* ---- SigV4 (shared by the client and the local runtime's verifier) ------- */
 

@@ -2,7 +2,8 @@
  * config.c — resolves the profile, region, endpoint and max attempts in the
  * AWS SDKs' order (see docs/configuration.md): explicit options, then
  * environment variables, then the shared config/credentials files, then
- * (region only) EC2 instance metadata.
+ * (region only) EC2 instance metadata; also the FIPS and dual-stack flags
+ * of derived endpoints, and where each setting came from (describe.c).
  */
 #include "ini.h"
 
@@ -10,12 +11,82 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define IMDS_REGION_TIMEOUT_MS 1000
 
 static const char *env(const char *name) {
     const char *v = getenv(name);
     return v && *v ? v : NULL;
+}
+
+/* Keeps the first configuration error. */
+static void set_error(sqlambda_config *out, const char *msg) {
+    if (!out->error[0]) sqlambda_fmt(out->error, sizeof out->error, "%s", msg);
+}
+
+static void origin(sqlambda_origin *o, const char *type, const char *where) {
+    o->type = type;
+    sqlambda_fmt(o->where, sizeof o->where, "%s", where ? where : "");
+}
+
+/* Origin of a profile key: the file that holds it (the credentials file
+ * wins, as sqlambda_profile_get) and the profile's name. */
+void sqlambda_origin_of_key(const sqlambda_profiles *pf, const char *profile, const char *key,
+                            bool config_only, sqlambda_origin *o) {
+    int cred = !config_only && sqlambda_profile_get_credfile(pf, profile, key) != NULL;
+    const char *path = cred ? pf->credentials_path : pf->config_path;
+    char shown[200];
+    sqlambda_show_value(shown, sizeof shown, profile, strlen(profile), 64);
+    o->type = cred ? "shared-credentials-file" : "config-file";
+    sqlambda_fmt(o->where, sizeof o->where, "%.250s (profile \"%s\")", path ? path : "?", shown);
+}
+
+/* A true/false setting of derived endpoints (botocore's use_fips_endpoint,
+ * use_dualstack_endpoint): the variable when set (empty: false, as
+ * botocore), else the profile's key, else false. Case-insensitive
+ * true/false; anything else is an error naming the variable or key
+ * (botocore reads it as false). */
+static void resolve_flag(const sqlambda_profiles *pf, const char *profile, const char *var,
+                         const char *key, bool *flag, sqlambda_origin *o, sqlambda_config *out) {
+    const char *v = getenv(var);
+    char what[420];
+    *flag = false;
+    origin(o, "default", NULL);
+    if (v) {
+        origin(o, "env", var);
+        sqlambda_fmt(what, sizeof what, "%s", var);
+    } else if ((v = sqlambda_profile_get(pf, profile, key))) {
+        sqlambda_origin_of_key(pf, profile, key, false, o);
+        sqlambda_fmt(what, sizeof what, "%s of %s", key, o->where);
+    } else {
+        return;
+    }
+    while (*v == ' ' || *v == '\t') v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+    if (n == 0 || (n == 5 && !strncasecmp(v, "false", 5))) return;
+    if (n == 4 && !strncasecmp(v, "true", 4)) {
+        *flag = true;
+        return;
+    }
+    char shown[160], msg[sizeof out->error];
+    sqlambda_show_value(shown, sizeof shown, v, n, 40);
+    sqlambda_fmt(msg, sizeof msg, "invalid %s \"%s\": must be true or false", what, shown);
+    set_error(out, msg);
+}
+
+/* botocore's FIPS pseudo-regions: every "fips-", then every "-fips" taken
+ * out ("fips-us-gov-west-1", "us-east-1-fips"). malloc'd. */
+static char *strip_fips(const char *v) {
+    char *a = strdup(v);
+    if (!a) return NULL;
+    static const char *const cut[] = {"fips-", "-fips"};
+    for (int k = 0; k < 2; k++) {
+        char *p;
+        while ((p = strstr(a, cut[k]))) memmove(p, p + 5, strlen(p + 5) + 1);
+    }
+    return a;
 }
 
 /* Checks an endpoint URL by core's one rule (check_endpoint.c). 0 if fine. */
@@ -31,6 +102,35 @@ static void take_region(const char *v, const char *what, sqlambda_config *out) {
         return;
     }
     out->region = strdup(v);
+}
+
+/* take_region after botocore's FIPS pseudo-region rule: a region with
+ * "fips-" or "-fips" in it is the region without them, with FIPS endpoints
+ * on (whatever AWS_USE_FIPS_ENDPOINT says, as botocore's client config). */
+static void take_region_fips(const char *v, const char *what, sqlambda_config *out) {
+    if (!strstr(v, "fips")) {
+        take_region(v, what, out);
+        return;
+    }
+    char *plain = strip_fips(v);
+    if (!plain) {
+        set_error(out, "out of memory");
+        return;
+    }
+    if (!sqlambda_region_ok(plain, strlen(plain))) {
+        take_region(v, what, out); /* the error names the value as given */
+    } else if (strcmp(plain, v) != 0) {
+        char shown[160];
+        sqlambda_show_value(shown, sizeof shown, v, strlen(v), 40);
+        out->use_fips = true;
+        out->fips_from.type = "region";
+        sqlambda_fmt(out->fips_from.where, sizeof out->fips_from.where,
+                     "FIPS pseudo-region \"%s\" (from %s)", shown, what);
+        take_region(plain, what, out);
+    } else {
+        take_region(plain, what, out);
+    }
+    free(plain);
 }
 
 /* Parses a max_attempts value: an integer from 1 to SQLAMBDA_MAX_ATTEMPTS_MAX. */
@@ -59,23 +159,44 @@ static void check_ms(long v, const char *name, long cap, sqlambda_config *out) {
 static void resolve_endpoint(const sqlambda_options *opts, const sqlambda_profiles *pf,
                              sqlambda_config *out) {
     const char *url = NULL, *what = NULL;
+    sqlambda_origin *o = &out->endpoint_from;
     if (opts->endpoint_url && *opts->endpoint_url) {
         url = opts->endpoint_url;
         what = "the endpoint setting"; /* each adapter names it its own way */
+        origin(o, "option", "endpoint_url");
     } else {
         const char *ign = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
         int ignore = ign ? sqlambda_is_true(ign)
                          : sqlambda_is_true(sqlambda_profile_get_config(
                                pf, out->profile, "ignore_configured_endpoint_urls"));
         if (ignore) return;
-        if ((url = env("AWS_ENDPOINT_URL_LAMBDA"))) what = "AWS_ENDPOINT_URL_LAMBDA";
-        else if ((url = env("AWS_ENDPOINT_URL"))) what = "AWS_ENDPOINT_URL";
-        else if ((url = sqlambda_profile_service_get(pf, out->profile, "lambda", "endpoint_url")))
+        if ((url = env("AWS_ENDPOINT_URL_LAMBDA"))) {
+            what = "AWS_ENDPOINT_URL_LAMBDA";
+            origin(o, "env", what);
+        } else if ((url = env("AWS_ENDPOINT_URL"))) {
+            what = "AWS_ENDPOINT_URL";
+            origin(o, "env", what);
+        } else if ((url = sqlambda_profile_service_get(pf, out->profile, "lambda",
+                                                         "endpoint_url"))) {
             what = "the profile's services section";
-        else if ((url = sqlambda_profile_get_config(pf, out->profile, "endpoint_url")))
+            sqlambda_origin_of_key(pf, out->profile, "services", true, o);
+            size_t n = strlen(o->where);
+            if (n > 2 && o->where[n - 1] == ')') {
+                const char *sv = sqlambda_profile_get_config(pf, out->profile, "services");
+                char shown[120];
+                sqlambda_show_value(shown, sizeof shown, sv ? sv : "", sv ? strlen(sv) : 0, 40);
+                sqlambda_fmt(o->where + n - 1, sizeof o->where - (n - 1),
+                             ", [services %s] lambda)", shown);
+            }
+        } else if ((url = sqlambda_profile_get_config(pf, out->profile, "endpoint_url"))) {
             what = "the profile's endpoint_url";
+            sqlambda_origin_of_key(pf, out->profile, "endpoint_url", true, o);
+        }
     }
-    if (!url || !*url) return;
+    if (!url || !*url) {
+        origin(o, NULL, NULL);
+        return;
+    }
     if (check_url(url, what, out->error, sizeof out->error) != 0) return;
     out->endpoint_url = strdup(url);
 }
@@ -99,6 +220,9 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
                      shown, pf.credentials_path ? pf.credentials_path : "(no credentials file)",
                      pf.config_path ? pf.config_path : "(no config file)");
     }
+    if (opts->profile && *opts->profile) origin(&out->profile_from, "option", "profile");
+    else if (profile) origin(&out->profile_from, "env", "AWS_PROFILE");
+    else origin(&out->profile_from, "default", NULL);
     out->profile = strdup(profile ? profile : "default");
     if (!out->profile) {
         sqlambda_fmt(out->error, sizeof out->error, "out of memory");
@@ -108,6 +232,7 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     /* max attempts (not read after a profile error) */
     const char *v;
     out->max_attempts = 3;
+    origin(&out->attempts_from, "default", NULL);
     if (out->error[0]) {
         /* keep the first error */
     } else if (opts->max_attempts < 0 || opts->max_attempts > SQLAMBDA_MAX_ATTEMPTS_MAX) {
@@ -116,11 +241,22 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
                      opts->max_attempts, SQLAMBDA_MAX_ATTEMPTS_MAX);
     } else if (opts->max_attempts > 0) {
         out->max_attempts = opts->max_attempts;
+        origin(&out->attempts_from, "option", "max_attempts");
     } else if ((v = env("AWS_MAX_ATTEMPTS"))) {
         parse_attempts(v, "AWS_MAX_ATTEMPTS", &out->max_attempts, out->error, sizeof out->error);
+        origin(&out->attempts_from, "env", "AWS_MAX_ATTEMPTS");
     } else if ((v = sqlambda_profile_get(&pf, out->profile, "max_attempts"))) {
         parse_attempts(v, "the profile's max_attempts", &out->max_attempts, out->error,
                        sizeof out->error);
+        sqlambda_origin_of_key(&pf, out->profile, "max_attempts", false, &out->attempts_from);
+    }
+
+    /* FIPS and dual-stack endpoints (for endpoints derived from a region) */
+    if (!out->error[0]) {
+        resolve_flag(&pf, out->profile, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint",
+                     &out->use_fips, &out->fips_from, out);
+        resolve_flag(&pf, out->profile, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint",
+                     &out->use_dualstack, &out->dualstack_from, out);
     }
 
     /* the timeouts' caps (0: the default) */
@@ -141,17 +277,31 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     /* every region becomes part of the endpoint host: each source is
      * checked, and a bad one is an error naming it (never skipped) */
     const char *what = "the region setting";
-    if (opts->region && *opts->region) v = opts->region;
-    else if ((v = env("AWS_REGION"))) what = "AWS_REGION";
-    else if ((v = env("AWS_DEFAULT_REGION"))) what = "AWS_DEFAULT_REGION";
-    else if ((v = sqlambda_profile_get(&pf, out->profile, "region"))) what = "the profile's region";
+    sqlambda_origin *ro = &out->region_from;
+    if (opts->region && *opts->region) {
+        v = opts->region;
+        origin(ro, "option", "region");
+    } else if ((v = env("AWS_REGION"))) {
+        what = "AWS_REGION";
+        origin(ro, "env", what);
+    } else if ((v = env("AWS_DEFAULT_REGION"))) {
+        what = "AWS_DEFAULT_REGION";
+        origin(ro, "env", what);
+    } else if ((v = sqlambda_profile_get(&pf, out->profile, "region"))) {
+        what = "the profile's region";
+        sqlambda_origin_of_key(&pf, out->profile, "region", false, ro);
+    }
     if (v && *v) {
-        take_region(v, what, out);
+        take_region_fips(v, what, out);
     } else if (!out->error[0]) {
         char *imds = sqlambda_imds_region(opts, IMDS_REGION_TIMEOUT_MS);
-        if (imds) take_region(imds, "the region EC2 instance metadata returned", out);
+        if (imds) {
+            origin(ro, "imds", "/latest/meta-data/placement/region");
+            take_region_fips(imds, "the region EC2 instance metadata returned", out);
+        }
         free(imds);
     }
+    if (!out->region) origin(ro, NULL, NULL);
 done:
     sqlambda_profiles_free(&pf);
 }

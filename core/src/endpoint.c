@@ -1,8 +1,11 @@
 /*
- * endpoint.c — the default Lambda endpoint for a region, by partition:
- * aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f (the
- * partition table is also what an ARN's partition is checked against). Only for a valid region
- * name (check_region.c): anything else gets no endpoint at all.
+ * endpoint.c — the default Lambda endpoint for a region, by partition, as
+ * botocore's Lambda endpoint rule set builds it from partitions.json:
+ * https://lambda[-fips].<region>.<dnsSuffix | dualStackDnsSuffix> for the
+ * partitions aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e,
+ * aws-iso-f (every one supports FIPS and dual-stack; the table is also
+ * what an ARN's partition is checked against). Only for a valid region name
+ * (check_region.c): anything else gets no endpoint at all.
  */
 #include "internal.h"
 
@@ -10,17 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Region-name prefix -> partition and its DNS suffix (botocore's
- * endpoints.json partitions); the first match wins, "aws" otherwise. */
+/* Region-name prefix -> partition, its DNS suffix and its dual-stack DNS
+ * suffix (botocore's partitions.json: regionRegex, outputs); the first
+ * match wins, "aws" otherwise (botocore's default partition). */
 static const struct {
-    const char *prefix, *partition, *suffix;
+    const char *prefix, *partition, *suffix, *dualstack_suffix;
 } partitions[] = {
-    {"cn-", "aws-cn", "amazonaws.com.cn"},
-    {"us-gov-", "aws-us-gov", "amazonaws.com"},
-    {"us-isob-", "aws-iso-b", "sc2s.sgov.gov"},
-    {"us-isof-", "aws-iso-f", "csp.hci.ic.gov"},
-    {"us-iso-", "aws-iso", "c2s.ic.gov"},
-    {"eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"},
+    {"cn-", "aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn"},
+    {"us-gov-", "aws-us-gov", "amazonaws.com", "api.aws"},
+    {"us-isob-", "aws-iso-b", "sc2s.sgov.gov", "api.aws.scloud"},
+    {"us-isof-", "aws-iso-f", "csp.hci.ic.gov", "api.aws.hci.ic.gov"},
+    {"us-iso-", "aws-iso", "c2s.ic.gov", "api.aws.ic.gov"},
+    {"eu-isoe-", "aws-iso-e", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"},
 };
 
 static int partition_index(const char *region) {
@@ -34,15 +38,14 @@ const char *sqlambda_partition_of(const char *region) {
     return i < 0 ? "aws" : partitions[i].partition;
 }
 
-static const char *dns_suffix(const char *region) {
-    int i = partition_index(region);
-    return i < 0 ? "amazonaws.com" : partitions[i].suffix;
-}
-
-char *sqlambda_default_endpoint(const char *region) {
+char *sqlambda_default_endpoint(const char *region, bool fips, bool dualstack) {
     char *out = NULL;
     /* the region becomes the host: never paste anything but a region name */
     if (!region || !sqlambda_region_ok(region, strlen(region))) return NULL;
-    if (asprintf(&out, "https://lambda.%s.%s", region, dns_suffix(region)) < 0) return NULL;
+    int i = partition_index(region);
+    const char *suffix = i < 0 ? (dualstack ? "api.aws" : "amazonaws.com")
+                               : (dualstack ? partitions[i].dualstack_suffix : partitions[i].suffix);
+    if (asprintf(&out, "https://lambda%s.%s.%s", fips ? "-fips" : "", region, suffix) < 0)
+        return NULL;
     return out;
 }

@@ -45,6 +45,9 @@ sqlambda_status sqlambda_check_request(const sqlambda_request *req, sqlambda_fun
  * the function segment percent-encoded (':' included) so that no input can
  * change the path. Qualifier goes in the query: "Qualifier=<enc>". */
 char *sqlambda_invoke_path(const sqlambda_function_ref *ref, const char *function_as_given);
+/* The same for InvokeWithResponseStream:
+ * "/2021-11-15/functions/<enc>/response-streaming-invocations". */
+char *sqlambda_invoke_stream_path(const sqlambda_function_ref *ref, const char *function_as_given);
 
 /* ---- sigv4.c / sigv4_canonical.c: signing with a cached signing key ---- */
 
@@ -69,22 +72,41 @@ int sqlambda_sigv4_canonical_request(const sqlambda_sigv4_request *req, const ch
 
 typedef struct sqlambda_ini sqlambda_ini; /* parsed AWS config/credentials file */
 
+/* Where a resolved setting came from (sqlambda_describe reports it). */
+typedef struct sqlambda_origin {
+    const char *type; /* static: "option", "env", "config-file",
+                         "shared-credentials-file", "imds", "region", "default";
+                         NULL: not set */
+    char where[360];  /* the variable, or `<file> (profile "p")`; "" for none */
+} sqlambda_origin;
+
 typedef struct sqlambda_config {
     char *profile;        /* effective profile name */
     char *region;         /* NULL if none found (calls then need an ARN/region) */
     char *endpoint_url;   /* explicit/configured endpoint, or NULL: derive */
     int max_attempts;     /* resolved: options, AWS_MAX_ATTEMPTS, profile, 3 */
     bool endpoint_bad;    /* a configured endpoint URL was rejected (see error) */
+    bool use_fips;        /* derived endpoints: lambda-fips.<region>... */
+    bool use_dualstack;   /* derived endpoints: the partition's dual-stack suffix */
+    sqlambda_origin profile_from, region_from, endpoint_from, fips_from, dualstack_from,
+        attempts_from;
     char error[256];      /* non-empty: a configuration problem to report */
 } sqlambda_config;
+
+/* The origin of a profile key: the file holding it (the credentials file
+ * first, unless config_only) and the profile (config.c). */
+struct sqlambda_profiles;
+void sqlambda_origin_of_key(const struct sqlambda_profiles *pf, const char *profile,
+                            const char *key, bool config_only, sqlambda_origin *o);
 
 /* Resolves everything but credentials, in the SDKs' order (DESIGN.md). */
 void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out);
 void sqlambda_config_free(sqlambda_config *c);
 /* The partition of a region name ("aws", "aws-cn", "aws-us-gov", ...). */
 const char *sqlambda_partition_of(const char *region);
-/* "https://lambda.<region>.<partition dns suffix>" (malloc'd). */
-char *sqlambda_default_endpoint(const char *region);
+/* "https://lambda[-fips].<region>.<partition's (dual-stack) DNS suffix>"
+ * (malloc'd), as botocore's Lambda endpoint rules; NULL for a bad region. */
+char *sqlambda_default_endpoint(const char *region, bool fips, bool dualstack);
 /* Region from EC2 instance metadata (IMDSv2), NULL if unavailable; waits
  * through opts' wait hook (a cancelled lookup is not cached). */
 char *sqlambda_imds_region(const sqlambda_options *opts, long timeout_ms);

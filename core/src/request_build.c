@@ -114,7 +114,9 @@ static void note_host(sqlambda_client *c, sqlambda_call *call) {
     if (c->cfg.endpoint_bad) return; /* the call would not go to the region's */
     const char *region = call_region(c, call);
     const char *configured = c->cfg.endpoint_url && *c->cfg.endpoint_url ? c->cfg.endpoint_url : NULL;
-    char *derived = configured || !region ? NULL : sqlambda_default_endpoint(region);
+    char *derived = configured || !region
+                        ? NULL
+                        : sqlambda_default_endpoint(region, c->cfg.use_fips, c->cfg.use_dualstack);
     const char *endpoint = configured ? configured : derived;
     if (endpoint && (!c->ep_url || strcmp(c->ep_url, endpoint) != 0))
         parse_endpoint(c, NULL, endpoint);
@@ -145,7 +147,8 @@ sqlambda_status sqlambda_call_prepare(sqlambda_client *c, sqlambda_call *call) {
         return SQLAMBDA_E_INVALID;
     }
     const char *configured = c->cfg.endpoint_url && *c->cfg.endpoint_url ? c->cfg.endpoint_url : NULL;
-    char *derived = configured ? NULL : sqlambda_default_endpoint(call->sign_region);
+    char *derived = configured ? NULL : sqlambda_default_endpoint(call->sign_region, c->cfg.use_fips,
+                                                                    c->cfg.use_dualstack);
     const char *endpoint = configured ? configured : derived;
     if (!endpoint) return SQLAMBDA_E_NOMEM;
     sqlambda_status st = SQLAMBDA_OK;
@@ -156,7 +159,8 @@ sqlambda_status sqlambda_call_prepare(sqlambda_client *c, sqlambda_call *call) {
     call->host = strdup(c->ep_host);
     free(call->res.endpoint_host);
     call->res.endpoint_host = strdup(c->ep_host);
-    char *ipath = sqlambda_invoke_path(&call->ref, call->function);
+    char *ipath = call->stream ? sqlambda_invoke_stream_path(&call->ref, call->function)
+                               : sqlambda_invoke_path(&call->ref, call->function);
     call->path = ipath ? concat(c->ep_prefix, ipath) : NULL;
     free(ipath);
     if (!call->url_base || !call->host || !call->path || !call->res.endpoint_host)
@@ -267,6 +271,7 @@ sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *c
 
     CURL *e = call->easy;
     sqlambda_reply_reset(&call->reply, c->max_response);
+    if (call->stream) sqlambda_stream_reset(call->stream);
     call->curl_err[0] = 0;
     /* the options that vary per call; the rest were set with the handle */
     curl_easy_setopt(e, CURLOPT_URL, call->url); /* curl copies it */
@@ -274,7 +279,10 @@ sqlambda_status sqlambda_call_setup_attempt(sqlambda_client *c, sqlambda_call *c
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->req.payload_len);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, call->hdr_nodes);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &call->reply);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &call->reply);
+    /* handles are pooled: a stream call's settings are undone for the next */
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, call->stream ? sqlambda_stream_body_cb : sqlambda_reply_body_cb);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, call->stream ? (void *)call : (void *)&call->reply);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(call->stream ? 0 : c->max_response));
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->curl_err);
     curl_easy_setopt(e, CURLOPT_PRIVATE, call);
     return SQLAMBDA_OK;

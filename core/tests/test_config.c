@@ -1,6 +1,7 @@
 /* test_config.c — sqlambda_config_resolve's order for profile, region,
  * endpoint and max attempts; ignore-configured-endpoints; bad endpoint URLs;
- * missing profile; bad max attempts; partition endpoints. */
+ * missing profile; bad max attempts; partition endpoints; FIPS and
+ * dual-stack flags and FIPS pseudo-regions; where each setting came from. */
 #include "internal.h"
 #include "tap.h"
 
@@ -73,6 +74,11 @@ int main(void) {
                      "[profile noregion]\n"
                      "[profile evilregion]\nregion = 127.0.0.1:9/#\n"
                      "[profile evilurl]\nendpoint_url = http://user:pw@127.0.0.1:9/\n"
+                     "[profile fips]\nuse_fips_endpoint = TRUE\nuse_dualstack_endpoint = false\n"
+                     "[profile badfips]\nuse_fips_endpoint = yes\n"
+                     "[profile baddual]\nuse_dualstack_endpoint = 1\n"
+                     "[profile pseudo]\nregion = fips-us-gov-west-1\n"
+                     "[profile badpseudo]\nregion = us-east-1-fips-\n"
                      "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n"
                      "sts =\n  endpoint_url = http://127.0.0.1:7005\n");
     write_file(cred, "[credonly]\naws_access_key_id = A\naws_secret_access_key = B\n"
@@ -117,6 +123,11 @@ int main(void) {
                      "[profile noregion]\n"
                      "[profile evilregion]\nregion = 127.0.0.1:9/#\n"
                      "[profile evilurl]\nendpoint_url = http://user:pw@127.0.0.1:9/\n"
+                     "[profile fips]\nuse_fips_endpoint = TRUE\nuse_dualstack_endpoint = false\n"
+                     "[profile badfips]\nuse_fips_endpoint = yes\n"
+                     "[profile baddual]\nuse_dualstack_endpoint = 1\n"
+                     "[profile pseudo]\nregion = fips-us-gov-west-1\n"
+                     "[profile badpseudo]\nregion = us-east-1-fips-\n"
                      "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n");
 
     /* region */
@@ -290,6 +301,62 @@ int main(void) {
     }
     o.profile = NULL;
 
+    /* FIPS / dual-stack flags: variable, then profile key, else false */
+    {
+        sqlambda_config c = R(&o);
+        ok(!c.use_fips && !c.use_dualstack && !strcmp(c.fips_from.type, "default"),
+           "FIPS and dual-stack off by default");
+        sqlambda_config_free(&c);
+        o.profile = "fips";
+        c = R(&o);
+        ok(c.use_fips && !c.use_dualstack && !c.error[0], "profile use_fips_endpoint = TRUE");
+        is_str(c.fips_from.type, "config-file", "FIPS flag's origin: the config file");
+        ok(strstr(c.fips_from.where, "(profile \"fips\")") != NULL, "origin names the profile");
+        sqlambda_config_free(&c);
+        setenv("AWS_USE_FIPS_ENDPOINT", "false", 1);
+        setenv("AWS_USE_DUALSTACK_ENDPOINT", "True", 1);
+        c = R(&o);
+        ok(!c.use_fips && c.use_dualstack, "variables win over the profile's keys");
+        is_str(c.dualstack_from.where, "AWS_USE_DUALSTACK_ENDPOINT", "origin names the variable");
+        sqlambda_config_free(&c);
+        setenv("AWS_USE_FIPS_ENDPOINT", "", 1);
+        c = R(&o);
+        ok(!c.use_fips && !c.error[0], "an empty AWS_USE_FIPS_ENDPOINT is false (botocore)");
+        sqlambda_config_free(&c);
+        setenv("AWS_USE_FIPS_ENDPOINT", "yes", 1);
+        CHECK_ERROR(&o, "invalid AWS_USE_FIPS_ENDPOINT \"yes\": must be true or false",
+                    "AWS_USE_FIPS_ENDPOINT=yes refused, naming the variable");
+        unsetenv("AWS_USE_FIPS_ENDPOINT");
+        setenv("AWS_USE_DUALSTACK_ENDPOINT", "1", 1);
+        CHECK_ERROR(&o, "invalid AWS_USE_DUALSTACK_ENDPOINT \"1\"",
+                    "AWS_USE_DUALSTACK_ENDPOINT=1 refused, naming the variable");
+        unsetenv("AWS_USE_DUALSTACK_ENDPOINT");
+        o.profile = "badfips";
+        CHECK_ERROR(&o, "invalid use_fips_endpoint of ", "profile use_fips_endpoint = yes refused");
+        CHECK_ERROR(&o, "(profile \"badfips\") \"yes\": must be true or false",
+                    "... naming the profile and the value");
+        o.profile = "baddual";
+        CHECK_ERROR(&o, "invalid use_dualstack_endpoint of ",
+                    "profile use_dualstack_endpoint = 1 refused");
+        o.profile = "pseudo";
+        c = R(&o);
+        is_str(c.region, "us-gov-west-1", "FIPS pseudo-region: the region without fips-");
+        ok(c.use_fips && !strcmp(c.fips_from.type, "region"), "... and FIPS on");
+        sqlambda_config_free(&c);
+        setenv("AWS_REGION", "us-east-1-fips", 1);
+        setenv("AWS_USE_FIPS_ENDPOINT", "false", 1);
+        c = R(&o);
+        ok(c.use_fips && !strcmp(c.region, "us-east-1"),
+           "-fips suffix: FIPS on whatever AWS_USE_FIPS_ENDPOINT says (botocore)");
+        sqlambda_config_free(&c);
+        unsetenv("AWS_REGION");
+        unsetenv("AWS_USE_FIPS_ENDPOINT");
+        o.profile = "badpseudo";
+        CHECK_ERROR(&o, "the profile's region \"us-east-1-fips-\" is not an AWS region name",
+                    "a pseudo-region that is no region once stripped: named as given");
+        o.profile = NULL;
+    }
+
     /* partitions */
     static const char *parts[][2] = {
         {"us-east-1", "https://lambda.us-east-1.amazonaws.com"},
@@ -301,13 +368,34 @@ int main(void) {
         {"us-isob-east-1", "https://lambda.us-isob-east-1.sc2s.sgov.gov"},
     };
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
-        char *e = sqlambda_default_endpoint(parts[k][0]);
+        char *e = sqlambda_default_endpoint(parts[k][0], false, false);
         char name[80];
         snprintf(name, sizeof name, "default endpoint for %s", parts[k][0]);
         is_str(e, parts[k][1], name);
         free(e);
     }
-    ok(sqlambda_default_endpoint("") == NULL && sqlambda_default_endpoint(NULL) == NULL,
+    /* FIPS / dual-stack (the whole matrix against botocore: t_endpoint_diff.py) */
+    static const char *variants[][4] = {
+        {"us-east-1", "1", "0", "https://lambda-fips.us-east-1.amazonaws.com"},
+        {"us-east-1", "0", "1", "https://lambda.us-east-1.api.aws"},
+        {"us-east-1", "1", "1", "https://lambda-fips.us-east-1.api.aws"},
+        {"cn-north-1", "0", "1", "https://lambda.cn-north-1.api.amazonwebservices.com.cn"},
+        {"cn-north-1", "1", "0", "https://lambda-fips.cn-north-1.amazonaws.com.cn"},
+        {"us-gov-east-1", "1", "1", "https://lambda-fips.us-gov-east-1.api.aws"},
+        {"us-iso-east-1", "0", "1", "https://lambda.us-iso-east-1.api.aws.ic.gov"},
+        {"us-isob-east-1", "1", "1", "https://lambda-fips.us-isob-east-1.api.aws.scloud"},
+    };
+    for (size_t k = 0; k < sizeof variants / sizeof variants[0]; k++) {
+        char *e = sqlambda_default_endpoint(variants[k][0], variants[k][1][0] == '1',
+                                            variants[k][2][0] == '1');
+        char name[80];
+        snprintf(name, sizeof name, "endpoint for %s fips=%s dualstack=%s", variants[k][0],
+                 variants[k][1], variants[k][2]);
+        is_str(e, variants[k][3], name);
+        free(e);
+    }
+    ok(sqlambda_default_endpoint("", false, false) == NULL &&
+           sqlambda_default_endpoint(NULL, true, true) == NULL,
        "no region, no default endpoint");
     unlink(conf);
     unlink(cred);
