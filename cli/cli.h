@@ -41,6 +41,10 @@ int cli_report_result(const sqlambda_request *req, const sqlambda_result *res,
 /* The exit status for a core status. */
 int cli_exit_status(sqlambda_status st);
 
+/* invoke_stream.c: `sqlambda invoke --stream`: one InvokeWithResponseStream
+ * call, each chunk written to stdout as it arrives; returns the exit status. */
+int cli_invoke_stream(sqlambda_client *client, const sqlambda_request *req, const cli_output_opts *o);
+
 /* payload_lines.c: --payloads input, one line at a time (see the file). */
 typedef struct cli_lines {
     int fd, owned;           /* owned: opened here, closed by cli_lines_close */

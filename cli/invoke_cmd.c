@@ -2,7 +2,8 @@
  * invoke_cmd.c — `sqlambda invoke [options] FUNCTION [PAYLOAD]`: parses the
  * command line into core options and a request, makes one synchronous call
  * through libsqlambda and hands the result to invoke_output.c; with
- * --payloads, hands them to invoke_many.c (one call per line).
+ * --payloads, hands them to invoke_many.c (one call per line); with
+ * --stream, to invoke_stream.c (InvokeWithResponseStream).
  */
 #include "cli.h"
 #include "help_text.h"
@@ -31,7 +32,8 @@ enum {
     OPT_CREDENTIAL_TIMEOUT,
     OPT_DEBUG,
     OPT_PAYLOADS,
-    OPT_CONCURRENCY
+    OPT_CONCURRENCY,
+    OPT_STREAM
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +52,7 @@ static const struct option long_opts[] = {
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"payloads", required_argument, NULL, OPT_PAYLOADS},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"stream", no_argument, NULL, OPT_STREAM},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -88,6 +91,7 @@ typedef struct invoke_args {
     const char *payloads; /* --payloads FILE: one call per line */
     int concurrency;      /* 0: not given */
     int verbose, debug;
+    int stream;           /* --stream: InvokeWithResponseStream */
 } invoke_args;
 
 /* Returns -1 when parsing succeeded, else the exit status to return now. */
@@ -172,6 +176,7 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
                                    arg, CLI_MAX_CONCURRENCY);
             a->concurrency = (int)v;
             break;
+        case OPT_STREAM: a->stream = 1; break;
         case 'v': a->verbose = 1; break;
         case OPT_DEBUG: a->debug = 1; break;
         case 'h': cli_invoke_usage(stdout); return CLI_EXIT_OK;
@@ -197,6 +202,9 @@ static int parse_args(int argc, char **argv, invoke_args *a) {
     if (a->concurrency && !a->payloads) return usage_error("--concurrency needs --payloads");
     if (a->payloads && a->req.log_type == SQLAMBDA_LOG_TAIL)
         return usage_error("--log-type Tail cannot be used with --payloads");
+    if (a->stream && a->payloads) return usage_error("--stream cannot be used with --payloads");
+    if (a->stream && a->req.invocation_type == SQLAMBDA_EVENT)
+        return usage_error("--stream takes --invocation-type RequestResponse or DryRun, not Event");
     return -1;
 }
 
@@ -237,12 +245,16 @@ int cli_invoke_main(int argc, char **argv) {
         free(payload);
         return CLI_EXIT_FAILURE;
     }
-    sqlambda_result res;
-    memset(&res, 0, sizeof res);
-    sqlambda_invoke(client, &a.req, &res);
     cli_output_opts out = {.verbose = a.verbose, .stdout_isatty = isatty(STDOUT_FILENO)};
-    rc = cli_report_result(&a.req, &res, &out);
-    sqlambda_result_free(&res);
+    if (a.stream) {
+        rc = cli_invoke_stream(client, &a.req, &out);
+    } else {
+        sqlambda_result res;
+        memset(&res, 0, sizeof res);
+        sqlambda_invoke(client, &a.req, &res);
+        rc = cli_report_result(&a.req, &res, &out);
+        sqlambda_result_free(&res);
+    }
     sqlambda_client_free(client);
     free(payload);
     return rc;

@@ -67,6 +67,18 @@ typedef struct sqlambda_reply {
     int bad_header; /* a header we need was malformed */
 } sqlambda_reply;
 
+/* An InvokeWithResponseStream call's receiving side (invoke_stream.c). */
+typedef struct sqlambda_stream {
+    sqlambda_chunk_fn on_chunk;
+    void *arg;
+    sqlambda_buf pending;  /* bytes of a message not yet whole */
+    size_t chunks;         /* PayloadChunk events delivered (never retried after one) */
+    int complete;          /* InvokeComplete (or an exception event) arrived */
+    int stopped;           /* on_chunk asked to stop */
+    char *error_code, *error_details, *log_result_b64; /* from InvokeComplete */
+    char problem[200];     /* a malformed stream: what was wrong */
+} sqlambda_stream;
+
 typedef struct sqlambda_call sqlambda_call;
 struct sqlambda_call {
     sqlambda_call *next, *prev; /* list links (queue, running, backoff, done) */
@@ -95,6 +107,7 @@ struct sqlambda_call {
     double attempt_start, retry_at, start_ms;
     uint64_t retry_seq; /* backoff heap tie-break: first scheduled fires first */
     int retry_cost_taken; /* quota tokens held by the last retry */
+    sqlambda_stream *stream; /* InvokeWithResponseStream; NULL for Invoke */
     sqlambda_result res;
 };
 
@@ -179,8 +192,27 @@ char *sqlambda_error_type_from_header(const char *v);
 void sqlambda_result_message(sqlambda_result *res, const char *detail);
 
 /* invoke.c: a call from a request (copied), checked (validation, allowlist,
- * region, endpoint); on failure call->res holds the error. NULL: no memory. */
+ * region, endpoint); on failure call->res holds the error. NULL: no memory.
+ * With stream (taken), the call is an InvokeWithResponseStream. */
 sqlambda_call *sqlambda_call_new(sqlambda_client *c, const sqlambda_request *req, void *user);
+sqlambda_call *sqlambda_call_new_stream(sqlambda_client *c, const sqlambda_request *req, void *user,
+                                        sqlambda_stream *stream);
+
+/* invoke_stream.c: curl's body callback for a stream call (userp: the
+ * call): an answer other than 200 is kept like Invoke's; a 200 one is
+ * decoded as it arrives. */
+size_t sqlambda_stream_body_cb(char *buf, size_t size, size_t n, void *userp);
+/* invoke_stream.c: decodes more bytes of a 200 answer: each whole message
+ * is acted on (PayloadChunk to on_chunk, InvokeComplete's fields kept), an
+ * incomplete one kept for the next bytes. 0, or -1 when the transfer must
+ * stop (s->problem says why, or s->stopped). Pure: fuzz_eventstream. */
+int sqlambda_stream_feed(sqlambda_stream *s, const char *buf, size_t len);
+/* invoke_stream.c: fills call->res for a 200 answer to a stream call
+ * (called by sqlambda_response_classify, which handles everything else). */
+void sqlambda_stream_classify(sqlambda_call *call, CURLcode cc);
+void sqlambda_stream_free(sqlambda_stream *s);
+/* Before each attempt: forgets what an earlier attempt received. */
+void sqlambda_stream_reset(sqlambda_stream *s);
 /* Frees the call; its result members too when free_result. */
 void sqlambda_call_free(sqlambda_call *call, int free_result);
 

@@ -222,23 +222,32 @@ sqlambda_status sqlambda_check_qualifier(const char *qualifier, char *err, size_
                                                                       : SQLAMBDA_OK;
 }
 
-char *sqlambda_invoke_path(const sqlambda_function_ref *ref, const char *function_as_given) {
+static char *path_for(const sqlambda_function_ref *ref, const char *function_as_given, int stream) {
     const char *f = function_as_given && *function_as_given ? function_as_given
                     : ref                                   ? ref->name
                                                             : NULL;
     if (!f) return NULL;
     sqlambda_buf b = {0};
-    int rc = sqlambda_buf_append(&b, "/2015-03-31/functions/", 22);
+    int rc = sqlambda_buf_append(&b, stream ? "/2021-11-15/functions/" : "/2015-03-31/functions/", 22);
     for (const unsigned char *c = (const unsigned char *)f; *c && !rc; c++) {
         if (is_alnum(*c) || *c == '-' || *c == '_' || *c == '.' || *c == '~')
             rc = sqlambda_buf_append(&b, c, 1);
         else
             rc = sqlambda_buf_printf(&b, "%%%02X", *c);
     }
-    if (!rc) rc = sqlambda_buf_append(&b, "/invocations", 12);
+    if (!rc) rc = stream ? sqlambda_buf_append(&b, "/response-streaming-invocations", 31)
+                         : sqlambda_buf_append(&b, "/invocations", 12);
     if (rc) {
         sqlambda_buf_free(&b);
         return NULL;
     }
     return b.data;
+}
+
+char *sqlambda_invoke_path(const sqlambda_function_ref *ref, const char *function_as_given) {
+    return path_for(ref, function_as_given, 0);
+}
+
+char *sqlambda_invoke_stream_path(const sqlambda_function_ref *ref, const char *function_as_given) {
+    return path_for(ref, function_as_given, 1);
 }

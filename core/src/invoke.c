@@ -46,8 +46,17 @@ static sqlambda_status check(sqlambda_client *c, sqlambda_call *call) {
 }
 
 sqlambda_call *sqlambda_call_new(sqlambda_client *c, const sqlambda_request *req, void *user) {
+    return sqlambda_call_new_stream(c, req, user, NULL);
+}
+
+sqlambda_call *sqlambda_call_new_stream(sqlambda_client *c, const sqlambda_request *req, void *user,
+                                        sqlambda_stream *stream) {
     sqlambda_call *call = calloc(1, sizeof *call);
-    if (!call) return NULL;
+    if (!call) {
+        sqlambda_stream_free(stream);
+        return NULL;
+    }
+    call->stream = stream;
     call->user = user;
     call->start_ms = sqlambda_now_ms();
     call->reply.retry_after_ms = -1;
@@ -93,6 +102,7 @@ void sqlambda_call_free(sqlambda_call *call, int free_result) {
     free(call->url);
     sqlambda_buf_free(&call->hdr_text);
     sqlambda_reply_free(&call->reply);
+    sqlambda_stream_free(call->stream);
     if (free_result) sqlambda_result_free(&call->res);
     free(call);
 }

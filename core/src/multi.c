@@ -121,6 +121,8 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
                         sqlambda_status_name(res->status), code, now - call->attempt_start);
     sqlambda_retry_kind kind = sqlambda_retry_classify(res->status, code, res->error_type, sent);
     if (cert_or_setup_error(cc)) kind = SQLAMBDA_RETRY_NO;
+    /* a stream that delivered chunks cannot be taken back: never again */
+    if (call->stream && (call->stream->chunks || call->stream->stopped)) kind = SQLAMBDA_RETRY_NO;
     int unsafe = kind == SQLAMBDA_RETRY_UNSAFE;
     if (unsafe && c->opts.retry_unsafe)
         kind = res->status == SQLAMBDA_E_TIMEOUT ? SQLAMBDA_RETRY_TIMEOUT : SQLAMBDA_RETRY_TRANSIENT;

@@ -247,6 +247,10 @@ void sqlambda_response_classify(sqlambda_call *call, CURLcode cc) {
     res->http_status = r->status;
     res->retry_after_ms = r->retry_after_ms > 0 ? r->retry_after_ms : 0;
     take_str(&res->request_id, &r->request_id);
+    if (call->stream && r->status == 200) {
+        sqlambda_stream_classify(call, cc);
+        return;
+    }
     if (cc != CURLE_OK || r->oversize) {
         if (r->oversize || cc == CURLE_FILESIZE_EXCEEDED) {
             res->status = SQLAMBDA_E_RESPONSE;
