@@ -2,8 +2,19 @@
 named by _HANDLER ("module.function") from LAMBDA_TASK_ROOT and serves
 invocations over the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API), as AWS's
 Python runtime does, with a Lambda-like context object. Standard library
-only; one keep-alive HTTP connection to the runtime API."""
+only; one keep-alive HTTP connection to the runtime API.
+
+Response streaming: a handler that returns a generator (e.g. one that uses
+`yield`) streams its response. Each item (bytes, or str sent as UTF-8) is
+sent at once as a chunk of a Runtime API response in streaming mode; the
+Content-Type is context.response_content_type (default
+"application/octet-stream"), which the generator may set before its first
+yield. An exception raised after the first item is reported in the HTTP
+trailers (Lambda-Runtime-Function-Error-Type / -Error-Body), as Lambda's
+own runtimes do; one raised before it is an ordinary function error."""
+import base64
 import importlib
+import inspect
 import json
 import os
 import socket
@@ -47,6 +58,38 @@ class Conn:
                 self.sock = None
                 if attempt:
                     raise
+
+    def stream(self, path, first, rest, headers):
+        """POSTs a chunked body: first, then each item of the iterator rest;
+        an exception from rest ends the body with the error trailers."""
+        head = "POST %s%s HTTP/1.1\r\nHost: %s\r\nTransfer-Encoding: chunked\r\n" % (PREFIX, path, API)
+        head += "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n"
+        for k, v in headers.items():
+            head += "%s: %s\r\n" % (k, v)
+        if self.sock is None:
+            self.sock = socket.create_connection(self.addr)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buf = b""
+        self.sock.sendall(head.encode("utf-8", "surrogateescape") + b"\r\n")
+        trailers = b""
+        item = first
+        while True:
+            data = item.encode() if isinstance(item, str) else bytes(item)
+            if data:
+                self.sock.sendall(b"%x\r\n%s\r\n" % (len(data), data))
+            try:
+                item = next(rest)
+            except StopIteration:
+                break
+            except Exception as e:  # noqa: BLE001 - reported in the trailers
+                err = error_body(e)
+                err["requestId"] = path.split("/")[2]
+                print("[ERROR] %s: %s" % (err["errorType"], err["errorMessage"]), flush=True)
+                trailers = ("Lambda-Runtime-Function-Error-Type: %s\r\nLambda-Runtime-Function-Error-Body: %s\r\n" % (
+                    err["errorType"], base64.b64encode(json.dumps(err).encode()).decode())).encode()
+                break
+        self.sock.sendall(b"0\r\n" + trailers + b"\r\n")
+        return self.response()
 
     def response(self):
         while b"\r\n\r\n" not in self.buf:
@@ -99,6 +142,7 @@ class Context:
     identity = None
 
     def __init__(self, headers):
+        self.response_content_type = "application/octet-stream"
         self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
         self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
         self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
@@ -173,6 +217,9 @@ def main():
             ctx = Context(headers)
             event = json.loads(body) if body else {}
             result = handler(event, ctx)
+            streamed = inspect.isgenerator(result)
+            if streamed:
+                first = next(result, b"")
         except Exception as e:  # noqa: BLE001 - reported to Lambda as a function error
             err = error_body(e)
             err["requestId"] = rid
@@ -180,6 +227,11 @@ def main():
             conn.request("POST", "/invocation/%s/error" % rid, json.dumps(err),
                          {"Lambda-Runtime-Function-Error-Type": "Unhandled",
                           "Content-Type": "application/json"})
+            continue
+        if streamed:
+            conn.stream("/invocation/%s/response" % rid, first, result,
+                        {"Lambda-Runtime-Function-Response-Mode": "streaming",
+                         "Content-Type": ctx.response_content_type})
             continue
         try:
             out = json.dumps(result)

@@ -3,6 +3,9 @@
  * payload the way Lambda does (same status codes and error types), then
  * runs the function synchronously (RequestResponse), queues it (Event) or
  * only checks it (DryRun). Also resolves function identifiers + Qualifier.
+ * A function that streams its response is answered here once the stream
+ * has ended: its bytes with its Content-Type, or, when it reported an error
+ * in the trailers, that error (X-Amz-Function-Error), as Lambda's Invoke does.
  * The checks themselves are pure functions in request_parse.c.
  */
 #include "serve.h"
@@ -102,9 +105,11 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
     } else if (rs == RUN_STOPPING) {
         ret = aws_error(c, 503, "ServiceException", "Service", "Message", "The server is shutting down.");
     } else {
+        int streamed = inv.streaming && inv.outcome == OUT_OK;
+        const sqlambda_buf *out = streamed ? &inv.stream : &inv.body;
         struct MHD_Response *r = MHD_create_response_from_buffer(
-            inv.body.len, inv.body.data ? inv.body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
-        MHD_add_response_header(r, "Content-Type", "application/json");
+            out->len, out->data ? out->data : (void *)"", MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Type", streamed ? inv.content_type : "application/json");
         MHD_add_response_header(r, "x-amzn-RequestId", rid);
         MHD_add_response_header(r, "X-Amz-Executed-Version", fv->version);
         if (inv.outcome != OUT_OK) MHD_add_response_header(r, "X-Amz-Function-Error", "Unhandled");
@@ -114,6 +119,7 @@ int handle_invoke(struct MHD_Connection *c, const char *seg, const char *query, 
         serve_debug("-> 200 %s%s", f->name, inv.outcome != OUT_OK ? " (Unhandled)" : "");
     }
     sqlambda_buf_free(&inv.body);
+    sqlambda_buf_free(&inv.stream);
     free(inv.log_tail_b64);
 out:
     free(arn);

@@ -15,7 +15,8 @@
  * BODY_BUDGET bytes (body_budget.c; a declared Content-Length is reserved
  * up front): past it a request is answered 429 TooManyRequestsException,
  * so no set of clients makes serve buffer more than that (issue 11). Routes
- * /2015-03-31/functions/... to invoke.c / control_api.c. Idle and slow
+ * /2015-03-31/functions/... to invoke.c / control_api.c, and
+ * /2021-11-15/.../response-streaming-invocations to invoke_stream.c. Idle and slow
  * connections are bounded by a per-connection timeout and a connection
  * limit (serve_main.c raises the fd limit to fit it).
  */
@@ -96,6 +97,10 @@ static enum MHD_Result route(struct MHD_Connection *c, ireq *q, const char *meth
     case API_CONCURRENCY: r = handle_get_concurrency(c, seg); break;
     case API_INVOKE:
         r = handle_invoke(c, seg, rquery, q->body.data ? q->body.data : "", q->body.len, q->too_large);
+        break;
+    case API_INVOKE_STREAM:
+        r = handle_invoke_stream(c, seg, rquery, q->body.data ? q->body.data : "", q->body.len,
+                                 q->too_large);
         break;
     case API_UNKNOWN: break;
     }

@@ -15,6 +15,7 @@
 
 #define FUNCTIONS "/2015-03-31/functions"
 #define FUNCTIONS_2019 "/2019-09-30/functions"
+#define FUNCTIONS_2021 "/2021-11-15/functions"
 #define RAPI_PREFIX "/2018-06-01/runtime/"
 
 static int fail(api_error *e, unsigned status, const char *type, const char *kind, const char *key,
@@ -62,13 +63,17 @@ enum api_op api_route(const char *method, const char *raw_uri, char **seg, char 
     const char *qm = strchr(raw_uri, '?');
     size_t plen = qm ? (size_t)(qm - raw_uri) : strlen(raw_uri);
     const char *prefix = NULL;
-    int v2019 = 0;
+    int v2019 = 0, v2021 = 0;
     if (plen >= strlen(FUNCTIONS) && memcmp(raw_uri, FUNCTIONS, strlen(FUNCTIONS)) == 0) {
         prefix = FUNCTIONS;
     } else if (plen >= strlen(FUNCTIONS_2019) &&
                memcmp(raw_uri, FUNCTIONS_2019, strlen(FUNCTIONS_2019)) == 0) {
         prefix = FUNCTIONS_2019;
         v2019 = 1;
+    } else if (plen >= strlen(FUNCTIONS_2021) &&
+               memcmp(raw_uri, FUNCTIONS_2021, strlen(FUNCTIONS_2021)) == 0) {
+        prefix = FUNCTIONS_2021;
+        v2021 = 1;
     }
     if (!prefix) return API_UNKNOWN;
     size_t flen = strlen(prefix);
@@ -84,6 +89,9 @@ enum api_op api_route(const char *method, const char *raw_uri, char **seg, char 
     if (n && !l0) return API_UNKNOWN; /* "//x": no function segment */
     if (v2019) {
         if (n == 2 && get && seg_is(rest, rlen, 1, "concurrency")) op = API_CONCURRENCY;
+    } else if (v2021) {
+        if (n == 2 && post && seg_is(rest, rlen, 1, "response-streaming-invocations"))
+            op = API_INVOKE_STREAM;
     } else if (n == 0) {
         if (get) op = API_LIST;
     } else if (n == 1) {
@@ -127,6 +135,23 @@ int invoke_parse_headers(const char *type, const char *logtype, invoke_opts *o, 
     }
     o->tail = logtype && strcmp(logtype, "Tail") == 0;
     return 0;
+}
+
+int invoke_stream_parse_headers(const char *type, const char *logtype, invoke_opts *o, api_error *e) {
+    if (type && strcmp(type, "Event") == 0) {
+        char m[256];
+        snprintf(m, sizeof m,
+                 "1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]",
+                 type);
+        memset(o, 0, sizeof *o);
+        return bad_param(e, m);
+    }
+    if (invoke_parse_headers(type, logtype, o, e) == 0) return 0;
+    if (strstr(e->message, "'invocationType'")) /* the list of values differs */
+        snprintf(e->message, sizeof e->message,
+                 "1 validation error detected: Value '%.64s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]",
+                 type ? type : "");
+    return -1;
 }
 
 int invoke_parse_client_context(const char *ccb64, invoke_opts *o, api_error *e) {
@@ -232,6 +257,24 @@ void rapi_error_body(sqlambda_buf *out, const char *body, size_t len, const char
         free(t);
     }
     json_decref(j);
+}
+
+void rapi_stream_error_body(sqlambda_buf *out, const char *type_trailer, const char *body_trailer) {
+    size_t n = 0;
+    const char *b = body_trailer ? body_trailer : "";
+    char *raw = *b ? (char *)sqlambda_b64_decode(b, strlen(b), &n) : NULL;
+    if (raw) {
+        json_t *j = json_loadb(raw, n, 0, NULL);
+        int obj = json_is_object(j);
+        json_decref(j);
+        if (obj) {
+            rapi_error_body(out, raw, n, type_trailer);
+            free(raw);
+            return;
+        }
+        free(raw);
+    }
+    rapi_error_body(out, b, strlen(b), type_trailer);
 }
 
 /* 1 if s is 1..9 decimal digits (value in *v). */

@@ -5,7 +5,11 @@
  * until the pool assigns this instance an invocation. Only processes of the
  * instance's worker process group and session may connect (peer_check.c):
  * another local process, another function's included, can neither take
- * the function's events nor post results.
+ * the function's events nor post results. A response posted with
+ * Lambda-Runtime-Function-Response-Mode: streaming is passed on as it
+ * arrives (into the invocation's stream, see serve.h), and an error the
+ * function reports in the trailers (Lambda-Runtime-Function-Error-Type /
+ * -Error-Body) after part of it becomes the invocation's error.
  */
 #include "serve.h"
 #include "net.h"
@@ -13,14 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
-#define MAX_RESPONSE (6 * 1024 * 1024)
+#define MAX_RESPONSE MAX_BUFFERED_RESPONSE
 
 typedef struct rreq {
     sqlambda_buf body;
     int too_large;
+    int streaming;  /* a response in streaming mode for request id rid */
+    char rid[64];
 } rreq;
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body) {
@@ -97,6 +104,89 @@ static enum MHD_Result post_result(instance *in, struct MHD_Connection *c, const
                          : reply(c, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
 }
 
+/* The invocation a streamed response belongs to, if it is still waiting
+ * for it (g.mu held): matched by request id, as the stack slot of an
+ * earlier invocation may hold a later one. */
+static invocation *stream_target(instance *in, const rreq *q) {
+    invocation *inv = in->cur;
+    if (!inv || !inv->delivered || inv->outcome != OUT_PENDING || strcmp(inv->request_id, q->rid) != 0)
+        return NULL;
+    return inv;
+}
+
+static void stream_wake(instance *in, invocation *inv) {
+    pthread_cond_broadcast(&in->cv);
+    if (inv->notify) pthread_cond_broadcast(inv->notify);
+}
+
+static void stream_too_large(instance *in, invocation *inv, size_t limit) {
+    char m[160];
+    snprintf(m, sizeof m, "Response payload size exceeded maximum allowed payload size (%zu bytes).", limit);
+    inv->outcome = OUT_FN_ERROR;
+    sqlambda_buf_free(&inv->body);
+    pool_error_body(&inv->body, "Function.ResponseSizeTooLarge", m);
+    stream_wake(in, inv);
+}
+
+/* First call of a streamed /response: the invocation learns its mode and
+ * Content-Type, so InvokeWithResponseStream can start its answer. */
+static void stream_begin(instance *in, struct MHD_Connection *c, rreq *q) {
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    pthread_mutex_lock(&g.mu);
+    invocation *inv = stream_target(in, q);
+    if (inv) {
+        inv->streaming = 1;
+        char *clean = utf8_clean(ct ? ct : "application/octet-stream", strlen(ct ? ct : "application/octet-stream"));
+        snprintf(inv->content_type, sizeof inv->content_type, "%s", clean);
+        free(clean);
+        stream_wake(in, inv);
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
+/* Bytes of a streamed response, passed on at once. Invoke keeps them (6 MB
+ * at most); InvokeWithResponseStream takes them (20 MB in all at most). */
+static void stream_data(instance *in, rreq *q, const char *data, size_t n) {
+    pthread_mutex_lock(&g.mu);
+    invocation *inv = stream_target(in, q);
+    if (inv) {
+        size_t limit = inv->stream_reader ? MAX_STREAMED_RESPONSE : MAX_BUFFERED_RESPONSE;
+        if (inv->streamed + n > limit) {
+            q->too_large = 1;
+            stream_too_large(in, inv, limit);
+        } else {
+            xbuf_append(&inv->stream, data, n);
+            inv->streamed += n;
+            stream_wake(in, inv);
+        }
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
+/* The end of a streamed response: its trailers decide the outcome. */
+static enum MHD_Result stream_end(instance *in, struct MHD_Connection *c, rreq *q) {
+    const char *etype = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
+    const char *ebody = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Body");
+    pthread_mutex_lock(&g.mu);
+    invocation *inv = stream_target(in, q);
+    if (inv) {
+        if (etype || ebody) {
+            inv->outcome = OUT_FN_ERROR;
+            sqlambda_buf_free(&inv->body);
+            rapi_stream_error_body(&inv->body, etype ? etype : "Unhandled", ebody);
+        } else {
+            inv->outcome = OUT_OK;
+        }
+        stream_wake(in, inv);
+    }
+    pthread_mutex_unlock(&g.mu);
+    if (q->too_large)
+        return reply(c, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size.\",\"errorType\":\"RequestEntityTooLarge\"}");
+    if (!inv) /* not this instance's invocation, or it already ended (timeout) */
+        return reply(c, 400, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}");
+    return reply(c, 202, "{\"status\":\"OK\"}");
+}
+
 static enum MHD_Result init_error(instance *in, struct MHD_Connection *c, rreq *q) {
     pthread_mutex_lock(&g.mu);
     invocation *inv = in->cur;
@@ -119,7 +209,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
          * connection whose response is queued before the request was fully
          * read, and workers keep theirs alive from one event to the next. */
         *req_cls = q = xcalloc(1, sizeof *q);
+        const char *mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
+        if (mode && strcasecmp(mode, "streaming") == 0 && rapi_route(method, url, q->rid) == RAPI_RESPONSE) {
+            q->streaming = 1;
+            stream_begin(in, c, q);
+        }
         return MHD_YES;
+    }
+    if (q->streaming) {
+        if (*upload_data_size) {
+            if (!q->too_large) stream_data(in, q, upload_data, *upload_data_size);
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        return stream_end(in, c, q);
     }
     if (*upload_data_size) {
         if (q->body.len + *upload_data_size > MAX_RESPONSE)

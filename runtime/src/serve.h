@@ -139,7 +139,25 @@ typedef struct invocation {
     sqlambda_buf body;          /* response or error JSON */
     char *log_tail_b64; /* when want_tail */
     double duration_ms;
+    /* A response in streaming mode (Lambda-Runtime-Function-Response-Mode:
+     * streaming, runtime_api.c): its bytes go to `stream` as they arrive,
+     * and `notify` (if set; used with g.mu) is broadcast whenever stream,
+     * streaming or outcome change. InvokeWithResponseStream
+     * (invoke_stream.c) takes the bytes out as it sends them; Invoke keeps
+     * them and answers with them when the stream ends without an error. */
+    int stream_reader;      /* set by the caller: the stream is consumed as it grows */
+    int streaming;          /* the function answered in streaming mode */
+    char content_type[128]; /* the streamed response's Content-Type */
+    sqlambda_buf stream;    /* streamed bytes not yet taken */
+    size_t streamed;        /* streamed bytes in all */
+    pthread_cond_t *notify;
 } invocation;
+
+/* Response sizes: a buffered response (and everything Invoke returns) at
+ * most 6 MB; a response streamed to InvokeWithResponseStream at most 20 MB
+ * (Lambda's soft limit for streamed responses). */
+#define MAX_BUFFERED_RESPONSE (6 * 1024 * 1024)
+#define MAX_STREAMED_RESPONSE (20 * 1024 * 1024)
 
 /* ---- instance.c: a warm instance = worker process + Runtime API port ---- */
 
@@ -278,6 +296,16 @@ void invoke_api_stop(void);
 /* POST .../functions/{fn}/invocations (body complete, signature checked). */
 int handle_invoke(struct MHD_Connection *conn, const char *fn_segment, const char *raw_query,
                   const char *body, size_t body_len, int too_large);
+/* invoke_stream.c: POST /2021-11-15/functions/{fn}/response-streaming-invocations
+ * (InvokeWithResponseStream): the answer is an event stream of PayloadChunk
+ * events and one InvokeComplete, sent as the function produces it. */
+int handle_invoke_stream(struct MHD_Connection *conn, const char *fn_segment, const char *raw_query,
+                         const char *body, size_t body_len, int too_large);
+/* invoke_stream.c: the InvokeComplete payload for an invocation's outcome
+ * (ErrorCode = the error's errorType, ErrorDetails = its errorMessage,
+ * LogResult = the Tail log) as compact JSON into out; pure (fuzzed). */
+void invoke_complete_payload(sqlambda_buf *out, int ok, const char *error_body, size_t error_len,
+                             const char *log_tail_b64);
 /* control_api.c: GetFunction, GetFunctionConfiguration, ListFunctions
  * (paged), ListVersionsByFunction (paged). */
 int handle_get_function(struct MHD_Connection *conn, const char *fn_segment,
@@ -340,6 +368,7 @@ enum api_op {
     API_ALIASES,     /* GET .../functions/{f}/aliases                  ListAliases */
     API_ALIAS,       /* GET .../functions/{f}/aliases/{name}           GetAlias */
     API_CONCURRENCY, /* GET /2019-09-30/functions/{f}/concurrency      GetFunctionConcurrency */
+    API_INVOKE_STREAM, /* POST /2021-11-15/functions/{f}/response-streaming-invocations */
 };
 /* Invoke/control API route of a raw URI ("path?query", path still
  * percent-encoded). Every route but LIST sets *seg (the function segment,
@@ -358,6 +387,9 @@ typedef struct invoke_opts {
 } invoke_opts;
 /* X-Amz-Invocation-Type and X-Amz-Log-Type (NULL: absent). 0 or -1 with e. */
 int invoke_parse_headers(const char *type, const char *logtype, invoke_opts *o, api_error *e);
+/* The same for InvokeWithResponseStream, whose InvocationType is
+ * RequestResponse or DryRun only. */
+int invoke_stream_parse_headers(const char *type, const char *logtype, invoke_opts *o, api_error *e);
 /* X-Amz-Client-Context (base64 JSON object, <= 3583 bytes). 0 or -1 with e. */
 int invoke_parse_client_context(const char *ccb64, invoke_opts *o, api_error *e);
 struct sqlambda_function_ref;
@@ -378,6 +410,11 @@ enum rapi_op rapi_route(const char *method, const char *url, char rid[64]);
  * it is a JSON object, else {"errorMessage": body, "errorType": type header}
  * with invalid UTF-8 replaced. Always a JSON object. */
 void rapi_error_body(sqlambda_buf *out, const char *body, size_t len, const char *type_header);
+/* Appends the Unhandled body for a streamed response that ended with the
+ * Lambda-Runtime-Function-Error-Type / -Error-Body trailers: the body is
+ * base64 of a JSON error object (as AWS's runtimes send it); anything else
+ * is taken as the message, as rapi_error_body does. */
+void rapi_stream_error_body(sqlambda_buf *out, const char *type_trailer, const char *body_trailer);
 
 /* ---- python_path.c: the interpreter, resolved once ---------------------- */
 
