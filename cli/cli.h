@@ -21,7 +21,9 @@
 /* Subcommands: argv[0] is the subcommand's name. */
 int cli_invoke_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);
+int cli_config_main(int argc, char **argv); /* config_cmd.c: `sqlambda config` */
 void cli_invoke_usage(FILE *out);
+void cli_config_usage(FILE *out);
 
 /* payload_input.c: PAYLOAD argument -> bytes. "-" reads stdin, "@path" reads
  * a file, anything else is the JSON text itself. At most `limit` bytes are

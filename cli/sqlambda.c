@@ -1,6 +1,6 @@
 /*
  * sqlambda.c — main of the `sqlambda` command: top-level --help/--version
- * and dispatch to the subcommands (`invoke`, `serve`, `help`). Help texts
+ * and dispatch to the subcommands (`invoke`, `serve`, `config`, `help`). Help texts
  * come from sqlambda.help (build/gen/help_text.h), as does sqlambda(1).
  */
 #include "cli.h"
@@ -30,6 +30,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) return version();
     if (!strcmp(cmd, "invoke")) return cli_invoke_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve")) return cli_serve_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "config")) return cli_config_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "help")) {
         if (argc < 3) {
             usage(stdout);
@@ -39,18 +40,22 @@ int main(int argc, char **argv) {
             cli_invoke_usage(stdout);
             return CLI_EXIT_OK;
         }
+        if (!strcmp(argv[2], "config")) {
+            cli_config_usage(stdout);
+            return CLI_EXIT_OK;
+        }
         if (!strcmp(argv[2], "serve")) {
             char *sv[] = {"serve", "--help", NULL};
             return cli_serve_main(2, sv);
         }
-        fprintf(stderr, "sqlambda: no help for unknown command '%s' (commands: invoke, serve)\n",
+        fprintf(stderr, "sqlambda: no help for unknown command '%s' (commands: invoke, serve, config)\n",
                 argv[2]);
         return CLI_EXIT_USAGE;
     }
     if (cmd[0] == '-')
         fprintf(stderr, "sqlambda: unknown option '%s' (see 'sqlambda --help')\n", cmd);
     else
-        fprintf(stderr, "sqlambda: unknown command '%s' (commands: invoke, serve; see 'sqlambda --help')\n",
+        fprintf(stderr, "sqlambda: unknown command '%s' (commands: invoke, serve, config; see 'sqlambda --help')\n",
                 cmd);
     return CLI_EXIT_USAGE;
 }

@@ -2,7 +2,7 @@
 # cli/tests/t_help.sh — `--help` and sqlambda(1) come from one source
 # (cli/sqlambda.help) and both cover everything: every option the parsers
 # accept (read from cli/sqlambda.c, cli/invoke_cmd.c's long_opts and getopt
-# string, runtime/src/serve_main.c) is in the command's --help output and in
+# string, cli/config_cmd.c, runtime/src/serve_main.c) is in the command's --help output and in
 # its part of the rendered man page; the man page has every exit status and
 # every environment variable core and serve read; `man -l` and groff render
 # it without a warning; `make install` puts it under share/man/man1.
@@ -38,6 +38,8 @@ serve_opts=$(grep -oE 'strcmp\(a, "-[-a-zA-Z]+"\)' "$top/runtime/src/serve_main.
 check "found the top-level options" test "$(echo "$main_opts" | wc -w)" -ge 4
 check "found invoke's options" test "$(echo "$invoke_opts" | wc -w)" -ge 14
 check "found serve's options" test "$(echo "$serve_opts" | wc -w)" -ge 16
+config_opts=$(grep -oE 'strcmp\(a, "-[-a-zA-Z]+"\)' "$top/cli/config_cmd.c" | grep -oE '"-[^"]+"' | tr -d '"' | sort -u)
+check "found config's options" test "$(echo "$config_opts" | wc -w)" -ge 8
 
 covers() { # NAME TEXT WORDS...: every word appears in TEXT as a whole option/word
   local name=$1 text=$2 missing= w; shift 2
@@ -56,9 +58,12 @@ covers "sqlambda invoke --help lists every invoke option" "$("$CLI" invoke --hel
 covers "man: invoke's part lists every invoke option" "$(subsection invoke)" $invoke_opts
 covers "sqlambda serve --help lists every serve option" "$("$CLI" serve --help)" $serve_opts
 covers "man: serve's part lists every serve option" "$(subsection serve)" $serve_opts
+covers "sqlambda config --help lists every config option" "$("$CLI" config --help)" $config_opts
+covers "man: config's part lists every config option" "$(subsection config)" $config_opts
 }
 is "sqlambda help serve is serve --help" "$("$CLI" help serve)" "$("$CLI" serve --help)"
 is "sqlambda help invoke is invoke --help" "$("$CLI" help invoke)" "$("$CLI" invoke --help)"
+is "sqlambda help config is config --help" "$("$CLI" help config)" "$("$CLI" config --help)"
 
 # exit statuses: cli.h's, in invoke --help and the man page's EXIT STATUS
 codes=$(sed -n 's/^#define CLI_EXIT_[A-Z_]* \([0-9]\).*/\1/p' "$top/cli/cli.h" | sort -u)

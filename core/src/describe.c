@@ -138,9 +138,14 @@ static int add_credentials(sqlambda_description *d, const sqlambda_options *opts
     size_t n = strlen(cr.access_key_id);
     sqlambda_fmt(shown, sizeof shown, MASK "%.4s", n > 4 ? cr.access_key_id + n - 4 : cr.access_key_id);
     const char *token = cr.session_token && *cr.session_token ? MASK : NULL;
+    /* keys from the environment or the options: each row names its own variable */
+    int env = cr.source && !strcmp(cr.source, "environment");
+    int opt = cr.source && !strcmp(cr.source, "static");
     if (add(d, "access_key", shown, cr.source, where) != 0 ||
-        add(d, "secret_key", MASK, cr.source, where) != 0 ||
-        add(d, "session_token", token, cr.source, where) != 0)
+        add(d, "secret_key", MASK, cr.source,
+            env ? "AWS_SECRET_ACCESS_KEY" : opt ? "secret_access_key" : where) != 0 ||
+        add(d, "session_token", token, cr.source,
+            env ? "AWS_SESSION_TOKEN" : opt ? "session_token" : where) != 0)
         rc = -1;
     sqlambda_profiles_free(&pf);
     sqlambda_creds_clear(&cr);
