@@ -35,6 +35,16 @@ Invoke: POST /2015-03-31/functions/<NAME>/invocations
     funcerror    200 + X-Amz-Function-Error: Unhandled + errorType/errorMessage
     notfound     404 ResourceNotFoundException with AWS's headers and body
     badlog       200 with a malformed X-Amz-Log-Result
+InvokeWithResponseStream: POST /2021-11-15/functions/<NAME>/response-streaming-invocations
+  the same names and scenarios (ok answers with an event stream: the
+  payload as two PayloadChunk events, then InvokeComplete, LogResult with
+  Tail), plus, sent chunked:
+    esError      PayloadChunk "partial", then InvokeComplete with ErrorCode
+                 ValueError / ErrorDetails "stream broke"
+    esCut        PayloadChunk "partial", then the connection closes mid-body
+    esNoComplete PayloadChunk "partial", then the body ends without InvokeComplete
+    esBadCrc     a PayloadChunk whose message CRC is wrong
+    esException  an exception message (:exception-type ServiceException)
 Control:
   GET  /_counts         {"attempts": {NAME: n}, "requests": n, "connections": n,
                          "sig_checked": n, "sig_failures": n,
@@ -79,6 +89,22 @@ def signature_ok(handler, body):
     return want == sig
 
 PREFIX = "/2015-03-31/functions/"
+STREAM_PREFIX, STREAM_SUFFIX = "/2021-11-15/functions/", "/response-streaming-invocations"
+
+
+def es_message(headers, payload):
+    """One message of AWS's event stream framing (string headers)."""
+    import zlib
+    hb = b""
+    for k, v in headers:
+        hb += bytes([len(k)]) + k.encode() + b"\x07" + struct.pack(">H", len(v)) + v.encode()
+    prelude = struct.pack(">II", 16 + len(hb) + len(payload), len(hb))
+    m = prelude + struct.pack(">I", zlib.crc32(prelude)) + hb + payload
+    return m + struct.pack(">I", zlib.crc32(m))
+
+
+def es_event(kind, payload, ctype="application/octet-stream"):
+    return es_message([(":event-type", kind), (":content-type", ctype), (":message-type", "event")], payload)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -125,9 +151,13 @@ class Handler(BaseHTTPRequestHandler):
                 state.update(attempts={}, requests=0, connections=0, connections_by_name={}, last={},
                              sig_failures=0, sig_checked=0)
             return self.send(200, b"{}")
-        if not (u.path.startswith(PREFIX) and u.path.endswith("/invocations")):
+        self.stream = u.path.startswith(STREAM_PREFIX) and u.path.endswith(STREAM_SUFFIX)
+        if self.stream:
+            name = unquote(u.path[len(STREAM_PREFIX):-len(STREAM_SUFFIX)])
+        elif u.path.startswith(PREFIX) and u.path.endswith("/invocations"):
+            name = unquote(u.path[len(PREFIX):-len("/invocations")])
+        else:
             return self.send(404, b'{"message":"unknown path"}')
-        name = unquote(u.path[len(PREFIX):-len("/invocations")])
         with lock:
             n = state["attempts"].get(name, 0) + 1
             state["attempts"][name] = n
@@ -156,9 +186,32 @@ class Handler(BaseHTTPRequestHandler):
         if t == "DryRun":
             return self.send(204)
         h = {"X-Amz-Executed-Version": "$LATEST"}
+        log = base64.b64encode(b"START fault\nEND\n").decode()
+        if self.stream:
+            done = {"LogResult": log} if self.headers.get("X-Amz-Log-Type") == "Tail" else {}
+            half = len(body) // 2
+            return self.send_stream([es_event("PayloadChunk", body[:half]), es_event("PayloadChunk", body[half:]),
+                                     es_event("InvokeComplete", json.dumps(done).encode(), "application/json")])
         if self.headers.get("X-Amz-Log-Type") == "Tail":
-            h["X-Amz-Log-Result"] = base64.b64encode(b"START fault\nEND\n").decode()
+            h["X-Amz-Log-Result"] = log
         self.send(200, body, h)
+
+    def send_stream(self, messages, end=True):
+        """200 with an event stream body, one HTTP chunk per message; end=False
+        closes the connection without the last chunk."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("x-amzn-RequestId", "00000000-fault-server")
+        self.send_header("X-Amz-Executed-Version", "$LATEST")
+        self.end_headers()
+        for m in messages:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(m), m))
+            self.wfile.flush()
+        if end:
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.close_connection = True
 
     def error(self, code, etype, message):
         body = json.dumps({"Type": "Service", "message": message}).encode()
@@ -217,6 +270,20 @@ class Handler(BaseHTTPRequestHandler):
         if s == "notfound":
             b = json.dumps({"Type": "User", "Message": "Function not found: arn:aws:lambda:us-east-1:123456789012:function:notfound"}).encode()
             return self.send(404, b, {"x-amzn-ErrorType": "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda.core/"})
+        if s == "esError":
+            return self.send_stream([es_event("PayloadChunk", b"partial"), es_event(
+                "InvokeComplete", b'{"ErrorCode":"ValueError","ErrorDetails":"stream broke"}', "application/json")])
+        if s == "esCut":
+            return self.send_stream([es_event("PayloadChunk", b"partial")], end=False)
+        if s == "esNoComplete":
+            return self.send_stream([es_event("PayloadChunk", b"partial")])
+        if s == "esBadCrc":
+            m = bytearray(es_event("PayloadChunk", b"partial"))
+            m[-1] ^= 1
+            return self.send_stream([bytes(m)])
+        if s == "esException":
+            return self.send_stream([es_message([(":exception-type", "ServiceException"), (":content-type", "application/json"),
+                                                 (":message-type", "exception")], b'{"message":"it broke"}')])
         if s == "badlog":
             return self.send(200, b"{}", {"X-Amz-Log-Result": "!!not*base64!!"})
         return self.error(400, "InvalidParameterValueException", f"fault_server: unknown scenario {s}")

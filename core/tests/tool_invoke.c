@@ -21,6 +21,9 @@
  *                         (in completion order) done_<i>=<status> <ms>
  *   --also FUNCTION       (with --multi-run) one more request, up to 16
  *   --validate            sqlambda_validate only
+ *   --stream              sqlambda_invoke_stream: prints chunks=<n> and
+ *                         streamed=<the bytes joined> before the result
+ *   --stop-after N        (with --stream) the chunk callback stops after N
  *   --debug               log hook prints to stderr
  */
 #include "sqlambda.h"
@@ -93,6 +96,14 @@ static void print_result(const sqlambda_result *r) {
     print_str("message", r->message);
 }
 
+static struct { char data[4096]; size_t len; int chunks, stop_after; } streamed;
+static int on_chunk(void *arg, const char *data, size_t len) {
+    (void)arg;
+    for (size_t i = 0; i < len && streamed.len + 1 < sizeof streamed.data; i++)
+        streamed.data[streamed.len++] = data[i] == '\n' ? ' ' : data[i];
+    return ++streamed.chunks == streamed.stop_after;
+}
+
 static double multi_t0;
 static void multi_done(void *arg, void *user, sqlambda_result *res) {
     printf("done_%d=%s %.0f\n", (int)(intptr_t)user, sqlambda_status_name(res->status), now_ms() - multi_t0);
@@ -122,6 +133,7 @@ int main(int argc, char **argv) {
     const char *extra_fn[16];
     int npos = 0, nextra = 0;
     long multi_run_ms = -2;
+    int stream = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define ARG(name) (strcmp(a, name) == 0 && v && (i++, 1))
@@ -149,11 +161,13 @@ int main(int argc, char **argv) {
         else if (ARG("--threads")) threads = atoi(v);
         else if (ARG("--cancel-after")) cancel_at = now_ms() + atof(v);
         else if (ARG("--multi-run")) multi_run_ms = atol(v);
+        else if (ARG("--stop-after")) streamed.stop_after = atoi(v);
         else if (ARG("--also")) { if (nextra < 16) extra_fn[nextra++] = v; }
         else if (strcmp(a, "--retry-unsafe") == 0) opts.retry_unsafe = 1;
         else if (strcmp(a, "--tail") == 0) req.log_type = SQLAMBDA_LOG_TAIL;
         else if (strcmp(a, "--yield") == 0) yield_mode = 1;
         else if (strcmp(a, "--validate") == 0) validate = 1;
+        else if (strcmp(a, "--stream") == 0) stream = 1;
         else if (strcmp(a, "--debug") == 0) opts.log = log_hook;
         else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "tool_invoke: unknown or incomplete flag %s\n", a);
@@ -213,6 +227,12 @@ int main(int argc, char **argv) {
         }
         printf("runs=%d\nfirst_pending=%zu\nrun_status=%s\n", runs, first_pending, sqlambda_status_name(st));
         sqlambda_multi_free(m);
+    } else if (stream) {
+        sqlambda_result r;
+        sqlambda_invoke_stream(c, &req, on_chunk, NULL, &r);
+        printf("chunks=%d\nstreamed=%s\n", streamed.chunks, streamed.data);
+        print_result(&r);
+        sqlambda_result_free(&r);
     } else if (validate) {
         sqlambda_result r;
         sqlambda_validate(c, &req, &r);
