@@ -8,7 +8,10 @@
  * Properties: a result route carries a non-empty request id without '/';
  * the error body is always a JSON object whose errorType, if any, is a
  * string (it becomes the client's answer; a body that was not UTF-8 once
- * crashed serve).
+ * crashed serve). The same fields as the trailers of a streamed response
+ * (Lambda-Runtime-Function-Error-Type / -Error-Body, base64 or not) give a
+ * JSON object too, and the InvokeComplete payload built from it is a JSON
+ * object whose ErrorCode and ErrorDetails are strings.
  * Input, one field a line: method, URL, error type header (empty: absent),
  * then the posted body (any bytes).
  */
@@ -34,6 +37,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_t *t = json_object_get(j, "errorType");
         if (t && !json_is_string(t) && ff.len[2]) abort();
         json_decref(j);
+        sqlambda_buf_free(&b);
+        rapi_stream_error_body(&b, ff.len[2] ? ff.f[2] : NULL, ff.f[3]);
+        j = json_loadb(b.data, b.len, 0, NULL);
+        if (!json_is_object(j)) abort();
+        json_decref(j);
+        sqlambda_buf c = {0};
+        invoke_complete_payload(&c, 0, b.data, b.len, NULL);
+        j = json_loadb(c.data, c.len, 0, NULL);
+        if (!json_is_object(j) || !json_is_string(json_object_get(j, "ErrorCode")) ||
+            !json_is_string(json_object_get(j, "ErrorDetails")))
+            abort();
+        json_decref(j);
+        sqlambda_buf_free(&c);
         sqlambda_buf_free(&b);
     }
 out:

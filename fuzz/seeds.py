@@ -194,7 +194,42 @@ def request():
         put("fuzz_request", name, bytes([head]) + "\n".join(fields).encode())
 
 
+def eventstream():
+    # byte 0: piece size - 1, then an InvokeWithResponseStream body (AWS's event stream framing)
+    import struct, zlib
+
+    def msg(headers, payload):
+        hb = b""
+        for k, v in headers:
+            hb += bytes([len(k)]) + k.encode() + b"\x07" + struct.pack(">H", len(v)) + v.encode()
+        total = 16 + len(hb) + len(payload)
+        prelude = struct.pack(">II", total, len(hb))
+        m = prelude + struct.pack(">I", zlib.crc32(prelude)) + hb + payload
+        return m + struct.pack(">I", zlib.crc32(m))
+
+    def ev(kind, ct, payload):
+        return msg([(":event-type", kind), (":content-type", ct), (":message-type", "event")], payload)
+
+    done = ev("InvokeComplete", "application/json", b"{}")
+    put("fuzz_eventstream", "stream", b"\x07" + ev("PayloadChunk", "text/plain", b"chunk 0\n") +
+        ev("PayloadChunk", "text/plain", b"chunk 1\n") + done)
+    put("fuzz_eventstream", "buffered", b"\xff" + ev("PayloadChunk", "application/octet-stream", b'{"a":1}') +
+        ev("InvokeComplete", "application/json", b'{"LogResult":"U1RBUlQK"}'))
+    put("fuzz_eventstream", "midstream_error", b"\x00" + ev("PayloadChunk", "text/plain", b"partial") +
+        ev("InvokeComplete", "application/json", b'{"ErrorCode":"ValueError","ErrorDetails":"stream broke"}'))
+    put("fuzz_eventstream", "exception", b"\x10" + msg([(":exception-type", "ServiceException"),
+        (":content-type", "application/json"), (":message-type", "exception")], b'{"message":"boom"}'))
+    put("fuzz_eventstream", "error", b"\x10" + msg([(":error-code", "InternalError"),
+        (":error-message", "went wrong"), (":message-type", "error")], b""))
+    put("fuzz_eventstream", "truncated", b"\x03" + ev("PayloadChunk", "text/plain", b"cut here")[:-5])
+    bad = bytearray(ev("PayloadChunk", "text/plain", b"bad crc"))
+    bad[-1] ^= 1
+    put("fuzz_eventstream", "bad_crc", b"\x03" + bytes(bad))
+    put("fuzz_eventstream", "after_complete", b"\x40" + done + ev("PayloadChunk", "text/plain", b"late"))
+
+
 if __name__ == "__main__":
+    eventstream()
     request()
     creds()
     function()
