@@ -165,6 +165,9 @@ static void easy_setup(sqlambda_client *c, CURL *e) {
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, sqlambda_reply_header_cb);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sqlambda_reply_body_cb);
+    /* the epoll set keeps idle connections registered until they close */
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, sqlambda_multi_close_cb);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, c);
 }
 
 CURL *sqlambda_client_easy_get(sqlambda_client *c) {

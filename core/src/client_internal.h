@@ -46,6 +46,8 @@ struct sqlambda_client {
     int nsocks;              /* sockets in it */
     struct epoll_event *evs; /* epoll_wait's buffer */
     int capevs;
+    unsigned char *fdst; /* per descriptor: what is registered (multi_sockets.c) */
+    int capfd;
     double timer_at; /* curl's timer as absolute ms; <0: none */
     sqlambda_sigv4_signer *signer; /* signing key cache and buffers */
     time_t date_at;                /* second that amz_date holds */
@@ -141,8 +143,11 @@ double sqlambda_client_random(sqlambda_client *c); /* [0,1) */
 int sqlambda_multi_timer_cb(CURLM *m, long timeout_ms, void *userp);
 
 /* multi_sockets.c: curl's sockets in one epoll instance per client, kept up
- * to date by curl's socket callback (no per-wait rebuild, no search). */
+ * to date by curl's socket and close-socket callbacks (no per-wait rebuild,
+ * no search; idle kept-alive connections stay registered). */
 int sqlambda_multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp);
+/* curl's CURLOPT_CLOSESOCKETFUNCTION: forgets the socket, then closes it */
+int sqlambda_multi_close_cb(void *clientp, curl_socket_t s);
 /* Creates the epoll instance on first use: 0, or -1 with errno set. */
 int sqlambda_sockets_open(sqlambda_client *c);
 /* epoll_wait up to timeout_ms (0: just what is ready now), then

@@ -20,6 +20,14 @@
  *                                   concurrency N: budget, budget_msg, soft,
  *                                   many_status, many_config (E_CONFIG results),
  *                                   many_msg
+ *   URL idle N                      N calls at N in flight (N kept-alive
+ *                                   connections left idle), then one call
+ *                                   to hang* while the server closes the
+ *                                   idle ones: idle_waits (waits during
+ *                                   that call: an idle socket that became
+ *                                   readable must not make the loop spin),
+ *                                   hang_status, then N calls again:
+ *                                   again_good/again_bad
  *   URL order 0 FN...                  one call per FN (max_attempts 2) through
  *                                   one multi: done_K=FN STATUS MS in
  *                                   completion order
@@ -140,7 +148,7 @@ static int add_calls(sqlambda_multi *m, const char *fn, int n, char (*payloads)[
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: tool_fanout URL many|cancel|fdlimit|order ...\n");
+        fprintf(stderr, "usage: tool_fanout URL many|cancel|fdlimit|idle|order ...\n");
         return 2;
     }
     const char *url = argv[1], *mode = argv[2];
@@ -222,6 +230,36 @@ int main(int argc, char **argv) {
         sqlambda_client_free(c);
         free(reqs);
         free(res);
+        return 0;
+    }
+    if (!strcmp(mode, "idle") && argc == 4) {
+        /* one multi throughout: its connections stay cached between phases */
+        sqlambda_client *c = client(url, 1);
+        char(*payloads)[32] = calloc((size_t)n, sizeof *payloads);
+        sqlambda_multi *m = sqlambda_multi_new(c, n);
+        if (!c || !m || !payloads) return 2;
+        for (int phase = 0; phase < 3; phase++) {
+            tally tp = {0};
+            bad_msg[0] = '\0';
+            if (phase == 1) {
+                sqlambda_request r = {.function = "hang", .payload = "{\"i\":0}"};
+                if (sqlambda_multi_add(m, &r, (void *)(intptr_t)0) != SQLAMBDA_OK) return 2;
+            } else if (add_calls(m, "fanout", n, payloads) != 0) {
+                return 2;
+            }
+            int w0 = waits;
+            sqlambda_status st;
+            do st = sqlambda_multi_run(m, -1, on_done, &tp);
+            while (st == SQLAMBDA_OK && sqlambda_multi_pending(m));
+            if (phase == 0) printf("first_good=%d\n", tp.good);
+            if (phase == 1)
+                printf("idle_waits=%d\nhang_good=%d\nhang_bad=%d\n", waits - w0, tp.good, tp.bad);
+            if (phase == 2) printf("again_good=%d\nagain_bad=%d\n", tp.good, tp.bad);
+            if (tp.bad) printf("bad_%d=%s\n", phase, bad_msg);
+        }
+        sqlambda_multi_free(m);
+        sqlambda_client_free(c);
+        free(payloads);
         return 0;
     }
     if (!strcmp(mode, "order") && argc >= 4) {
