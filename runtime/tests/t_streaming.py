@@ -118,6 +118,36 @@ r, data, done_ev = stream("streamer", {"mode": "size", "mb": 21})
 is_(done_ev.get("ErrorCode"), "Function.ResponseSizeTooLarge", "a stream past 20 MiB ends with Function.ResponseSizeTooLarge")
 ok(len(data) <= 20 << 20, "... having delivered at most 20 MiB", len(data))
 
+# a stream that outlives the function's timeout
+r, data, done_ev = stream("streamtimeout", {"mode": "stall"})
+is_((data, done_ev.get("ErrorCode")), (b"started\n", "Sandbox.Timedout"),
+    "a timeout mid-stream: the bytes before it, then InvokeComplete's Sandbox.Timedout")
+ok("Task timed out after 1.00 seconds" in done_ev.get("ErrorDetails", ""), "... with Lambda's message", done_ev)
+
+# reserved concurrency 0: throttled before any stream starts
+try:
+    c.invoke_with_response_stream(FunctionName="disabled", Payload=b"{}")
+    ok(False, "reserved concurrency 0 -> TooManyRequestsException")
+except c.exceptions.TooManyRequestsException as e:
+    is_(e.response["ResponseMetadata"]["HTTPStatusCode"], 429, "reserved concurrency 0 -> TooManyRequestsException (429)")
+
+# a client that goes away mid-stream: the function runs to its end, serve goes on
+import socket  # noqa: E402
+gate3 = gate + "3"
+host, port = s.url.split("//")[1].split(":")
+body = json.dumps({"mode": "gate", "gate": gate3}).encode()
+k = socket.create_connection((host, int(port)))
+k.sendall(b"POST " + (SPATH % "streamer").encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+seen = b""
+while b"first" not in seen:
+    part = k.recv(65536)
+    if not part:
+        break
+    seen += part
+k.close()
+open(gate3, "w").close()
+ok(b"first" in seen, "a raw client sees the first chunk, then hangs up")
+
 # the instance is still good afterwards
 r, data, done_ev = stream("streamer", {"mode": "chunks", "n": 1})
 is_((data, done_ev), (b"chunk 0\n", {}), "the function streams again after those errors")

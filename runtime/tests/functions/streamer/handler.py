@@ -8,6 +8,7 @@ gate       - yields "first\\n", then waits (up to 15 s) for the file
 midfail    - yields "partial", then raises ValueError("stream broke")
 earlyfail  - raises before yielding anything (an ordinary error)
 size       - yields event["mb"] MiB of b"x" in 64 KiB chunks
+stall      - yields "started\n", then sleeps 30 s (past any test timeout)
 """
 import os
 import time
@@ -36,6 +37,9 @@ def stream(event, context, mode):
     elif mode == "midfail":
         yield b"partial"
         raise ValueError("stream broke")
+    elif mode == "stall":
+        yield "started\n"
+        time.sleep(30)
     elif mode == "size":
         block = b"x" * 65536
         for _ in range(event["mb"] * 16):
