@@ -12,7 +12,9 @@
  * while this connection's thread sends what arrives; both share the
  * stream state below, freed by whichever finishes last. The HTTP answer
  * starts when the function starts streaming or has finished, so a
- * throttled call still gets its 429.
+ * throttled call still gets its 429. A function may be quiet between
+ * chunks for as long as its timeout, longer than --idle-timeout: the
+ * connection's own timeout covers both.
  */
 #include "serve.h"
 #include "eventstream.h"
@@ -229,6 +231,10 @@ int handle_invoke_stream(struct MHD_Connection *c, const char *seg, const char *
                    : aws_error(c, 503, "ServiceException", "Service", "Message", "The server is shutting down.");
     }
     pthread_mutex_unlock(&g.mu);
+    /* read_events blocks while the function is quiet (up to its timeout):
+     * that must not count as an idle connection (--idle-timeout), but a
+     * client that stops reading is still dropped once the function is done */
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)fv->timeout_s + g.idle_timeout_s);
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_events, s,
                                                                response_done);
     MHD_add_response_header(r, "Content-Type", "application/vnd.amazon.eventstream");

@@ -178,4 +178,20 @@ else:
     ok(False, "cli/build/sqlambda is built (make -C cli) for the --stream tests")
 
 is_(s.stop(), 0, "server exits 0")
+
+# a function quiet between chunks for longer than --idle-timeout: the
+# stream waits for it (the client holds the gate 3 s, the idle limit is 1 s)
+import time  # noqa: E402
+s2 = Server("--idle-timeout", "1")
+gate4 = gate + "4"
+r = s2.boto3().invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"mode": "gate", "gate": gate4}))
+got = []
+for e in r["EventStream"]:
+    if "PayloadChunk" in e:
+        got.append(e["PayloadChunk"]["Payload"])
+        if not os.path.exists(gate4):
+            time.sleep(3)
+            open(gate4, "w").close()
+is_(b"".join(got), b"first\nsecond\n", "a pause past --idle-timeout between chunks does not cut the stream")
+is_(s2.stop(), 0, "second server exits 0")
 done()
