@@ -93,6 +93,7 @@ static void *event_thread(void *arg) {
         serve_debug("event %s for %s, attempt %d: %s", e->request_id, e->fv->fn->name, e->attempt + 1,
                     rs == RUN_STOPPING ? "dropped (stopping)" : failed ? "function error" : "ok");
         sqlambda_buf_free(&inv.body);
+        sqlambda_buf_free(&inv.stream); /* a function that streamed its answer */
         free(inv.log_tail_b64);
         pthread_mutex_lock(&mu);
         if (rs != RUN_STOPPING && failed && e->attempt < 2 && !stop) {

@@ -182,7 +182,7 @@ is_(s.stop(), 0, "server exits 0")
 # a function quiet between chunks for longer than --idle-timeout: the
 # stream waits for it (the client holds the gate 3 s, the idle limit is 1 s)
 import time  # noqa: E402
-s2 = Server("--idle-timeout", "1")
+s2 = Server("--idle-timeout", "1", "--event-retry-delay-ms", "100")
 gate4 = gate + "4"
 r = s2.boto3().invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"mode": "gate", "gate": gate4}))
 got = []
@@ -193,5 +193,18 @@ for e in r["EventStream"]:
             time.sleep(3)
             open(gate4, "w").close()
 is_(b"".join(got), b"first\nsecond\n", "a pause past --idle-timeout between chunks does not cut the stream")
-is_(s2.stop(), 0, "second server exits 0")
+
+# Event invocations of a streaming function: its error in the trailers is a
+# failed attempt (retried twice, then discarded); a good stream is not
+st, h, _ = s2.invoke("streamer", {"mode": "midfail"}, {"X-Amz-Invocation-Type": "Event"})
+st2, _, _ = s2.invoke("streamer", {"mode": "chunks"}, {"X-Amz-Invocation-Type": "Event"})
+is_((st, st2), (202, 202), "Event invocations of a streaming function -> 202")
+rid = h.get("x-amzn-requestid")
+for _ in range(300):
+    if "event %s for streamer failed after 3 attempts" % rid in s2.log():
+        break
+    time.sleep(0.05)
+ok("event %s for streamer failed after 3 attempts" % rid in s2.log(), "an Event whose stream ends in an error is retried, then discarded")
+is_(s2.log().count("failed after 3 attempts"), 1, "... and the good streamed Event is not")
+is_(s2.stop(), 0, "second server exits 0 (under ASan: nothing the streams held leaked)")
 done()
