@@ -150,9 +150,12 @@ static enum MHD_Result too_large(struct MHD_Connection *c, const ireq *q) {
     char m[160];
     const char *qm = strchr(q->raw_uri, '?');
     size_t plen = qm ? (size_t)(qm - q->raw_uri) : strlen(q->raw_uri);
+    static const char stream_suffix[] = "/response-streaming-invocations";
+    size_t sl = sizeof stream_suffix - 1;
     int invoke = plen >= 12 && memcmp(q->raw_uri + plen - 12, "/invocations", 12) == 0;
+    int stream = plen >= sl && memcmp(q->raw_uri + plen - sl, stream_suffix, sl) == 0;
     snprintf(m, sizeof m, "Request must be smaller than %zu bytes for the %s operation", q->limit,
-             invoke ? "InvokeFunction" : "requested");
+             stream ? "InvokeWithResponseStream" : invoke ? "InvokeFunction" : "requested");
     return aws_error(c, 413, "RequestTooLargeException", "User", "message", m) ? MHD_YES : MHD_NO;
 }
 

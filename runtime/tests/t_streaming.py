@@ -88,6 +88,25 @@ is_((st, body), (204, b""), "DryRun -> 204, nothing run")
 st, h, body = s.request("POST", SPATH % "echo", b"{nope", {})
 is_((st, h.get("x-amzn-errortype")), (400, "InvalidRequestContentException"), "a payload that is not JSON -> 400")
 
+big = b'{"x":"' + b"a" * (6 * 1024 * 1024) + b'"}'
+st, h, body = s.request("POST", SPATH % "echo", big, {})
+is_((st, h.get("x-amzn-errortype")), (413, "RequestTooLargeException"), "a payload over 6 MB -> 413")
+ok("6291456 bytes for the InvokeWithResponseStream operation" in json.loads(body)["message"], "... naming the operation", body)
+import socket  # noqa: E402
+host, port = s.url.split("//")[1].split(":")
+k = socket.create_connection((host, int(port)))
+k.sendall(b"POST " + (SPATH % "echo").encode() + b" HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(big))
+answer = b""
+while b"}" not in answer:
+    part = k.recv(65536)
+    if not part:
+        break
+    answer += part
+k.close()
+ok(answer.startswith(b"HTTP/1.1 413") and b"for the InvokeWithResponseStream operation" in answer,
+   "... also when refused before the body is read (Expect: 100-continue)", answer)
+
 # the frames themselves: every PayloadChunk of a streaming function carries its Content-Type
 st, h, body = s.request("POST", SPATH % "streamer", json.dumps({"mode": "chunks"}).encode(), {})
 buf = EventStreamBuffer()
@@ -132,9 +151,7 @@ except c.exceptions.TooManyRequestsException as e:
     is_(e.response["ResponseMetadata"]["HTTPStatusCode"], 429, "reserved concurrency 0 -> TooManyRequestsException (429)")
 
 # a client that goes away mid-stream: the function runs to its end, serve goes on
-import socket  # noqa: E402
 gate3 = gate + "3"
-host, port = s.url.split("//")[1].split(":")
 body = json.dumps({"mode": "gate", "gate": gate3}).encode()
 k = socket.create_connection((host, int(port)))
 k.sendall(b"POST " + (SPATH % "streamer").encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
