@@ -3,7 +3,8 @@
  * (runtime/src/request_parse.c), called in-process as the MHD callbacks
  * call them: the route of the raw URI, the function segment and
  * ?Qualifier=, X-Amz-Invocation-Type / X-Amz-Log-Type / X-Amz-Client-Context,
- * the payload; and utf8_clean, which every error message goes through.
+ * the payload (also InvokeWithResponseStream's route and invocation types,
+ * where Event is refused); and utf8_clean, which every error message goes through.
  * Properties: routes only yield a segment without '/' or '?'; an accepted
  * name is a valid Lambda name with a qualifier string; every refusal is an
  * AWS error with a status, a type and a message that encodes as JSON once
@@ -62,6 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *type = ff.n > 2 && ff.len[2] ? ff.f[2] : NULL, *logt = ff.n > 3 && ff.len[3] ? ff.f[3] : NULL;
     if (invoke_parse_headers(type, logt, &o, &e) == 0) {
         if (o.type > INV_DRYRUN || o.client_context) abort();
+    } else {
+        check_error(&e);
+    }
+    if (invoke_stream_parse_headers(type, logt, &o, &e) == 0) { /* InvokeWithResponseStream */
+        if (o.type == INV_EVENT || o.type > INV_DRYRUN || o.client_context) abort();
     } else {
         check_error(&e);
     }
