@@ -103,6 +103,10 @@ $WRAP "$CLI" invoke lambdaTest - <&- >"$T/out" 2>"$T/err"; RC=$?; ERR=$(cat "$T/
 is "usage error exits 2: unreadable stdin" "$RC" 2
 like "usage error names the problem: unreadable stdin" "$ERR" "cannot read the payload from standard input: Bad file descriptor"
 usage_case "too many arguments" "too many arguments: 'extra'" invoke lambdaTest '{}' extra
+usage_case "--stream with --invocation-type Event" "--stream takes --invocation-type RequestResponse or DryRun, not Event" \
+  invoke --stream --invocation-type Event lambdaTest
+usage_case "--stream with --payloads" "--stream cannot be used with --payloads" \
+  invoke --stream --payloads "$T/missing" lambdaTest
 usage_case "unreadable @file" "cannot read payload file '$T/missing.json': No such file or directory" \
   invoke --endpoint-url "$dead" lambdaTest "@$T/missing.json"
 usage_case "@file that is a directory" "cannot read payload file '$T': Is a directory" \
