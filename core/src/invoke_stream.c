@@ -146,7 +146,7 @@ void sqlambda_stream_classify(sqlambda_call *call, CURLcode cc) {
         res->status = SQLAMBDA_E_RESPONSE;
         res->error_type = strdup("BadResponse");
         res->error_message = strdup(s->problem);
-    } else if (cc != CURLE_OK || !s->complete) {
+    } else if (!s->complete) { /* once InvokeComplete is in, the answer is whole */
         res->status = cc == CURLE_OPERATION_TIMEDOUT ? SQLAMBDA_E_TIMEOUT : SQLAMBDA_E_TRANSPORT;
         if (cc != CURLE_OK)
             sqlambda_fmt(why, sizeof why, "the event stream was cut short: %s",

@@ -43,6 +43,8 @@ InvokeWithResponseStream: POST /2021-11-15/functions/<NAME>/response-streaming-i
                  ValueError / ErrorDetails "stream broke"
     esCut        PayloadChunk "partial", then the connection closes mid-body
     esNoComplete PayloadChunk "partial", then the body ends without InvokeComplete
+    esDoneCut    PayloadChunk "partial" and InvokeComplete, then the connection
+                 closes before the body's last chunk
     esBadCrc     a PayloadChunk whose message CRC is wrong
     esException  an exception message (:exception-type ServiceException)
 Control:
@@ -275,6 +277,9 @@ class Handler(BaseHTTPRequestHandler):
                 "InvokeComplete", b'{"ErrorCode":"ValueError","ErrorDetails":"stream broke"}', "application/json")])
         if s == "esCut":
             return self.send_stream([es_event("PayloadChunk", b"partial")], end=False)
+        if s == "esDoneCut":
+            return self.send_stream([es_event("PayloadChunk", b"partial"),
+                                     es_event("InvokeComplete", b"{}", "application/json")], end=False)
         if s == "esNoComplete":
             return self.send_stream([es_event("PayloadChunk", b"partial")])
         if s == "esBadCrc":

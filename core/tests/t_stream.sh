@@ -4,7 +4,7 @@
 # headers sent, chunks delivered in order, InvokeComplete's ErrorCode as a
 # function error, Tail, DryRun, Event refused before sending, a stream cut
 # short or ended without InvokeComplete (transport error, not retried once
-# a chunk went out), a bad CRC (BadResponse), an exception event, a 404,
+# a chunk went out), a connection dropped after InvokeComplete (OK), a bad CRC (BadResponse), an exception event, a 404,
 # throttling and 503 retried before the stream starts, and a caller that
 # stops reading (Cancelled).
 set -u
@@ -57,6 +57,9 @@ inv --retry-unsafe --max-attempts 3 esNoComplete_a '{}'
 is "ended without InvokeComplete: TransportError" "$(f status)" TransportError
 like "... saying so" "$(f error_message)" "ended without InvokeComplete"
 is "... not retried" "$(count esNoComplete_a)" 1
+
+inv esDoneCut_a '{}'
+is "InvokeComplete, then the connection drops: OK (the answer was whole)" "$(f status) $(f streamed)" "OK partial"
 
 inv esBadCrc_a '{}'
 is "bad message CRC: BadResponse" "$(f status) $(f error_type)" "BadResponse BadResponse"
