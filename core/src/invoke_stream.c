@@ -114,7 +114,18 @@ size_t sqlambda_stream_body_cb(char *buf, size_t size, size_t n, void *userp) {
     long code = 0;
     curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &code);
     if (code != 200) return sqlambda_reply_body_cb(buf, size, n, &call->reply);
-    return sqlambda_stream_feed(call->stream, buf, size * n) == 0 ? size * n : 0;
+    if (sqlambda_stream_feed(call->stream, buf, size * n) == 0) return size * n;
+    /* an endpoint that does not speak InvokeWithResponseStream answers 200
+     * with something else: say so rather than only "CRC mismatch" */
+    char *ct = NULL;
+    sqlambda_stream *s = call->stream;
+    curl_easy_getinfo(call->easy, CURLINFO_CONTENT_TYPE, &ct);
+    if (s->problem[0] && (!ct || strncmp(ct, "application/vnd.amazon.eventstream", 34) != 0)) {
+        size_t l = strlen(s->problem);
+        sqlambda_fmt(s->problem + l, sizeof s->problem - l, " (Content-Type %.60s: not an event stream)",
+                     ct ? ct : "absent");
+    }
+    return 0;
 }
 
 static void take(char **dst, char **src) {

@@ -66,6 +66,10 @@ is "bad message CRC: BadResponse" "$(f status) $(f error_type)" "BadResponse Bad
 like "... naming the problem" "$(f error_message)" "message CRC mismatch"
 is "... nothing delivered" "$(f chunks)" 0
 
+inv funcerror_s '{}'
+is "a 200 that is not an event stream: BadResponse" "$(f status)" BadResponse
+like "... saying what came instead" "$(f error_message)" "Content-Type application/json: not an event stream"
+
 inv esException_a '{}'
 is "exception event: FunctionError with its type" "$(f status) $(f error_type)" "FunctionError ServiceException"
 is "... and its message" "$(f error_message)" "it broke"
