@@ -75,7 +75,7 @@ is "--json dual-stack: true from the config file" \
   "$(json 'd["settings"]["use_dualstack_endpoint"]["value"], d["settings"]["use_dualstack_endpoint"]["type"]')" \
   "('true', 'config-file')"
 is "--json names in order" "$(json '",".join(d["settings"])')" \
-  profile,region,endpoint_url,use_fips_endpoint,use_dualstack_endpoint,max_attempts,access_key,secret_key,session_token
+  profile,region,endpoint_url,use_fips_endpoint,use_dualstack_endpoint,retry_mode,max_attempts,access_key,secret_key,session_token
 is "--json session token null" "$(json 'd["settings"]["session_token"]["value"]')" None
 
 # variables win, and say so

@@ -349,7 +349,7 @@ SQLAMBDA_API sqlambda_status sqlambda_check_allowlist(const char *allowlist, cha
 /* One resolved setting, the way `aws configure list` shows it. */
 typedef struct sqlambda_setting {
     const char *name; /* "profile", "region", "endpoint_url", "use_fips_endpoint",
-                         "use_dualstack_endpoint", "max_attempts", "access_key",
+                         "use_dualstack_endpoint", "retry_mode", "max_attempts", "access_key",
                          "secret_key", "session_token" (static strings) */
     char *value;      /* as shown, never a secret: access_key is masked but for
                          its last 4 characters ("****************WXYZ"), the
@@ -375,7 +375,7 @@ typedef struct sqlambda_description {
 
 /*
  * Resolves what a client made with opts would use (profile, region,
- * endpoint, FIPS/dual-stack, max attempts and, unless flags say otherwise,
+ * endpoint, FIPS/dual-stack, retry mode, max attempts and, unless flags say otherwise,
  * credentials, fetched through the shared cache exactly as a call would)
  * and where each came from. Fills *out (free it with
  * sqlambda_description_free) even when it returns an error status.

@@ -76,6 +76,40 @@ static void resolve_flag(const sqlambda_profiles *pf, const char *profile, const
     set_error(out, msg);
 }
 
+/* retry_mode (botocore's names, exact case): AWS_RETRY_MODE, else the
+ * profile's retry_mode, else standard (botocore's default is legacy; the
+ * AWS CLI v2 and the other SDKs default to standard, as sqlambda always
+ * did). adaptive is refused: its client-side rate limiter is not built, and
+ * running it as another mode would hide that. */
+static void resolve_retry_mode(const sqlambda_profiles *pf, sqlambda_config *out) {
+    const char *v = env("AWS_RETRY_MODE");
+    char what[420];
+    origin(&out->retry_mode_from, "default", NULL);
+    if (v) {
+        origin(&out->retry_mode_from, "env", "AWS_RETRY_MODE");
+        sqlambda_fmt(what, sizeof what, "AWS_RETRY_MODE");
+    } else if ((v = sqlambda_profile_get(pf, out->profile, "retry_mode"))) {
+        sqlambda_origin_of_key(pf, out->profile, "retry_mode", false, &out->retry_mode_from);
+        sqlambda_fmt(what, sizeof what, "retry_mode of %s", out->retry_mode_from.where);
+    } else {
+        return;
+    }
+    char shown[160], msg[sizeof out->error];
+    sqlambda_show_value(shown, sizeof shown, v, strlen(v), 40);
+    if (!strcmp(v, "standard")) return;
+    if (!strcmp(v, "legacy")) {
+        out->retry_legacy = true;
+        return;
+    }
+    if (!strcmp(v, "adaptive"))
+        sqlambda_fmt(msg, sizeof msg, "%s \"adaptive\" is not supported (its client-side rate "
+                     "limiter is not built): use standard or legacy", what);
+    else
+        sqlambda_fmt(msg, sizeof msg, "invalid %s \"%s\": must be standard, legacy or adaptive",
+                     what, shown);
+    set_error(out, msg);
+}
+
 /* botocore's FIPS pseudo-regions: every "fips-", then every "-fips" taken
  * out ("fips-us-gov-west-1", "us-east-1-fips"). malloc'd. */
 static char *strip_fips(const char *v) {
@@ -229,10 +263,12 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
         goto done;
     }
 
-    /* max attempts (not read after a profile error) */
+    /* retry mode, then max attempts, whose default depends on it (not read
+     * after a profile error) */
+    if (!out->error[0]) resolve_retry_mode(&pf, out);
     const char *v;
-    out->max_attempts = 3;
-    origin(&out->attempts_from, "default", NULL);
+    out->max_attempts = out->retry_legacy ? 5 : 3;
+    origin(&out->attempts_from, "default", out->retry_legacy ? "retry_mode legacy" : NULL);
     if (out->error[0]) {
         /* keep the first error */
     } else if (opts->max_attempts < 0 || opts->max_attempts > SQLAMBDA_MAX_ATTEMPTS_MAX) {

@@ -1,6 +1,6 @@
 /*
  * describe.c — sqlambda_describe: what a client made with these options
- * would use (profile, region, endpoint, FIPS/dual-stack, max attempts,
+ * would use (profile, region, endpoint, FIPS/dual-stack, retry mode, max attempts,
  * credentials) and where each came from, for `sqlambda config` (like
  * `aws configure list`). Secrets are never copied out: the access key id
  * is masked but for its last 4 characters, the secret and token wholly.
@@ -159,7 +159,7 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
     char num[16];
     memset(out, 0, sizeof *out);
     if (!opts) opts = &none;
-    if (!(out->settings = calloc(9, sizeof *out->settings))) goto oom;
+    if (!(out->settings = calloc(10, sizeof *out->settings))) goto oom;
     sqlambda_config_resolve(opts, &cfg);
     if (cfg.error[0]) {
         out->status = SQLAMBDA_E_CONFIG;
@@ -173,6 +173,8 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
              add_flag(out, "use_fips_endpoint", cfg.use_fips, &cfg.fips_from, &cfg) != 0 ||
              add_flag(out, "use_dualstack_endpoint", cfg.use_dualstack, &cfg.dualstack_from,
                       &cfg) != 0 ||
+             add_origin(out, "retry_mode", cfg.retry_legacy ? "legacy" : "standard",
+                        &cfg.retry_mode_from) != 0 ||
              add_origin(out, "max_attempts", num, &cfg.attempts_from) != 0;
     if (!rc)
         rc = (flags & SQLAMBDA_DESCRIBE_NO_CREDENTIALS) || cfg.error[0]

@@ -84,12 +84,15 @@ typedef struct sqlambda_config {
     char *profile;        /* effective profile name */
     char *region;         /* NULL if none found (calls then need an ARN/region) */
     char *endpoint_url;   /* explicit/configured endpoint, or NULL: derive */
-    int max_attempts;     /* resolved: options, AWS_MAX_ATTEMPTS, profile, 3 */
+    int max_attempts;     /* resolved: options, AWS_MAX_ATTEMPTS, profile, else
+                             3 (standard) or 5 (legacy) */
+    bool retry_legacy;    /* retry_mode legacy (botocore's): no retry quota, 509
+                             retried too; else standard */
     bool endpoint_bad;    /* a configured endpoint URL was rejected (see error) */
     bool use_fips;        /* derived endpoints: lambda-fips.<region>... */
     bool use_dualstack;   /* derived endpoints: the partition's dual-stack suffix */
     sqlambda_origin profile_from, region_from, endpoint_from, fips_from, dualstack_from,
-        attempts_from;
+        attempts_from, retry_mode_from;
     char error[256];      /* non-empty: a configuration problem to report */
 } sqlambda_config;
 

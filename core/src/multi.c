@@ -119,7 +119,9 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
                         res->function_name ? res->function_name : "?",
                         res->endpoint_host ? res->endpoint_host : "?", res->attempts,
                         sqlambda_status_name(res->status), code, now - call->attempt_start);
-    sqlambda_retry_kind kind = sqlambda_retry_classify(res->status, code, res->error_type, sent);
+    sqlambda_retry_kind kind =
+        c->cfg.retry_legacy ? sqlambda_retry_classify_legacy(res->status, code, res->error_type, sent)
+                            : sqlambda_retry_classify(res->status, code, res->error_type, sent);
     if (cert_or_setup_error(cc)) kind = SQLAMBDA_RETRY_NO;
     /* a stream that delivered chunks cannot be taken back: never again */
     if (call->stream && (call->stream->chunks || call->stream->stopped)) kind = SQLAMBDA_RETRY_NO;
@@ -132,11 +134,14 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
         if (res->attempts >= c->max_attempts) {
             why_not = NULL; /* plain: attempt count says it */
         } else {
-            int cost = sqlambda_retry_quota_acquire(&c->quota, kind == SQLAMBDA_RETRY_TIMEOUT);
+            /* legacy mode has no retry quota: any cost but 0 goes on */
+            int cost = c->cfg.retry_legacy
+                           ? -1
+                           : sqlambda_retry_quota_acquire(&c->quota, kind == SQLAMBDA_RETRY_TIMEOUT);
             if (cost == 0) {
                 why_not = "retry quota exhausted; not retried";
             } else {
-                call->retry_cost_taken = cost;
+                call->retry_cost_taken = cost > 0 ? cost : 0;
                 double delay = sqlambda_retry_backoff_ms(res->attempts, sqlambda_client_random(c));
                 if (call->reply.retry_after_ms >= 0 && (code == 429 || code == 503))
                     delay = call->reply.retry_after_ms;
@@ -165,7 +170,8 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
         why_not = "response lost after the request was sent; not retried, since the function may "
                   "already have run";
     }
-    if (res->status == SQLAMBDA_OK) sqlambda_retry_quota_success(&c->quota, call->retry_cost_taken);
+    if (res->status == SQLAMBDA_OK && !c->cfg.retry_legacy)
+        sqlambda_retry_quota_success(&c->quota, call->retry_cost_taken);
     if (why_not) {
         char m[400];
         sqlambda_fmt(m, sizeof m, "%s; %s", res->error_message ? res->error_message : "", why_not);

@@ -81,3 +81,9 @@ sqlambda_retry_kind sqlambda_retry_classify(sqlambda_status st, long http_status
     default: return SQLAMBDA_RETRY_NO;
     }
 }
+
+sqlambda_retry_kind sqlambda_retry_classify_legacy(sqlambda_status st, long http_status,
+                                                   const char *error_type, int sent) {
+    if (st == SQLAMBDA_E_SERVICE && http_status == 509) return SQLAMBDA_RETRY_TRANSIENT;
+    return sqlambda_retry_classify(st, http_status, error_type, sent);
+}

@@ -49,5 +49,9 @@ int sqlambda_retry_is_transient_http(long http_status);
  * service (bytes were uploaded). */
 sqlambda_retry_kind sqlambda_retry_classify(sqlambda_status st, long http_status,
                                             const char *error_type, int sent);
+/* The same for retry_mode legacy (botocore's _retry.json policies): also
+ * HTTP 509 (limit exceeded). Legacy takes no retry quota (multi.c). */
+sqlambda_retry_kind sqlambda_retry_classify_legacy(sqlambda_status st, long http_status,
+                                                   const char *error_type, int sent);
 
 #endif

@@ -11,9 +11,13 @@ URL its Invoke would go to is captured before sending: no network) and
 core resolves the same with sqlambda_describe (tool_describe). Region,
 endpoint and the access key id (masked but for its last 4 characters, as
 both print it) must be equal; every mismatch is printed. Then the
-deliberate differences (docs/configuration.md) are checked to hold:
-AWS_REGION (botocore ignores it), and a FIPS/dual-stack value other than
-true/false (botocore reads it as false, core refuses it)."""
+deliberate differences (docs/configuration.md, "Compared with botocore")
+are checked to hold: AWS_REGION (botocore ignores it), an empty
+AWS_DEFAULT_REGION (botocore: no region), a FIPS/dual-stack value other
+than true/false (botocore reads it as false, core refuses it), the default
+retry mode (botocore: legacy, core: standard) and adaptive (refused).
+Retry mode and max attempts from variables and both files are compared
+with botocore's client config too."""
 import json
 import os
 import subprocess
@@ -299,10 +303,41 @@ def profile_cases():
     return cases
 
 
+RETRY_CASES = [
+    ("AWS_RETRY_MODE=legacy", {"AWS_RETRY_MODE": "legacy"}, "", ""),
+    ("AWS_RETRY_MODE=standard", {"AWS_RETRY_MODE": "standard"}, "", ""),
+    ("legacy + AWS_MAX_ATTEMPTS=7", {"AWS_RETRY_MODE": "legacy", "AWS_MAX_ATTEMPTS": "7"}, "", ""),
+    ("standard + AWS_MAX_ATTEMPTS=1", {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "1"},
+     "", ""),
+    ("profile legacy", {}, "retry_mode = legacy\n", ""),
+    ("profile legacy + max_attempts 4", {}, "retry_mode = legacy\nmax_attempts = 4\n", ""),
+    ("variable standard beats profile legacy", {"AWS_RETRY_MODE": "standard"},
+     "retry_mode = legacy\n", ""),
+    ("credentials-file legacy", {}, "retry_mode = standard\n", "retry_mode = legacy\n"),
+    ("AWS_MAX_ATTEMPTS beats the profile's", {"AWS_MAX_ATTEMPTS": "9"},
+     "retry_mode = standard\nmax_attempts = 2\n", ""),
+]
+
+
+def botocore_retries(case):
+    """(mode, attempts) of a botocore Lambda client: its retries config, the
+    attempts its mode takes by default when none is configured."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(case_env(case))
+    try:
+        client = botocore.session.Session().create_client("lambda", region_name="us-east-1")
+        r = client.meta.config.retries
+        return r["mode"], r.get("total_max_attempts") or {"legacy": 5}.get(r["mode"], 3)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 # ---- run --------------------------------------------------------------------
 
 cases = region_cases() + endpoint_cases() + profile_cases()
-print(f"1..{len(cases) + 4}")
+print(f"1..{len(cases) + len(RETRY_CASES) + 7}")
 n = 0
 failed = 0
 
@@ -335,7 +370,34 @@ for case in cases:
                      f"{ {k: case[k] for k in ('profile', 'region', 'endpoint_url') if k in case} }")
     report(not diffs, case["name"], diffs)
 
+for name, env, conf, cred in RETRY_CASES:
+    case = {"env": env, "config": "[default]\n" + conf, "credentials": "[default]\n" + cred}
+    write_files(case)
+    b_mode, b_attempts = botocore_retries(case)
+    s = core_view(case)[0]["settings"]
+    c_mode, c_attempts = s["retry_mode"]["value"], int(s["max_attempts"]["value"])
+    report((b_mode, b_attempts) == (c_mode, c_attempts), f"retries: {name}",
+           [f"botocore {b_mode} {b_attempts}, sqlambda {c_mode} {c_attempts}"])
+
 # The deliberate differences hold.
+case = {"env": {}}
+write_files(case)
+b_mode, b_attempts = botocore_retries(case)
+s = core_view(case)[0]["settings"]
+report(b_mode == "legacy" and s["retry_mode"]["value"] == "standard"
+       and s["max_attempts"]["value"] == "3",
+       "retry_mode unset: standard, 3 attempts for sqlambda (as the AWS CLI v2 and the other "
+       "SDKs); botocore's default is legacy",
+       [f"botocore {b_mode} {b_attempts}, sqlambda {s['retry_mode']} {s['max_attempts']}"])
+case = {"env": {"AWS_RETRY_MODE": "adaptive"}}
+write_files(case)
+b_mode = botocore_retries(case)[0]
+d = core_view(case)[0]
+report(b_mode == "adaptive" and d["status"] == "ConfigError"
+       and 'AWS_RETRY_MODE "adaptive" is not supported' in d["error"],
+       "AWS_RETRY_MODE=adaptive: botocore's client-side rate limiter; sqlambda refuses it, "
+       "naming the variable",
+       [f"botocore {b_mode}, sqlambda {d['status']}: {d['error']}"])
 case = {"env": {"AWS_REGION": "eu-south-2", "AWS_DEFAULT_REGION": "us-east-2"}}
 write_files(case)
 b_region = botocore_view(case)[0]
@@ -343,6 +405,19 @@ c_region = core_view(case)[1]
 report(b_region == "us-east-2" and c_region == "eu-south-2",
        "AWS_REGION: read by sqlambda (as AWS CLI v2 and the other SDKs), not by botocore",
        [f"botocore {b_region!r}, sqlambda {c_region!r}"])
+case = {"env": {"AWS_DEFAULT_REGION": ""}, "config": "[default]\nregion = eu-west-2\n"}
+write_files(case)
+saved = dict(os.environ)
+os.environ.clear()
+os.environ.update(case_env(case))
+session_region = botocore.session.Session().get_config_variable("region")
+os.environ.clear()
+os.environ.update(saved)
+c_region = core_view(case)[1]
+report(session_region == "" and c_region == "eu-west-2",
+       "empty AWS_DEFAULT_REGION: unset for sqlambda (the profile's region), "
+       "botocore's region is empty (it makes no usable client)",
+       [f"botocore {session_region!r}, sqlambda {c_region!r}"])
 for var, key in (("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
                  ("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")):
     case = {"env": {var: "yes", "AWS_DEFAULT_REGION": "us-east-1"}}
@@ -364,7 +439,8 @@ report(d["status"] == "ConfigError" and "invalid use_fips_endpoint of " in d["er
 for f in (CONF, CRED):
     os.unlink(f)
 os.rmdir(tmp)
-print(f"# {len(cases)} cases compared with botocore, {failed} failed; "
+print(f"# {len(cases)} cases and {len(RETRY_CASES)} retry cases compared with botocore, "
+      f"{failed} failed (deliberate differences included); "
       f"{len(legacy_refusals)} compared with botocore's Lambda endpoint rule set alone "
       f"(its endpoints.json check refused a client): {', '.join(legacy_refusals)}")
 sys.exit(1 if failed else 0)

@@ -79,6 +79,9 @@ int main(void) {
                      "[profile baddual]\nuse_dualstack_endpoint = 1\n"
                      "[profile pseudo]\nregion = fips-us-gov-west-1\n"
                      "[profile badpseudo]\nregion = us-east-1-fips-\n"
+                     "[profile legacy]\nretry_mode = legacy\n"
+                     "[profile legacy7]\nretry_mode = legacy\nmax_attempts = 7\n"
+                     "[profile adaptive]\nretry_mode = adaptive\n"
                      "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n"
                      "sts =\n  endpoint_url = http://127.0.0.1:7005\n");
     write_file(cred, "[credonly]\naws_access_key_id = A\naws_secret_access_key = B\n"
@@ -128,6 +131,9 @@ int main(void) {
                      "[profile baddual]\nuse_dualstack_endpoint = 1\n"
                      "[profile pseudo]\nregion = fips-us-gov-west-1\n"
                      "[profile badpseudo]\nregion = us-east-1-fips-\n"
+                     "[profile legacy]\nretry_mode = legacy\n"
+                     "[profile legacy7]\nretry_mode = legacy\nmax_attempts = 7\n"
+                     "[profile adaptive]\nretry_mode = adaptive\n"
                      "[services local]\nlambda =\n  endpoint_url = http://127.0.0.1:7004\n");
 
     /* region */
@@ -354,6 +360,46 @@ int main(void) {
         o.profile = "badpseudo";
         CHECK_ERROR(&o, "the profile's region \"us-east-1-fips-\" is not an AWS region name",
                     "a pseudo-region that is no region once stripped: named as given");
+        o.profile = NULL;
+    }
+
+    /* retry_mode: variable, profile, else standard; legacy's default is 5 attempts */
+    {
+        sqlambda_config c = R(&o);
+        ok(!c.retry_legacy && !strcmp(c.retry_mode_from.type, "default"), "standard by default");
+        sqlambda_config_free(&c);
+        o.profile = "legacy";
+        c = R(&o);
+        ok(c.retry_legacy && c.max_attempts == 5 && !c.error[0], "profile legacy: 5 attempts");
+        is_str(c.retry_mode_from.type, "config-file", "retry_mode's origin: the config file");
+        is_str(c.attempts_from.where, "retry_mode legacy", "max_attempts' origin: legacy's default");
+        sqlambda_config_free(&c);
+        o.profile = "legacy7";
+        c = R(&o);
+        ok(c.retry_legacy && c.max_attempts == 7, "profile legacy + max_attempts 7");
+        sqlambda_config_free(&c);
+        setenv("AWS_RETRY_MODE", "standard", 1);
+        c = R(&o);
+        ok(!c.retry_legacy && c.max_attempts == 7, "AWS_RETRY_MODE wins over the profile's");
+        sqlambda_config_free(&c);
+        o.profile = NULL;
+        setenv("AWS_RETRY_MODE", "legacy", 1);
+        setenv("AWS_MAX_ATTEMPTS", "2", 1);
+        c = R(&o);
+        ok(c.retry_legacy && c.max_attempts == 2, "legacy + AWS_MAX_ATTEMPTS=2");
+        sqlambda_config_free(&c);
+        unsetenv("AWS_MAX_ATTEMPTS");
+        setenv("AWS_RETRY_MODE", "adaptive", 1);
+        CHECK_ERROR(&o, "AWS_RETRY_MODE \"adaptive\" is not supported",
+                    "AWS_RETRY_MODE=adaptive refused, saying why");
+        setenv("AWS_RETRY_MODE", "STANDARD", 1);
+        CHECK_ERROR(&o, "invalid AWS_RETRY_MODE \"STANDARD\": must be standard, legacy or adaptive",
+                    "AWS_RETRY_MODE=STANDARD refused (exact names, as botocore)");
+        unsetenv("AWS_RETRY_MODE");
+        o.profile = "adaptive";
+        CHECK_ERROR(&o, "retry_mode of ", "profile retry_mode = adaptive refused");
+        CHECK_ERROR(&o, "(profile \"adaptive\") \"adaptive\" is not supported",
+                    "... naming the profile");
         o.profile = NULL;
     }
 

@@ -87,5 +87,20 @@ int main(void) {
     is_int(sqlambda_retry_classify(SQLAMBDA_E_RESPONSE, 200, NULL, 1), SQLAMBDA_RETRY_NO,
            "oversize response not retried");
     is_int(sqlambda_retry_classify(SQLAMBDA_OK, 200, NULL, 1), SQLAMBDA_RETRY_NO, "success");
+
+    /* retry_mode legacy: botocore's _retry.json policies add 509 */
+    is_int(sqlambda_retry_classify(SQLAMBDA_E_SERVICE, 509, "ServiceException", 1),
+           SQLAMBDA_RETRY_NO, "standard: 509 not retried");
+    is_int(sqlambda_retry_classify_legacy(SQLAMBDA_E_SERVICE, 509, "ServiceException", 1),
+           SQLAMBDA_RETRY_TRANSIENT, "legacy: 509 retried");
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++)
+        is_int(sqlambda_retry_classify_legacy(SQLAMBDA_E_SERVICE, transient[i], NULL, 1),
+               SQLAMBDA_RETRY_TRANSIENT, "legacy: 500/502/503/504 retried");
+    is_int(sqlambda_retry_classify_legacy(SQLAMBDA_E_THROTTLED, 429, "TooManyRequestsException", 1),
+           SQLAMBDA_RETRY_THROTTLE, "legacy: 429 retried as throttling");
+    is_int(sqlambda_retry_classify_legacy(SQLAMBDA_E_SERVICE, 501, NULL, 1), SQLAMBDA_RETRY_NO,
+           "legacy: 501 not retried");
+    is_int(sqlambda_retry_classify_legacy(SQLAMBDA_E_TRANSPORT, 0, NULL, 1), SQLAMBDA_RETRY_UNSAFE,
+           "legacy: a lost response after sending is still not retried");
     return tap_done();
 }
