@@ -6,6 +6,7 @@
  * Properties: a resolved endpoint and region pass core's validators, and
  * so does the endpoint derived from the region with the resolved FIPS and
  * dual-stack flags (use_fips_endpoint, use_dualstack_endpoint, pseudo-regions);
+ * retry_mode legacy's default is 5 attempts, standard's 3;
  * max_attempts is 1-100; the error is terminated.
  * Input: "<profile>\0<credentials file>\0<config file>" (empty profile:
  * the default).
@@ -33,7 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     static const char *unset[] = {"AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
                                   "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA",
                                   "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_MAX_ATTEMPTS",
-                                  "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"};
+                                  "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+                                  "AWS_RETRY_MODE"};
     for (size_t i = 0; i < sizeof unset / sizeof *unset; i++) unsetenv(unset[i]);
     return 0;
 }
@@ -64,7 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         free(derived);
     }
-    if (!cfg.error[0] && (!cfg.profile_from.type || !cfg.fips_from.type || !cfg.attempts_from.type))
+    if (!cfg.error[0] && (!cfg.profile_from.type || !cfg.fips_from.type || !cfg.attempts_from.type ||
+                          !cfg.retry_mode_from.type))
+        abort();
+    if (!cfg.error[0] && !strcmp(cfg.attempts_from.type, "default") &&
+        cfg.max_attempts != (cfg.retry_legacy ? 5 : 3))
         abort();
     if (!cfg.profile && !cfg.error[0]) abort();
     sqlambda_config_free(&cfg);

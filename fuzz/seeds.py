@@ -66,6 +66,10 @@ def ini():
         "max_attempts = 7\nignore_configured_endpoint_urls = false\nendpoint_url = http://localhost:4566\n"
         "[profile p]\nregion=cn-north-1\nmax_attempts=101\nservices=s\n[services s]\nlambda =\n"
         "  endpoint_url = https://[::1]:9001/x\n")
+    put("fuzz_config", "fips_retry", "p\0[p]\nuse_fips_endpoint = false\nretry_mode = standard\n\0"
+        "[profile p]\nregion = us-isob-east-1-fips\nuse_fips_endpoint = TRUE\n"
+        "use_dualstack_endpoint = true\nretry_mode = legacy\n"
+        "[default]\nretry_mode = adaptive\nuse_dualstack_endpoint = yes\n")
 
 
 def sigv4():
