@@ -24,6 +24,7 @@ import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
+TRAILER_MAX = 64 * 1024  # a streamed response's error, as JSON, before base64
 
 
 class Conn:
@@ -85,6 +86,11 @@ class Conn:
                 err = error_body(e)
                 err["requestId"] = path.split("/")[2]
                 print("[ERROR] %s: %s" % (err["errorType"], err["errorMessage"]), flush=True)
+                if len(json.dumps(err)) > TRAILER_MAX:  # trailers are headers: keep them small
+                    err["stackTrace"] = err["stackTrace"][-8:]
+                    if len(json.dumps(err)) > TRAILER_MAX:
+                        err["errorMessage"] = err["errorMessage"][:TRAILER_MAX // 2] + "... (truncated)"
+                        err["stackTrace"] = []
                 trailers = ("Lambda-Runtime-Function-Error-Type: %s\r\nLambda-Runtime-Function-Error-Body: %s\r\n" % (
                     err["errorType"], base64.b64encode(json.dumps(err).encode()).decode())).encode()
                 break

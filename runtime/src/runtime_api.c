@@ -27,6 +27,7 @@ typedef struct rreq {
     sqlambda_buf body;
     int too_large;
     int streaming;  /* a response in streaming mode for request id rid */
+    int ended;      /* stream_end ran (the whole request, trailers included, arrived) */
     char rid[64];
 } rreq;
 
@@ -165,6 +166,7 @@ static void stream_data(instance *in, rreq *q, const char *data, size_t n) {
 
 /* The end of a streamed response: its trailers decide the outcome. */
 static enum MHD_Result stream_end(instance *in, struct MHD_Connection *c, rreq *q) {
+    q->ended = 1;
     const char *etype = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
     const char *ebody = MHD_lookup_connection_value(c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Body");
     pthread_mutex_lock(&g.mu);
@@ -257,9 +259,30 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
     return MHD_NO;
 }
 
+/* A streamed response that never reached its end: the connection dropped,
+ * or libmicrohttpd refused it (trailers over the connection's memory) and
+ * answered the worker itself. The invocation fails now rather than at its
+ * timeout. */
+static void stream_abort(instance *in, rreq *q, enum MHD_RequestTerminationCode toe) {
+    pthread_mutex_lock(&g.mu);
+    invocation *inv = stream_target(in, q);
+    if (inv) {
+        inv->outcome = OUT_FN_ERROR;
+        sqlambda_buf_free(&inv->body);
+        pool_error_body(&inv->body, "Runtime.StreamError",
+                        toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT
+                            ? "The function's streamed response was cut off before its end."
+                            : "The function's streamed response could not be read to its end "
+                              "(its trailers over 256 KiB?).");
+        stream_wake(in, inv);
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe) {
     rreq *q = *req_cls;
+    if (q && q->streaming && !q->ended) stream_abort(cls, q, toe);
     if (q) {
         sqlambda_buf_free(&q->body);
         free(q);
@@ -275,7 +298,9 @@ int runtime_api_start(instance *in, char *err, size_t errlen) {
     in->rapi = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                     MHD_USE_POLL,
                                 0, accept_policy, in, handler, in, MHD_OPTION_LISTEN_SOCKET, fd,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, in,
+                                /* room for a streamed response's error trailers */
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
     if (!in->rapi) {
         snprintf(err, errlen, "cannot start the Runtime API listener");

@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import subprocess
+import time
 import tempfile
 
 from botocore.eventstream import EventStreamBuffer
@@ -165,6 +166,13 @@ k.close()
 open(gate3, "w").close()
 ok(b"first" in seen, "a raw client sees the first chunk, then hangs up")
 
+# a runtime whose streamed response cannot be read to its end fails then,
+# not at its timeout
+for mode, what in (("bigtrailer", "an error trailer over 256 KiB"), ("drop", "a connection dropped mid-stream")):
+    r, data, done_ev = stream("rawstream", {"mode": mode})
+    is_((data, done_ev.get("ErrorCode")), (b"partial", "Runtime.StreamError"),
+        "%s: the bytes before it, then Runtime.StreamError (not Sandbox.Timedout)" % what)
+
 # the instance is still good afterwards
 r, data, done_ev = stream("streamer", {"mode": "chunks", "n": 1})
 is_((data, done_ev), (b"chunk 0\n", {}), "the function streams again after those errors")
@@ -198,7 +206,6 @@ is_(s.stop(), 0, "server exits 0")
 
 # a function quiet between chunks for longer than --idle-timeout: the
 # stream waits for it (the client holds the gate 3 s, the idle limit is 1 s)
-import time  # noqa: E402
 s2 = Server("--idle-timeout", "1", "--event-retry-delay-ms", "100")
 gate4 = gate + "4"
 r = s2.boto3().invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"mode": "gate", "gate": gate4}))

@@ -6,6 +6,8 @@ gate       - yields "first\\n", then waits (up to 15 s) for the file
              only create the file if it received "first" while the
              function still ran
 midfail    - yields "partial", then raises ValueError("stream broke")
+bigfail    - yields "partial", then raises ValueError of event["kb"] KiB
+             (a long error body in the trailers)
 earlyfail  - raises before yielding anything (an ordinary error)
 size       - yields event["mb"] MiB of b"x" in 64 KiB chunks
 stall      - yields "started\n", then sleeps 30 s (past any test timeout)
@@ -40,6 +42,9 @@ def stream(event, context, mode):
     elif mode == "stall":
         yield "started\n"
         time.sleep(30)
+    elif mode == "bigfail":
+        yield b"partial"
+        raise ValueError("y" * (event["kb"] * 1024))
     elif mode == "size":
         block = b"x" * 65536
         for _ in range(event["mb"] * 16):
