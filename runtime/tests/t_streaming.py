@@ -166,6 +166,14 @@ k.close()
 open(gate3, "w").close()
 ok(b"first" in seen, "a raw client sees the first chunk, then hangs up")
 
+# long errors in the trailers: 20 KiB whole; 200 KiB cut by the bootstrap
+r, data, done_ev = stream("streamer", {"mode": "bigfail", "kb": 20})
+is_((done_ev.get("ErrorCode"), len(done_ev.get("ErrorDetails", ""))), ("ValueError", 20480),
+    "a 20 KiB error message in the trailers arrives whole")
+r, data, done_ev = stream("streamer", {"mode": "bigfail", "kb": 200})
+ok(done_ev.get("ErrorCode") == "ValueError" and done_ev.get("ErrorDetails", "").endswith("... (truncated)"),
+   "a 200 KiB one is cut by the Python bootstrap, still the function's error", str(done_ev)[:200])
+
 # a runtime whose streamed response cannot be read to its end fails then,
 # not at its timeout
 for mode, what in (("bigtrailer", "an error trailer over 256 KiB"), ("drop", "a connection dropped mid-stream")):
