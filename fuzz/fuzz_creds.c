@@ -2,10 +2,13 @@
  * fuzz_creds.c — what credential sources answer (core/src/creds_parse.c):
  * credential_process output, container endpoint and EC2 instance metadata
  * JSON, STS's AssumeRoleWithWebIdentity XML and the error elements read
- * from STS failures. Properties: accepted credentials have a key id and a
- * secret; a rejected JSON document always says why.
- * Input: byte 0 picks the source (0 process, 1 container, 2 IMDS, 3 STS),
- * then the document.
+ * from STS failures, the SSO token cache file and the SSO portal's
+ * GetRoleCredentials answer. Properties: accepted credentials have a key
+ * id and a secret; a rejected JSON document always says why; an accepted
+ * SSO token is non-empty, has no line break (it becomes a header) and has
+ * an expiry.
+ * Input: byte 0 picks the source (0 process, 1 container, 2 IMDS, 3 STS,
+ * 4 SSO token cache, 5 SSO GetRoleCredentials), then the document.
  */
 #include "creds_parse.h"
 #include "creds_internal.h"
@@ -15,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    int kind = data[0] % 4;
+    int kind = data[0] % 6;
     size_t n = size - 1;
     char *doc = malloc(n ? n : 1); /* exact size, no NUL: over-reads show */
     if (!doc) return 0;
@@ -27,6 +30,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char why[200] = "";
         rc = sqlambda_creds_parse_json((creds_json_kind)kind, doc, n, &c, why, sizeof why);
         if (rc != 0 && !why[0]) abort();
+    } else if (kind == 4) {
+        char why[200] = "", *tok = NULL;
+        time_t exp = 0;
+        rc = sqlambda_sso_token_parse(doc, n, &tok, &exp, why, sizeof why);
+        if (rc != 0 && (!why[0] || tok)) abort();
+        if (rc == 0 && (!tok || !*tok || strpbrk(tok, "\r\n"))) abort();
+        free(tok);
+        rc = -1; /* no credentials to check */
+    } else if (kind == 5) {
+        char why[200] = "";
+        rc = sqlambda_creds_parse_sso(doc, n, &c, why, sizeof why);
+        if (rc != 0 && !why[0]) abort();
+        if (rc == 0 && (!c.session_token || c.expiration <= 0)) abort();
     } else {
         rc = sqlambda_creds_parse_sts(doc, n, &c);
         char *code = sqlambda_xml_text(doc, n, "Code"), *msg = sqlambda_xml_text(doc, n, "Message");

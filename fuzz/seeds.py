@@ -162,7 +162,8 @@ def function():
 
 
 def creds():
-    # byte 0: 0 credential_process, 1 container, 2 IMDS, 3 STS XML (AWS documentation shapes)
+    # byte 0: 0 credential_process, 1 container, 2 IMDS, 3 STS XML (AWS documentation shapes),
+    # 4 SSO token cache, 5 SSO GetRoleCredentials
     proc = {"Version": 1, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey":
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "FwoGZXIvYXdzEJr",
             "Expiration": "2026-12-01T07:00:00Z"}
@@ -185,6 +186,15 @@ def creds():
         '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
         "<Code>InvalidIdentityToken</Code><Message>Couldn&apos;t retrieve verification key &lt;x&gt;</Message>"
         "</Error><RequestId>c6104cbe</RequestId></ErrorResponse>").encode())
+    # 4: the token file aws sso login caches; 5: the portal's GetRoleCredentials answer
+    put("fuzz_creds", "sso_token", b"\4" + json.dumps({
+        "startUrl": "https://d-1234567890.awsapps.com/start", "region": "us-east-1",
+        "accessToken": "aoaAAAAAGZ0eXAiOiJKV1Qi", "expiresAt": "2026-12-02T10:00:00Z",
+        "clientId": "c", "clientSecret": "s", "registrationExpiresAt": "2027-01-01T00:00:00Z",
+        "refreshToken": "r"}, indent=2).encode())
+    put("fuzz_creds", "sso_role", b"\5" + json.dumps({"roleCredentials": {
+        "accessKeyId": "ASIAIOSFODNN7EXAMPLE", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG",
+        "sessionToken": "IQoJb3JpZ2lu", "expiration": 1764669600000}}).encode())
 
 
 def request():

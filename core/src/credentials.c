@@ -1,8 +1,8 @@
 /*
  * credentials.c — the default credential chain and its process-wide cache.
  * Order: static keys from the options, environment (unless the options
- * name an assume-role profile), an assumed role (creds_assume_role.c), the
- * profile's keys in the shared files, credential_process, web identity, container, EC2
+ * name an assume-role profile), an assumed role (creds_assume_role.c), an
+ * SSO profile (creds_sso.c, botocore's place for it), the profile's keys in the shared files, credential_process, web identity, container, EC2
  * instance metadata. Everything after the environment is cached per chain
  * inputs (profile, file paths, the providers' environment variables),
  * shared by every client in the process: temporary credentials are
@@ -104,6 +104,7 @@ static char *cache_key(const sqlambda_creds_provider *p) {
     static const char *vars[] = {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "HOME",
                                  "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
                                  "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
+                                 "AWS_ENDPOINT_URL_SSO",
                                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                                  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
@@ -216,7 +217,7 @@ void sqlambda_creds_provider_free(sqlambda_creds_provider *p) {
  * CREDS_FOUND / CREDS_ABSENT / CREDS_ERROR / CREDS_TIMEOUT / CREDS_CANCELLED. */
 static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
                      file_stamp *conf_file, sqlambda_creds *out, char *err, size_t errlen) {
-    static const creds_provider_fn chain[] = {sqlambda_creds_assume_role,
+    static const creds_provider_fn chain[] = {sqlambda_creds_assume_role, sqlambda_creds_sso,
                                               sqlambda_creds_profile, sqlambda_creds_process,
                                               sqlambda_creds_web_identity,
                                               sqlambda_creds_container, sqlambda_creds_imds};
@@ -243,7 +244,7 @@ static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
     }
     if (rc == CREDS_ABSENT)
         sqlambda_fmt(err, errlen, "no credentials found for profile \"%.64s\" (tried options, "
-                     "environment, shared files, credential_process, web identity, container, "
+                     "environment, SSO, shared files, credential_process, web identity, container, "
                      "instance metadata%s%.220s)", p->profile, last[0] ? "; " : "", last);
     sqlambda_profiles_free(&files);
     return rc;

@@ -3,7 +3,7 @@
  * a profile with role_arn (and no web_identity_token_file) gets its source
  * credentials from source_profile (a chain of any depth; a source profile
  * with its own static keys, or without role_arn, ends it with its own
- * credentials: keys, credential_process or web identity from the profile,
+ * credentials: SSO, keys, credential_process or web identity from the profile,
  * the environment never) or from credential_source (Environment,
  * Ec2InstanceMetadata, EcsContainer), then calls STS AssumeRole signed with
  * SigV4 by them. Every key is checked (creds_role_check.c) before anything
@@ -196,12 +196,14 @@ static int from_source_profile(const creds_ctx *ctx, walk *wk, const char *paren
         creds_ctx c = *ctx;
         c.profile = name;
         c.no_env = 1;
-        int rc = sqlambda_creds_profile(&c, out, err, errlen);
+        /* SSO first, as in botocore's ProfileProviderBuilder */
+        int rc = sqlambda_creds_sso(&c, out, err, errlen);
+        if (rc == CREDS_ABSENT) rc = sqlambda_creds_profile(&c, out, err, errlen);
         if (rc == CREDS_ABSENT) rc = sqlambda_creds_process(&c, out, err, errlen);
         if (rc == CREDS_ABSENT) rc = sqlambda_creds_web_identity(&c, out, err, errlen);
         if (rc == CREDS_ABSENT)
             sqlambda_fmt(err, errlen, "profile \"%.64s\": its source_profile \"%.64s\" has no "
-                         "credentials (static keys, credential_process, web identity or "
+                         "credentials (SSO, static keys, credential_process, web identity or "
                          "role_arn)", parent, name);
         return rc == CREDS_ABSENT ? CREDS_ERROR : rc;
     }

@@ -55,6 +55,9 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
 int sqlambda_creds_container(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                              size_t errlen);
 int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen);
+/* creds_sso.c: sso_session / legacy sso_* keys, the token aws sso login
+ * cached, exchanged at the portal's GetRoleCredentials. */
+int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen);
 /* creds_assume_role.c: role_arn + source_profile / credential_source. */
 int sqlambda_creds_assume_role(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                                size_t errlen);

@@ -1,7 +1,8 @@
 /*
  * creds_parse.c — the documents credential sources answer with: the JSON of
  * credential_process, the container endpoint and EC2 instance metadata
- * (jansson), and STS's AssumeRoleWithWebIdentity / AssumeRole XML (the few elements we
+ * (jansson), the SSO token cache and the SSO portal's GetRoleCredentials,
+ * and STS's AssumeRoleWithWebIdentity / AssumeRole XML (the few elements we
  * need, found by name). Secrets are wiped before their buffers are freed.
  */
 #include "creds_parse.h"
@@ -48,6 +49,64 @@ int sqlambda_creds_parse_json(creds_json_kind kind, const char *text, size_t len
         rc = 0;
 out:
     json_decref(j); /* jansson's own copies: not wiped (it frees them itself) */
+    return rc;
+}
+
+int sqlambda_sso_token_parse(const char *text, size_t len, char **token, time_t *expires,
+                             char *why, size_t whylen) {
+    json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, NULL);
+    int rc = -1;
+    *token = NULL;
+    const char *tok = json_is_object(j) ? jstr(j, "accessToken") : NULL;
+    const char *exp = json_is_object(j) ? jstr(j, "expiresAt") : NULL;
+    if (!json_is_object(j))
+        sqlambda_fmt(why, whylen, "is not a JSON object");
+    else if (!tok)
+        sqlambda_fmt(why, whylen, "has no accessToken");
+    else if (strpbrk(tok, "\r\n")) /* it becomes a header (jansson refuses \u0000) */
+        sqlambda_fmt(why, whylen, "has an accessToken with a line break");
+    else if (!exp)
+        sqlambda_fmt(why, whylen, "has no expiresAt");
+    else if (sqlambda_parse_rfc3339(exp, expires) != 0)
+        sqlambda_fmt(why, whylen, "has an expiresAt that is not an RFC 3339 time");
+    else if (!(*token = strdup(tok)))
+        sqlambda_fmt(why, whylen, "out of memory");
+    else
+        rc = 0;
+    json_decref(j);
+    return rc;
+}
+
+int sqlambda_creds_parse_sso(const char *text, size_t len, sqlambda_creds *out, char *why,
+                             size_t whylen) {
+    json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, NULL);
+    json_t *rc_ = json_is_object(j) ? json_object_get(j, "roleCredentials") : NULL;
+    int rc = -1;
+    if (!json_is_object(rc_)) {
+        sqlambda_fmt(why, whylen, "answer has no roleCredentials object");
+        goto out;
+    }
+    const char *id = jstr(rc_, "accessKeyId"), *secret = jstr(rc_, "secretAccessKey");
+    const char *token = jstr(rc_, "sessionToken");
+    json_t *exp = json_object_get(rc_, "expiration");
+    /* milliseconds since the epoch; years past 9999 are refused */
+    json_int_t ms = json_is_integer(exp) ? json_integer_value(exp) : -1;
+    if (!id)
+        sqlambda_fmt(why, whylen, "answer has no accessKeyId");
+    else if (!secret)
+        sqlambda_fmt(why, whylen, "answer has no secretAccessKey");
+    else if (!token)
+        sqlambda_fmt(why, whylen, "answer has no sessionToken");
+    else if (ms <= 0 || ms > 253402300799000LL)
+        sqlambda_fmt(why, whylen, "answer's expiration is not a time in milliseconds");
+    /* under a second would be 0, "never expires": at least 1 (long past) */
+    else if (sqlambda_creds_set(out, id, secret, token, ms < 1000 ? 1 : (time_t)(ms / 1000),
+                                "sso") != 0)
+        sqlambda_fmt(why, whylen, "out of memory");
+    else
+        rc = 0;
+out:
+    json_decref(j);
     return rc;
 }
 

@@ -19,6 +19,17 @@ typedef enum creds_json_kind {
 int sqlambda_creds_parse_json(creds_json_kind kind, const char *text, size_t len,
                               sqlambda_creds *out, char *why, size_t whylen);
 
+/* The token `aws sso login` caches (~/.aws/sso/cache/<sha1>.json):
+ * "accessToken" and "expiresAt" (RFC 3339). 0 with *token malloc'd (wipe
+ * it) and *expires set, or -1 with why (never a value from the file). */
+int sqlambda_sso_token_parse(const char *text, size_t len, char **token, time_t *expires,
+                             char *why, size_t whylen);
+/* The SSO portal's GetRoleCredentials answer: {"roleCredentials":
+ * {"accessKeyId", "secretAccessKey", "sessionToken", "expiration": ms}}.
+ * 0 with *out filled (source "sso"), or -1 with why. */
+int sqlambda_creds_parse_sso(const char *text, size_t len, sqlambda_creds *out, char *why,
+                             size_t whylen);
+
 /* Parses STS's AssumeRoleWithWebIdentity XML answer (len bytes): 0 with *out
  * filled, or -1 when a credential element is missing or Expiration is bad. */
 int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out);

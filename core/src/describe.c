@@ -91,6 +91,16 @@ static void creds_location(const sqlambda_creds *cr, const sqlambda_profiles *pf
         sqlambda_show_value(shown, sizeof shown, ep && *ep ? ep : "http://169.254.169.254",
                             strlen(ep && *ep ? ep : "http://169.254.169.254"), 100);
         sqlambda_fmt(out, outlen, "%s", shown);
+    } else if (!strcmp(src, "sso")) {
+        const char *sess = sqlambda_profile_get_config(pf, profile, "sso_session");
+        const char *role = sqlambda_profile_get_config(pf, profile, "sso_role_name");
+        char a[120], b[120];
+        sqlambda_origin_of_key(pf, profile, "sso_role_name", true, &o);
+        sqlambda_show_value(a, sizeof a, role ? role : "", role ? strlen(role) : 0, 64);
+        sqlambda_show_value(b, sizeof b, sess ? sess : "", sess ? strlen(sess) : 0, 64);
+        sqlambda_fmt(out, outlen, "sso_role_name \"%s\" of %s%s%s%s", a, o.where,
+                     sess ? ", sso_session \"" : " (legacy sso_start_url)", sess ? b : "",
+                     sess ? "\"" : "");
     } else if (!strcmp(src, "assume-role")) {
         const char *arn = sqlambda_profile_get(pf, profile, "role_arn");
         const char *sp = sqlambda_profile_get(pf, profile, "source_profile");

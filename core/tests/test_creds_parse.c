@@ -105,5 +105,65 @@ int main(void) {
     code = sqlambda_xml_text("<Code>X</Code>", 10, "Code");
     ok(code == NULL, "xml_text: stays within len");
     free(code);
+
+    /* the SSO token cache file and GetRoleCredentials (creds_sso.c) */
+    char *tok = NULL;
+    time_t exp = 0;
+    const char *tf = "{\"accessToken\": \"TOKVALUE\", \"expiresAt\": \"2026-12-02T10:00:00Z\"}";
+    is_int(sqlambda_sso_token_parse(tf, strlen(tf), &tok, &exp, why, sizeof why), 0, "sso token: parsed");
+    is_str(tok, "TOKVALUE", "sso token: accessToken");
+    is_int((long long)exp, 1796205600LL, "sso token: expiresAt");
+    free(tok);
+    static const struct { const char *doc, *why; } badtok[] = {
+        {"[1]", "is not a JSON object"},
+        {"{\"expiresAt\": \"2026-12-02T10:00:00Z\"}", "has no accessToken"},
+        {"{\"accessToken\": \"\", \"expiresAt\": \"2026-12-02T10:00:00Z\"}", "has no accessToken"},
+        {"{\"accessToken\": \"TOKVALUE\"}", "has no expiresAt"},
+        {"{\"accessToken\": \"TOK\\r\\nX-Evil: 1\", \"expiresAt\": \"2026-12-02T10:00:00Z\"}",
+         "has an accessToken with a line break"},
+        /* jansson refuses \u0000 itself */
+        {"{\"accessToken\": \"TOK\\u0000X\", \"expiresAt\": \"2026-12-02T10:00:00Z\"}",
+         "is not a JSON object"},
+        {"{\"accessToken\": \"TOKVALUE\", \"expiresAt\": \"tomorrow\"}",
+         "has an expiresAt that is not an RFC 3339 time"}};
+    for (size_t i = 0; i < sizeof badtok / sizeof badtok[0]; i++) {
+        tok = NULL;
+        why[0] = 0;
+        int r = sqlambda_sso_token_parse(badtok[i].doc, strlen(badtok[i].doc), &tok, &exp, why,
+                                         sizeof why);
+        ok(r == -1 && tok == NULL, "sso token %zu refused", i);
+        is_str(why, badtok[i].why, "sso token: why");
+        ok(!strstr(why, "TOK"), "sso token %zu: no value quoted", i);
+    }
+    const char *rc_ok = "{\"roleCredentials\": {\"accessKeyId\": \"ASIA1\", \"secretAccessKey\": "
+                        "\"S\", \"sessionToken\": \"T\", \"expiration\": 1796205600123}}";
+    is_int(sqlambda_creds_parse_sso(rc_ok, strlen(rc_ok), &c, why, sizeof why), 0, "sso role: parsed");
+    is_str(c.access_key_id, "ASIA1", "sso role: key id");
+    is_str(c.source, "sso", "sso role: source");
+    is_int((long long)c.expiration, 1796205600LL, "sso role: expiration from milliseconds");
+    sqlambda_creds_clear(&c);
+    const char *rc_10ms = "{\"roleCredentials\": {\"accessKeyId\": \"A\", \"secretAccessKey\": "
+                          "\"S\", \"sessionToken\": \"T\", \"expiration\": 10}}";
+    is_int(sqlambda_creds_parse_sso(rc_10ms, strlen(rc_10ms), &c, why, sizeof why), 0, "sso role: 10 ms");
+    ok(c.expiration == 1, "sso role: an expiration under 1 s is long past, never 0 (never expires)");
+    sqlambda_creds_clear(&c);
+    static const struct { const char *doc, *why; } badrc[] = {
+        {"{}", "answer has no roleCredentials object"},
+        {"{\"roleCredentials\": {\"secretAccessKey\": \"S\", \"sessionToken\": \"T\", \"expiration\": 5000}}",
+         "answer has no accessKeyId"},
+        {"{\"roleCredentials\": {\"accessKeyId\": \"A\", \"sessionToken\": \"T\", \"expiration\": 5000}}",
+         "answer has no secretAccessKey"},
+        {"{\"roleCredentials\": {\"accessKeyId\": \"A\", \"secretAccessKey\": \"S\", \"expiration\": 5000}}",
+         "answer has no sessionToken"},
+        {"{\"roleCredentials\": {\"accessKeyId\": \"A\", \"secretAccessKey\": \"S\", \"sessionToken\": \"T\", "
+         "\"expiration\": \"2026-12-02T10:00:00Z\"}}", "answer's expiration is not a time in milliseconds"},
+        {"{\"roleCredentials\": {\"accessKeyId\": \"A\", \"secretAccessKey\": \"S\", \"sessionToken\": \"T\", "
+         "\"expiration\": 0}}", "answer's expiration is not a time in milliseconds"}};
+    for (size_t i = 0; i < sizeof badrc / sizeof badrc[0]; i++) {
+        why[0] = 0;
+        ok(sqlambda_creds_parse_sso(badrc[i].doc, strlen(badrc[i].doc), &c, why, sizeof why) == -1,
+           "sso role %zu refused", i);
+        is_str(why, badrc[i].why, "sso role: why");
+    }
     return tap_done();
 }
