@@ -77,7 +77,7 @@ restart_db() {
   . "$DB_DIR/env"
   # shellcheck disable=SC2086
   env "${DB_ENVS[@]}" ${SQLAMBDA_MARIADB_SERVER_ENV:-} mariadbd "$defaults" "${run_as[@]}" \
-    --datadir="$DB_DIR/data" --socket="$SOCK" --port="$MARIADB_PORT" --bind-address=127.0.0.1 \
+    --datadir="$DB_DIR/data" --tmpdir="$DB_DIR/tmp" --socket="$SOCK" --port="$MARIADB_PORT" --bind-address=127.0.0.1 \
     --pid-file="$DB_DIR/mysqld.pid" --log-error="$DB_DIR/error.log" --plugin-dir="$build" \
     --skip-name-resolve --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
     --max-connections=200 --max-allowed-packet=64M "$@" >>"$DB_DIR/stdout.log" 2>&1 &

@@ -12,16 +12,18 @@
 # JOB, writing to OUT), asserts the process is gone within 200 ms with
 # PostgreSQL's own message, and prints OUT on failure. WHAT names the case.
 terminate_within_200ms() {
-  local pid=$1 job=$2 out=$3 what=$4 start gone=
-  start=$(date +%s%N)
-  psql -X -At -c "SELECT pg_terminate_backend(${pid:-0})" >/dev/null
-  for _ in $(seq 1 200); do
-    if ! kill -0 "${pid:-0}" 2>/dev/null; then gone=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+  local pid=$1 job=$2 out=$3 what=$4 t0 gone= ms
+  # Timed from the server's clock when the signal is sent (psql's own start
+  # and exit are not the backend's doing), to when the process is gone.
+  t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_terminate_backend(${pid:-0}) t WHERE t")
+  for _ in $(seq 1 400); do
+    if ! kill -0 "${pid:-0}" 2>/dev/null; then gone=$(date +%s.%N); break; fi
     sleep 0.005
   done
   wait "$job"
-  if [ -n "$pid" ] && [ -n "$gone" ] && [ "$gone" -lt 200 ]; then ok "pg_terminate_backend ends $what within 200 ms ($gone ms)"
-  else not_ok "pg_terminate_backend ends $what within 200 ms (pid=$pid gone=$gone)"; sed 's/^/# /' "$out"; fi
+  ms=$(python3 -c "print(int((float('${gone:-0}') - float('${t0:-0}')) * 1000))" 2>/dev/null || echo 99999)
+  if [ -n "$pid" ] && [ -n "$t0" ] && [ -n "$gone" ] && [ "$ms" -lt 200 ]; then ok "pg_terminate_backend ends $what within 200 ms ($ms ms)"
+  else not_ok "pg_terminate_backend ends $what within 200 ms (pid=$pid t0=$t0 gone=$gone)"; sed 's/^/# /' "$out"; fi
   like "pg_terminate_backend: PostgreSQL's own message" "$(cat "$out")" "terminating connection due to administrator command"
 }
 

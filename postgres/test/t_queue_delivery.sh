@@ -13,6 +13,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
+source "$top/postgres/test/lib_reload.sh"
 tmp=$(mktemp -d /tmp/aws_lambda-queue.XXXXXX)
 sink_pid=
 cleanup() {
@@ -146,13 +147,12 @@ is "RequestResponse: response stored in aws_lambda.results" \
   '200 {"echo": {"ask": 42}} -'
 is "RequestResponse: sent as RequestResponse" "$(sink rr types)" "RequestResponse"
 # aws_lambda.result_ttl: the worker purges expired results.
-sq -c "ALTER SYSTEM SET aws_lambda.result_ttl = '1s'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+reload_conf "ALTER SYSTEM SET aws_lambda.result_ttl = '1s'"
 ttl_id=$(sq -c "SELECT aws_lambda.enqueue('rr_ttl', '{}', 'RequestResponse')")
 purged() { [ "$(sq -c "SELECT count(*) FROM aws_lambda.results WHERE id IN ($id, $ttl_id)")" = 0 ]; }
 if wait_until 6 purged; then ok "result_ttl 1s: expired results are purged"
 else not_ok "result_ttl 1s: expired results are purged"; sq -c "SELECT id, completed_at, now() FROM aws_lambda.results" -c "SHOW aws_lambda.result_ttl" | sed 's/^/# /'; fi
-sq -c "ALTER SYSTEM RESET aws_lambda.result_ttl" -c "SELECT pg_reload_conf()" >/dev/null
+reload_conf "ALTER SYSTEM RESET aws_lambda.result_ttl"
 
 # 5. Poison events: a function error (retry_function_errors = 0) and an
 #    unknown function go to dead_letter; the others in the same transaction arrive.
@@ -180,14 +180,13 @@ is "RequestResponse function error: its error payload in results" \
   "ValueError Unhandled"
 
 # 6. retry_function_errors = 2 (reloaded): three attempts, then dead_letter.
-sq -c "ALTER SYSTEM SET aws_lambda.retry_function_errors = 2" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+reload_conf "ALTER SYSTEM SET aws_lambda.retry_function_errors = 2"
 sq -c "SELECT aws_lambda.enqueue('funcerror_retried', '{}')" >/dev/null
 wait_until 10 queue_empty funcerror_retried
 is "retry_function_errors = 2: tried three times" "$(sink funcerror_retried)" 3
 is "then dead_letter with attempts = 3" \
   "$(sq -c "SELECT attempts FROM aws_lambda.dead_letter WHERE function_name = 'funcerror_retried'")" 3
-sq -c "ALTER SYSTEM RESET aws_lambda.retry_function_errors" -c "SELECT pg_reload_conf()" >/dev/null
+reload_conf "ALTER SYSTEM RESET aws_lambda.retry_function_errors"
 
 # 7. Endpoint down for a while, then back on the same port.
 kill "$sink_pid"; wait "$sink_pid" 2>/dev/null; sink_pid=
@@ -202,7 +201,7 @@ is "endpoint back: all five events delivered" "$(sink outage)" 5
 
 # 7a. A retryable error on every attempt: dead_letter after
 #     max_delivery_attempts, with the last error.
-sq -c "ALTER SYSTEM SET aws_lambda.max_delivery_attempts = 3" -c "SELECT pg_reload_conf()" >/dev/null
+reload_conf "ALTER SYSTEM SET aws_lambda.max_delivery_attempts = 3"
 kill "$sink_pid"; wait "$sink_pid" 2>/dev/null; sink_pid=
 sleep 0.3
 sq -c "SELECT aws_lambda.enqueue('giveup', '{}')" >/dev/null
@@ -212,18 +211,16 @@ like "max_delivery_attempts 3: transport errors end in dead_letter after 3 attem
   "$(sq -c "SELECT attempts || ' ' || last_error FROM aws_lambda.dead_letter WHERE function_name = 'giveup'")" \
   "^3 .*127\.0\.0\.1:$sink_port"
 start_sink "$sink_port"
-sq -c "ALTER SYSTEM RESET aws_lambda.max_delivery_attempts" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+reload_conf "ALTER SYSTEM RESET aws_lambda.max_delivery_attempts"
 
 # 7b. SIGHUP reloads the worker's client: a new endpoint takes effect.
 dead=$(free_port)
-sq -c "ALTER SYSTEM SET aws_lambda.endpoint_override = 'http://127.0.0.1:$dead'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+reload_conf "ALTER SYSTEM SET aws_lambda.endpoint_override = 'http://127.0.0.1:$dead'"
 sq -c "SELECT aws_lambda.enqueue('reload', '{}')" >/dev/null
 sleep 0.5
 like "reload: the new endpoint is used (the entry waits, its error names port $dead)" \
   "$(sq -c "SELECT last_error FROM aws_lambda.queue WHERE function_name = 'reload'")" "127.0.0.1:$dead"
-sq -c "ALTER SYSTEM RESET aws_lambda.endpoint_override" -c "SELECT pg_reload_conf()" >/dev/null
+reload_conf "ALTER SYSTEM RESET aws_lambda.endpoint_override"
 if wait_until 10 count_is reload 1; then ok "reload back: delivered to the configured endpoint"
 else
   not_ok "reload back: delivered to the configured endpoint (sink saw $(sink reload))"
@@ -268,7 +265,7 @@ is "queue_status counts delivered and failed per function" \
 sq <<'SQL' >/dev/null
 CREATE ROLE queue_user LOGIN;
 GRANT USAGE ON SCHEMA aws_lambda TO queue_user;
-GRANT EXECUTE ON FUNCTION aws_lambda.enqueue(text, jsonb, text, text, text) TO queue_user;
+GRANT EXECUTE ON FUNCTION aws_lambda.enqueue(text, jsonb, text, text, text, text) TO queue_user;
 GRANT INSERT ON ev TO queue_user;
 SQL
 out=$(sq -U queue_user -c "SELECT aws_lambda.enqueue('granted', '{}') > 0" -c "INSERT INTO ev VALUES (100, 'by queue_user')" -c "SELECT count(*) FROM aws_lambda.queue" | tr '\n' ' ')
