@@ -75,7 +75,7 @@ is "--json dual-stack: true from the config file" \
   "$(json 'd["settings"]["use_dualstack_endpoint"]["value"], d["settings"]["use_dualstack_endpoint"]["type"]')" \
   "('true', 'config-file')"
 is "--json names in order" "$(json '",".join(d["settings"])')" \
-  profile,region,endpoint_url,use_fips_endpoint,use_dualstack_endpoint,retry_mode,max_attempts,access_key,secret_key,session_token
+  profile,region,endpoint_url,use_fips_endpoint,use_dualstack_endpoint,retry_mode,max_attempts,ca_bundle,access_key,secret_key,session_token
 is "--json session token null" "$(json 'd["settings"]["session_token"]["value"]')" None
 
 # variables win, and say so
@@ -164,4 +164,15 @@ like "--region us_east_1: core's region message" "$($WRAP "$CLI" config --region
   'invalid --region: region "us_east_1" is not an AWS region name'
 $WRAP "$CLI" config --credential-timeout-ms 3600000 --no-credentials >/dev/null 2>&1
 is "--credential-timeout-ms 3600000 (the cap) accepted" "$?" 0
+
+# the CA bundle: shown with its origin; one that cannot be read is exit 3 naming it
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' >"$tmp/ca.pem"
+AWS_CA_BUNDLE=$tmp/ca.pem run_json --no-credentials
+is "ca_bundle from AWS_CA_BUNDLE" "$(json 'd["settings"]["ca_bundle"]["value"], d["settings"]["ca_bundle"]["type"], d["settings"]["ca_bundle"]["location"]')" \
+  "('$tmp/ca.pem', 'env', 'AWS_CA_BUNDLE')"
+like "ca_bundle row in the table" "$(AWS_CA_BUNDLE=$tmp/ca.pem $WRAP "$CLI" config --no-credentials 2>&1)" \
+  "ca_bundle +$tmp/ca.pem +env +AWS_CA_BUNDLE"
+out=$(AWS_CA_BUNDLE=$tmp/nowhere.pem $WRAP "$CLI" config --no-credentials 2>&1); rc=$?
+is "a missing CA bundle: exit 3" "$rc" 3
+like "... naming it and its source" "$out" "CA bundle \"$tmp/nowhere.pem\" \(from AWS_CA_BUNDLE\) cannot be read: No such file or directory"
 tap_exit

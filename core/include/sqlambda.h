@@ -147,7 +147,8 @@ typedef struct sqlambda_options {
     size_t max_response_bytes;  /* 0: 6 MB + 64 KB; larger bodies are E_RESPONSE */
     int retry_unsafe;           /* 1: also retry when the request may already
                                    have reached the function (response lost) */
-    const char *ca_file;        /* NULL: system CA store; TLS is always verified */
+    const char *ca_file;        /* NULL: AWS_CA_BUNDLE, the profile's ca_bundle, else the
+                                   system CA store; TLS is always verified */
     const char *allowed_functions; /* NULL or "": any. Else comma-separated
                                    entries: see sqlambda_function_allowed */
     const char *user_agent_extra; /* e.g. "postgres/15.4", appended to the UA */
@@ -343,13 +344,18 @@ SQLAMBDA_API sqlambda_status sqlambda_check_profile(const char *profile, char *e
 /* An allowlist setting: every entry well-formed (see sqlambda_function_allowed),
  * no empty entries; NULL or blank is fine (allows everything). */
 SQLAMBDA_API sqlambda_status sqlambda_check_allowlist(const char *allowlist, char *err, size_t errlen);
+/* A CA bundle file: a path (at most 4096 bytes, no control bytes) to a
+ * regular file this process can open, holding a PEM certificate within its
+ * first 64 KB. */
+SQLAMBDA_API sqlambda_status sqlambda_check_ca_file(const char *path, char *err, size_t errlen);
 
 /* ---- What a client would use, and where it came from (`sqlambda config`) -- */
 
 /* One resolved setting, the way `aws configure list` shows it. */
 typedef struct sqlambda_setting {
     const char *name; /* "profile", "region", "endpoint_url", "use_fips_endpoint",
-                         "use_dualstack_endpoint", "retry_mode", "max_attempts", "access_key",
+                         "use_dualstack_endpoint", "retry_mode", "max_attempts", "ca_bundle",
+                         "access_key",
                          "secret_key", "session_token" (static strings) */
     char *value;      /* as shown, never a secret: access_key is masked but for
                          its last 4 characters ("****************WXYZ"), the

@@ -160,7 +160,7 @@ static void easy_setup(sqlambda_client *c, CURL *e) {
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->opts.ca_file && *c->opts.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->opts.ca_file);
+    if (c->cfg.ca_bundle) curl_easy_setopt(e, CURLOPT_CAINFO, c->cfg.ca_bundle);
     curl_easy_setopt(e, CURLOPT_SHARE, c->share);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, sqlambda_reply_header_cb);

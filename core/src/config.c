@@ -190,6 +190,37 @@ static void check_ms(long v, const char *name, long cap, sqlambda_config *out) {
                  v, cap);
 }
 
+/* options ca_file, AWS_CA_BUNDLE, the profile's ca_bundle (botocore's
+ * order after the client's verify=): a regular file we can open. */
+static void resolve_ca(const sqlambda_options *opts, const sqlambda_profiles *pf,
+                       sqlambda_config *out) {
+    const char *v, *what;
+    if (opts->ca_file && *opts->ca_file) {
+        v = opts->ca_file;
+        what = "the CA bundle setting";
+        origin(&out->ca_from, "option", "ca_file");
+    } else if ((v = env("AWS_CA_BUNDLE"))) {
+        what = "AWS_CA_BUNDLE";
+        origin(&out->ca_from, "env", what);
+    } else if ((v = sqlambda_profile_get(pf, out->profile, "ca_bundle")) && *v) {
+        what = "the profile's ca_bundle";
+        sqlambda_origin_of_key(pf, out->profile, "ca_bundle", false, &out->ca_from);
+    } else {
+        origin(&out->ca_from, NULL, NULL);
+        return;
+    }
+    char why[120];
+    if (sqlambda_ca_file_check(v, why, sizeof why) != 0) {
+        char shown[300];
+        sqlambda_show_value(shown, sizeof shown, v, strlen(v), 200);
+        sqlambda_fmt(out->error, sizeof out->error, "CA bundle \"%s\" (from %s) %s", shown, what,
+                     why);
+        return;
+    }
+    if (!(out->ca_bundle = strdup(v)))
+        sqlambda_fmt(out->error, sizeof out->error, "out of memory");
+}
+
 static void resolve_endpoint(const sqlambda_options *opts, const sqlambda_profiles *pf,
                              sqlambda_config *out) {
     const char *url = NULL, *what = NULL;
@@ -295,6 +326,9 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
                      &out->use_dualstack, &out->dualstack_from, out);
     }
 
+    /* the CA bundle: checked now, so a bad path is named before any call */
+    if (!out->error[0]) resolve_ca(opts, &pf, out);
+
     /* the timeouts' caps (0: the default) */
     check_ms(opts->connect_timeout_ms, "connect_timeout_ms", SQLAMBDA_CONNECT_TIMEOUT_MS_MAX, out);
     check_ms(opts->request_timeout_ms, "request_timeout_ms", SQLAMBDA_REQUEST_TIMEOUT_MS_MAX, out);
@@ -347,5 +381,6 @@ void sqlambda_config_free(sqlambda_config *c) {
     free(c->profile);
     free(c->region);
     free(c->endpoint_url);
+    free(c->ca_bundle);
     memset(c, 0, sizeof *c);
 }

@@ -42,6 +42,7 @@ struct sqlambda_creds_provider {
     sqlambda_waiter w;
     long timeout_ms; /* 0: each source's default */
     char *setting;   /* the host's name for the timeout setting */
+    char *ca_file;   /* the client's CA bundle (STS, SSO portal), or NULL */
 };
 
 typedef struct file_stamp {
@@ -171,7 +172,9 @@ sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opt
     p->profile = strdup(prof);
     p->explicit_profile = opts && opts->profile && *opts->profile && strcmp(prof, opts->profile) == 0;
     p->region = cfg && cfg->region ? strdup(cfg->region) : NULL;
-    int bad = !p->profile || (cfg && cfg->region && !p->region);
+    p->ca_file = cfg && cfg->ca_bundle ? strdup(cfg->ca_bundle) : NULL;
+    int bad = !p->profile || (cfg && cfg->region && !p->region) ||
+              (cfg && cfg->ca_bundle && !p->ca_file);
     p->setting = strdup(opts && opts->credential_timeout_setting &&
                                 *opts->credential_timeout_setting
                             ? opts->credential_timeout_setting
@@ -209,6 +212,7 @@ void sqlambda_creds_provider_free(sqlambda_creds_provider *p) {
     free(p->token);
     free(p->profile);
     free(p->region);
+    free(p->ca_file);
     free(p->setting);
     free(p);
 }
@@ -233,7 +237,8 @@ static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
     }
     stamp(files.credentials_path, cred_file);
     stamp(files.config_path, conf_file);
-    creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting, 0};
+    creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting, 0,
+                     p->ca_file};
     int rc = CREDS_ABSENT;
     char last[300] = "";
     for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
@@ -351,7 +356,8 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
         if (sqlambda_creds_set(out, p->akid, p->secret, p->token, 0, "static") != 0) goto oom;
         return SQLAMBDA_OK;
     }
-    creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting, 0};
+    creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting, 0,
+                      p->ca_file};
     int rc = sqlambda_creds_env(&ectx, out, err, errlen);
     if (rc == CREDS_FOUND && p->explicit_profile && explicit_role_profile(p)) {
         sqlambda_creds_clear(out); /* botocore: a named profile negates the environment */

@@ -149,8 +149,8 @@ static int sts_assume(const creds_ctx *ctx, const char *prof, const role_config 
         sqlambda_fmt(err, errlen, "out of memory");
         goto out;
     }
-    if (sqlambda_http_simple("POST", url, (const char *const *)hdr, form.data, ctx->w, timeout,
-                             &r) != 0) {
+    if (sqlambda_http_simple_ca("POST", url, (const char *const *)hdr, form.data, ctx->w, timeout,
+                                ctx->ca_file, &r) != 0) {
         ret = sqlambda_sts_failed(what, ctx, url, &r, err, errlen);
         goto out;
     }

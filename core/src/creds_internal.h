@@ -35,6 +35,7 @@ typedef struct creds_ctx {
     int no_env;                       /* 1: a source profile (botocore's
                                          disable_env_vars): web identity
                                          reads only the profile's keys */
+    const char *ca_file;              /* CA bundle for STS and the SSO portal, or NULL */
 } creds_ctx;
 
 /* The bound for a source: ctx->timeout_ms if set, else dflt. */

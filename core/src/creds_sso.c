@@ -214,8 +214,9 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
         goto out;
     }
     const char *hdrs[] = {hdr, "Accept: application/json", NULL};
-    if (sqlambda_http_simple("GET", full.data, hdrs, NULL, ctx->w,
-                             sqlambda_creds_timeout(ctx, CREDS_STS_TIMEOUT_MS), &r) != 0) {
+    if (sqlambda_http_simple_ca("GET", full.data, hdrs, NULL, ctx->w,
+                                sqlambda_creds_timeout(ctx, CREDS_STS_TIMEOUT_MS), ctx->ca_file,
+                                &r) != 0) {
         ret = sqlambda_creds_http_code(&r);
         if (ret == CREDS_TIMEOUT)
             sqlambda_fmt(err, errlen, "SSO (profile \"%.64s\"): GetRoleCredentials at %.100s timed "

@@ -70,8 +70,9 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
     }
     const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8",
                           "Accept: application/xml", NULL};
-    if (sqlambda_http_simple("POST", url, hdrs, form.data, ctx->w,
-                             sqlambda_creds_timeout(ctx, CREDS_STS_TIMEOUT_MS), &r) != 0) {
+    if (sqlambda_http_simple_ca("POST", url, hdrs, form.data, ctx->w,
+                                sqlambda_creds_timeout(ctx, CREDS_STS_TIMEOUT_MS), ctx->ca_file,
+                                &r) != 0) {
         char what[120];
         snprintf(what, sizeof what, "web identity (%s, profile \"%.64s\")", where, ctx->profile);
         ret = sqlambda_sts_failed(what, ctx, url, &r, err, errlen);

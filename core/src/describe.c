@@ -169,7 +169,7 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
     char num[16];
     memset(out, 0, sizeof *out);
     if (!opts) opts = &none;
-    if (!(out->settings = calloc(10, sizeof *out->settings))) goto oom;
+    if (!(out->settings = calloc(11, sizeof *out->settings))) goto oom;
     sqlambda_config_resolve(opts, &cfg);
     if (cfg.error[0]) {
         out->status = SQLAMBDA_E_CONFIG;
@@ -185,7 +185,8 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
                       &cfg) != 0 ||
              add_origin(out, "retry_mode", cfg.retry_legacy ? "legacy" : "standard",
                         &cfg.retry_mode_from) != 0 ||
-             add_origin(out, "max_attempts", num, &cfg.attempts_from) != 0;
+             add_origin(out, "max_attempts", num, &cfg.attempts_from) != 0 ||
+             add_origin(out, "ca_bundle", cfg.ca_bundle, &cfg.ca_from) != 0;
     if (!rc)
         rc = (flags & SQLAMBDA_DESCRIBE_NO_CREDENTIALS) || cfg.error[0]
                  ? add_none(out)

@@ -3,7 +3,8 @@
  * providers (IMDS, container, STS), run on its own curl multi handle whose
  * sockets are waited on through the host's wait hook (creds_wait.c), so a
  * cancel interrupts it at once. The timeout covers the whole request, the
- * body is capped at 1 MB, TLS is verified, only http/https, no redirects;
+ * body is capped at 1 MB, TLS is verified (with the client's CA bundle for
+ * STS and the SSO portal), only http/https, no redirects;
  * loopback and link-local hosts bypass any proxy (otherwise curl honours
  * *_PROXY / NO_PROXY as usual).
  */
@@ -148,6 +149,12 @@ static int direct_host(const char *url) {
 int sqlambda_http_simple(const char *method, const char *url, const char *const *headers,
                          const char *body, const sqlambda_waiter *w, long timeout_ms,
                          sqlambda_http_response *out) {
+    return sqlambda_http_simple_ca(method, url, headers, body, w, timeout_ms, NULL, out);
+}
+
+int sqlambda_http_simple_ca(const char *method, const char *url, const char *const *headers,
+                            const char *body, const sqlambda_waiter *w, long timeout_ms,
+                            const char *ca_file, sqlambda_http_response *out) {
     memset(out, 0, sizeof *out);
     CURL *h = curl_easy_init();
     if (!h) {
@@ -187,6 +194,7 @@ int sqlambda_http_simple(const char *method, const char *url, const char *const 
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca_file && *ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);

@@ -27,6 +27,9 @@ sqlambda_status sqlambda_check_region_what(const char *region, size_t n, const c
 sqlambda_status sqlambda_check_endpoint_what(const char *url, const char *what, char *err,
                                              size_t errlen);
 
+/* check_ca_file.c: 0, or -1 with why ("cannot be read: ...", ...). */
+int sqlambda_ca_file_check(const char *path, char *why, size_t whylen);
+
 /* ---- validate.c: checks before anything is sent ------------------------ */
 
 /*
@@ -91,8 +94,11 @@ typedef struct sqlambda_config {
     bool endpoint_bad;    /* a configured endpoint URL was rejected (see error) */
     bool use_fips;        /* derived endpoints: lambda-fips.<region>... */
     bool use_dualstack;   /* derived endpoints: the partition's dual-stack suffix */
+    char *ca_bundle;      /* CA file for TLS (options ca_file, AWS_CA_BUNDLE,
+                             profile ca_bundle), checked readable; NULL: the
+                             system store */
     sqlambda_origin profile_from, region_from, endpoint_from, fips_from, dualstack_from,
-        attempts_from, retry_mode_from;
+        attempts_from, retry_mode_from, ca_from;
     char error[256];      /* non-empty: a configuration problem to report */
 } sqlambda_config;
 
@@ -177,6 +183,10 @@ typedef struct sqlambda_http_response {
 int sqlambda_http_simple(const char *method, const char *url, const char *const *headers,
                          const char *body, const sqlambda_waiter *w, long timeout_ms,
                          sqlambda_http_response *out);
+/* The same, verifying TLS with ca_file (NULL: the system store). */
+int sqlambda_http_simple_ca(const char *method, const char *url, const char *const *headers,
+                            const char *body, const sqlambda_waiter *w, long timeout_ms,
+                            const char *ca_file, sqlambda_http_response *out);
 void sqlambda_http_response_free(sqlambda_http_response *r);
 
 #endif /* SQLAMBDA_INTERNAL_H */
