@@ -1,8 +1,40 @@
 -- aws_lambda--1.0--1.1.0.sql — ALTER EXTENSION aws_lambda UPDATE from 1.0
 -- (the first release, releases/aws_lambda--1.0.sql) to 1.1.0: what changed
--- in postgres/sql/ since. Tables and their rows are untouched.
+-- in postgres/sql/ since. Rows are untouched; queue and dead_letter gain a
+-- column (order_key, NULL in every existing row).
 -- test/t_upgrade.sh checks the result equals a fresh 1.1.0.
 \echo Use "ALTER EXTENSION aws_lambda UPDATE" to load this file. \quit
+
+-- 1.1.0 adds ordered delivery (sql/50_queue.sql): order_key on queue and
+-- dead_letter (last column, as a fresh install has it), the index that finds
+-- each key's head, and enqueue's order_key argument. enqueue is replaced
+-- (a new signature); the EXECUTE grants made on the 1.0 one are carried over
+-- as ordinary grants (pg_init_privs keeps the extension's own, as in a fresh
+-- install, so pg_dump still dumps the user's grants).
+ALTER TABLE queue ADD COLUMN order_key text;
+ALTER TABLE dead_letter ADD COLUMN order_key text;
+CREATE INDEX queue_order_key_idx ON queue (function_name, order_key, id)
+    WHERE order_key IS NOT NULL;
+SELECT pg_catalog.set_config('sqlambda_upgrade.enqueue_acl',
+       coalesce((SELECT proacl::text FROM pg_catalog.pg_proc
+                  WHERE oid = 'aws_lambda.enqueue(text, jsonb, text, text, text)'::regprocedure), ''),
+       true);
+DROP FUNCTION enqueue(text, jsonb, text, text, text);
+CREATE FUNCTION enqueue(
+    function_name text,
+    payload jsonb,
+    invocation_type text DEFAULT 'Event',
+    qualifier text DEFAULT NULL,
+    region text DEFAULT NULL,
+    order_key text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'aws_lambda_enqueue';
+COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text, text) IS
+'Queues a Lambda call in this transaction; delivered after commit, never if rolled back; entries of a function with the same order_key are delivered one at a time in commit order';
+REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION trigger_invoke() IS
+'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new''] [, ''order_key=column'']) queues the row change';
 
 -- RequestResponse results are dumped and restored with the queue (1.0
 -- marked queue, queue_id_seq, dead_letter and batching only).
@@ -35,7 +67,7 @@ GRANT EXECUTE ON FUNCTION
     invoke(aws_commons._lambda_function_arn_1, jsonb, text, text, jsonb, varchar),
     invoke_many(text, jsonb[], int, text, text, text),
     invoke_batch(text, jsonb[], int, int, int, text, text),
-    enqueue(text, jsonb, text, text, text),
+    enqueue(text, jsonb, text, text, text, text),
     trigger_invoke(),
     aws_commons.create_lambda_function_arn(text, text)
   TO aws_lambda_invoker;
@@ -86,15 +118,16 @@ BEGIN
   END IF;
   WITH d AS (DELETE FROM aws_lambda.dead_letter d WHERE d.id = ANY (ids) RETURNING d.*)
   INSERT INTO aws_lambda.queue (id, function_name, qualifier, region, invocation_type, payload,
-                                enqueued_at)
-  SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at
+                                enqueued_at, order_key)
+  SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at,
+         d.order_key
     FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN PERFORM aws_lambda.worker_wake(); END IF;
   RETURN n;
 END $$;
 COMMENT ON FUNCTION redeliver(bigint[]) IS
-'Moves these dead letters back to the queue (same id, attempts 0); returns how many moved';
+'Moves these dead letters back to the queue (same id and order_key, attempts 0); returns how many moved';
 
 CREATE FUNCTION redeliver(function_name text DEFAULT NULL, failed_since timestamptz DEFAULT NULL)
 RETURNS bigint
@@ -113,8 +146,9 @@ BEGIN
        AND (failed_since IS NULL OR d.failed_at >= failed_since)
     RETURNING d.*)
   INSERT INTO aws_lambda.queue (id, function_name, qualifier, region, invocation_type, payload,
-                                enqueued_at)
-  SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at
+                                enqueued_at, order_key)
+  SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at,
+         d.order_key
     FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN PERFORM aws_lambda.worker_wake(); END IF;
@@ -227,3 +261,32 @@ REVOKE ALL ON FUNCTION pause(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION resume(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION set_concurrency(text, int) FROM PUBLIC;
 REVOKE ALL ON flow, queue_status FROM PUBLIC;
+
+-- The 1.0 enqueue's grants (other than the extension's own: its owner's;
+-- PUBLIC had none), given again on the new enqueue. Grants made here would
+-- count as the extension's initial privileges, so those are put back as a
+-- fresh install records them.
+DO $grants$
+DECLARE
+  acl text := pg_catalog.current_setting('sqlambda_upgrade.enqueue_acl', true);
+  fn regprocedure := 'aws_lambda.enqueue(text, jsonb, text, text, text, text)'::regprocedure;
+  init aclitem[];
+  g record;
+BEGIN
+  IF coalesce(acl, '') = '' THEN RETURN; END IF;
+  SELECT initprivs INTO init FROM pg_catalog.pg_init_privs
+   WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::regclass AND objsubid = 0;
+  FOR g IN
+    SELECT a.grantee, a.is_grantable
+      FROM pg_catalog.aclexplode(acl::aclitem[]) a
+      JOIN pg_catalog.pg_proc p ON p.oid = fn
+     WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND a.grantee <> p.proowner
+       AND a.grantee <> 'aws_lambda_invoker'::regrole
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I%s', fn,
+                              pg_catalog.pg_get_userbyid(g.grantee),
+                              CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+  UPDATE pg_catalog.pg_init_privs SET initprivs = init
+   WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::regclass AND objsubid = 0;
+END $grants$;

@@ -16,9 +16,15 @@ CREATE TABLE queue (
     enqueued_at timestamptz NOT NULL DEFAULT now(),
     attempts int NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
-    last_error text
+    last_error text,
+    order_key text
 );
 COMMENT ON TABLE queue IS 'Lambda calls waiting for delivery (committed rows only are delivered)';
+-- (1.1.0) Ordered delivery: entries of one function with the same order_key
+-- are delivered one at a time in commit order; the worker finds each key's
+-- head (lowest id) through this index.
+CREATE INDEX queue_order_key_idx ON queue (function_name, order_key, id)
+    WHERE order_key IS NOT NULL;
 
 CREATE TABLE dead_letter (
     id bigint PRIMARY KEY,
@@ -30,7 +36,8 @@ CREATE TABLE dead_letter (
     enqueued_at timestamptz NOT NULL,
     attempts int NOT NULL,
     last_error text,
-    failed_at timestamptz NOT NULL DEFAULT now()
+    failed_at timestamptz NOT NULL DEFAULT now(),
+    order_key text
 );
 COMMENT ON TABLE dead_letter IS 'Queue entries given up on, with their last error';
 
@@ -72,18 +79,19 @@ CREATE FUNCTION enqueue(
     payload jsonb,
     invocation_type text DEFAULT 'Event',
     qualifier text DEFAULT NULL,
-    region text DEFAULT NULL)
+    region text DEFAULT NULL,
+    order_key text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'aws_lambda_enqueue';
-COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text) IS
-'Queues a Lambda call in this transaction; delivered after commit, never if rolled back';
+COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text, text) IS
+'Queues a Lambda call in this transaction; delivered after commit, never if rolled back; entries of a function with the same order_key are delivered one at a time in commit order';
 
 CREATE FUNCTION trigger_invoke() RETURNS trigger
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'aws_lambda_trigger_invoke';
 COMMENT ON FUNCTION trigger_invoke() IS
-'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new'']) queues the row change';
+'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new''] [, ''order_key=column'']) queues the row change';
 
 CREATE FUNCTION function_name_check(function_name text) RETURNS void
 LANGUAGE c STRICT STABLE
@@ -136,7 +144,7 @@ AS 'MODULE_PATHNAME', 'aws_lambda_worker_in_flight';
 -- The view aws_lambda.queue_status is defined in 55_flow.sql (it shows flow
 -- control's state too).
 
-REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION trigger_invoke() FROM PUBLIC;
 REVOKE ALL ON FUNCTION function_name_check(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION set_batching(text, int, int, int) FROM PUBLIC;

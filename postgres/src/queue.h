@@ -81,6 +81,18 @@ int awsq_read_flow(awsq_flow_pub *slots);
  */
 void awsq_check_target(Oid role, const char *function, const char *qualifier,
                        const char *region, const char *invocation_type);
+/* ---- queue_order.c: ordered delivery's key, its hash and its lock ------- */
+
+#define AWSQ_ORDER_KEY_MAX 256      /* bytes */
+#define AWSQ_ORDER_LOCK_SPACE 16727 /* advisory locks' field4 (pg_locks.objsubid) */
+/* ERROR (22023, naming who) unless 1 to AWSQ_ORDER_KEY_MAX bytes. */
+void awsq_order_key_check(const char *who, const char *key);
+/* The key's hash within its function (names as enqueued). */
+uint64 awsq_order_hash(const char *function, const char *key);
+/* Waits for and takes the key's lock until the transaction ends; call
+ * before the entry's id is drawn. */
+void awsq_order_lock(const char *function, const char *key);
+
 /* ---- queue_allowlist.c: the allowlist that governs a queue entry -------- */
 
 /* ERROR 42501 unless the allowlist configured for role (not the session's
@@ -117,6 +129,8 @@ int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls);
 typedef struct awsq_entry {
     int64 id;
     int attempts;
+    bool keyed;      /* has an order_key ... */
+    uint64 key_hash; /* ... of this hash (awsq_order_hash) */
     char *payload; /* JSON text */
     int payload_len;
     struct awsq_entry *next;
@@ -146,6 +160,7 @@ typedef struct awsq_delivery {
 typedef struct awsq_worker {
     MemoryContext cxt;       /* entries and deliveries */
     struct HTAB *held;       /* ids the worker holds (claimed, not yet recorded) */
+    struct HTAB *keys;       /* order keys (hashes) of held entries, with counts */
     int nheld;
     size_t held_bytes;       /* payload bytes of held entries */
     bool claim_truncated;    /* the last claim stopped at AWSQ_HOLD_BYTES */
@@ -157,6 +172,7 @@ typedef struct awsq_worker {
     double next_retry_ms;    /* earliest scheduled retry, or 0 */
     double last_sweep_ms;
     double last_claim_ms;
+    TimestampTz claim_ts;    /* now() of the last claim's transaction */
     bool wake;               /* latch was set: new commits may be waiting */
     bool results_written;
     double last_purge_ms;
@@ -178,6 +194,8 @@ int awsq_claim(bool sweep, int limit);
  * the earliest remaining linger deadline, or 0. */
 double awsq_flush_batches(double now_ms, bool all);
 void awsq_held_count(const char *function, int delta);
+/* The worker holds entries of this order key (by hash) +delta / -delta. */
+void awsq_key_held(uint64 key_hash, int delta);
 
 /* worker_send.c: the worker's client and its multi handle */
 void awsq_send_init(void);
@@ -197,7 +215,8 @@ void awsq_record_done(void);
 void awsq_release(awsq_delivery *d);
 /* Deletes results older than aws_lambda.result_ttl. */
 void awsq_purge_results(void);
-/* Earliest next_attempt_at in the future, in ms from now (0: none). */
+/* Earliest next_attempt_at after the last claim's now() (entries the
+ * claim found not yet due), as a time in ms (0: none). */
 double awsq_first_retry_ms(void);
 void awsq_publish(void);
 

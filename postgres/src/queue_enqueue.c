@@ -6,7 +6,11 @@
  * plan, and wakes the delivery worker when the transaction commits (only
  * transactions that enqueued signal it). The insert runs as the queue's
  * owner, so callers need EXECUTE on enqueue (or a trigger that uses
- * trigger_invoke) but no rights on the table. Shared with queue_trigger.c.
+ * trigger_invoke) but no rights on the table. With an order_key, the
+ * key's lock is taken first (queue_order.c), so the id drawn by the insert
+ * orders the key's entries in commit order. Called with the five arguments
+ * of the 1.0 SQL (no order_key), it inserts what 1.0's queue has. Shared
+ * with queue_trigger.c.
  */
 #include "queue.h"
 
@@ -199,21 +203,24 @@ static char *text_arg(FunctionCallInfo fcinfo, int i, const char *name, bool req
     return text_to_cstring(PG_GETARG_TEXT_PP(i));
 }
 
-/* enqueue(function_name, payload jsonb, invocation_type, qualifier, region) */
+/* enqueue(function_name, payload jsonb, invocation_type, qualifier, region
+ * [, order_key]) */
 Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr plan;
+    static SPIPlanPtr plan, keyed_plan;
     char *function = text_arg(fcinfo, 0, "function_name", true);
     char *type = text_arg(fcinfo, 2, "invocation_type", true);
     char *qualifier = text_arg(fcinfo, 3, "qualifier", false);
     char *region = text_arg(fcinfo, 4, "region", false);
-    Datum values[5];
-    char nulls[5] = {' ', ' ', ' ', ' ', ' '};
+    char *key = PG_NARGS() > 5 ? text_arg(fcinfo, 5, "order_key", false) : NULL;
+    Datum values[6];
+    char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
     bool isnull;
     int64 id;
 
     if (PG_ARGISNULL(1))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("aws_lambda.enqueue: payload must not be NULL")));
+    if (key) awsq_order_key_check("aws_lambda.enqueue", key);
     /* The current user: the caller, or a SECURITY DEFINER function's owner. */
     awsq_check_target(GetUserId(), function, qualifier, region, type);
 
@@ -222,6 +229,7 @@ Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
     values[2] = PG_GETARG_DATUM(2);
     values[3] = qualifier ? PG_GETARG_DATUM(3) : (Datum)0;
     values[4] = region ? PG_GETARG_DATUM(4) : (Datum)0;
+    values[5] = key ? PG_GETARG_DATUM(5) : (Datum)0;
     if (!qualifier) nulls[3] = 'n';
     if (!region) nulls[4] = 'n';
 
@@ -233,7 +241,19 @@ Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
                               "RETURNING id",
                               5, types);
     }
-    awsq_insert(plan, values, nulls);
+    if (key) {
+        if (!keyed_plan) {
+            Oid types[6] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+            keyed_plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "
+                                        "invocation_type, qualifier, region, order_key) "
+                                        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                        6, types);
+        }
+        awsq_order_lock(function, key); /* before the insert draws the id */
+        awsq_insert(keyed_plan, values, nulls);
+    } else {
+        awsq_insert(plan, values, nulls);
+    }
     id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     SPI_finish();
     PG_RETURN_INT64(id);

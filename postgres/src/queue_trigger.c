@@ -1,5 +1,6 @@
 /*
- * queue_trigger.c — aws_lambda.trigger_invoke(function_name [, 'new']), an
+ * queue_trigger.c — aws_lambda.trigger_invoke(function_name [, 'new']
+ * [, 'order_key=column']), an
  * AFTER ... FOR EACH ROW trigger that enqueues the row change in the
  * firing transaction. The JSON is built with PostgreSQL's own jsonb
  * functions (to_jsonb for rows, the jsonb builder for the envelope), never
@@ -8,7 +9,10 @@
  * the queue's owner. Default
  * payload {"op","schema","table","new","old","txid","seq"} (new/old absent
  * when the operation has none; seq is the queue id), or with 'new' just the
- * NEW row, as the walkthrough's trigger sent it.
+ * NEW row, as the walkthrough's trigger sent it. With 'order_key=column'
+ * the entry's order key is that column's value as text (of NEW; of OLD for
+ * DELETE; NULL: no key), its lock taken before the id is drawn
+ * (queue_order.c).
  */
 #include "queue.h"
 
@@ -34,6 +38,8 @@ PG_FUNCTION_INFO_V1(aws_lambda_trigger_invoke);
 
 /* Run as the queue's owner: plain values only. */
 #define INSERT_SQL "INSERT INTO aws_lambda.queue (id, function_name, payload) VALUES ($1, $2, $3)"
+#define INSERT_KEYED_SQL                                                                         \
+    "INSERT INTO aws_lambda.queue (id, function_name, payload, order_key) VALUES ($1, $2, $3, $4)"
 
 /*
  * to_jsonb(row), called as the caller (a row's conversion may call casts
@@ -116,8 +122,41 @@ static void push_jsonb(JsonbParseState **st, const char *k, Jsonb *j) {
     pushJsonbValue(st, WJB_VALUE, &v);
 }
 
+/* The trigger's options after the function name: 'new' and
+ * 'order_key=column', each at most once. Returns the key column's number
+ * (0: none). */
+static int trigger_options(Trigger *tg, TupleDesc desc, bool *only_new) {
+    int key_col = 0;
+    *only_new = false;
+    for (int i = 1; i < tg->tgnargs; i++) {
+        const char *a = tg->tgargs[i];
+        if (strcmp(a, "new") == 0 && !*only_new) {
+            *only_new = true;
+        } else if (strncmp(a, "order_key=", 10) == 0 && key_col == 0) {
+            const char *col = a + 10;
+            key_col = SPI_fnumber(desc, col);
+            if (key_col <= 0 || TupleDescAttr(desc, key_col - 1)->attisdropped)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("trigger \"%s\": order_key column \"%s\" is not a column "
+                                       "of the table",
+                                       tg->tgname, col),
+                                errhint("Name a column: 'order_key=sensor_id' (as written, "
+                                        "case-sensitive, no quotes).")));
+        } else {
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("aws_lambda.trigger_invoke: unknown or repeated option \"%s\" in "
+                                   "trigger \"%s\"",
+                                   a, tg->tgname),
+                            errhint("The options are 'new' (send just the new row) and "
+                                    "'order_key=column' (deliver rows with the same value in "
+                                    "commit order), each at most once.")));
+        }
+    }
+    return key_col;
+}
+
 Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr insert_plan;
+    static SPIPlanPtr insert_plan, keyed_plan;
     TriggerData *td = (TriggerData *)fcinfo->context;
     bool only_new = false, has_new, has_old;
     const char *op;
@@ -131,20 +170,13 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
                         errhint("CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ON t FOR EACH "
                                 "ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('fn').")));
     Trigger *tg = td->tg_trigger;
-    if (tg->tgnargs < 1 || tg->tgnargs > 2)
+    if (tg->tgnargs < 1 || tg->tgnargs > 3)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("aws_lambda.trigger_invoke takes a function name and optionally "
-                               "'new' (trigger \"%s\" has %d arguments)",
+                               "'new' and 'order_key=column' (trigger \"%s\" has %d arguments)",
                                tg->tgname, tg->tgnargs)));
-    if (tg->tgnargs == 2) {
-        if (strcmp(tg->tgargs[1], "new") != 0)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("aws_lambda.trigger_invoke: unknown option \"%s\" in trigger "
-                                   "\"%s\"",
-                                   tg->tgargs[1], tg->tgname),
-                            errhint("The only option is 'new' (send just the new row).")));
-        only_new = true;
-    }
+    TupleDesc desc = RelationGetDescr(td->tg_relation);
+    int key_col = trigger_options(tg, desc, &only_new);
     if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) {
         op = "INSERT";
         has_new = true, has_old = false;
@@ -166,12 +198,21 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
                                 "then carries the old row.",
                                 tg->tgargs[0])));
 
-    /* The trigger's allowlist is its table owner's, whoever writes the row. */
-    awsq_check_target(td->tg_relation->rd_rel->relowner, tg->tgargs[0], NULL, NULL, "Event");
-
-    TupleDesc desc = RelationGetDescr(td->tg_relation);
     HeapTuple newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
     HeapTuple oldt = td->tg_trigtuple;
+    char *key = NULL;
+    if (key_col > 0) {
+        key = SPI_getvalue(has_new ? newt : oldt, desc, key_col); /* NULL: no key */
+        if (key) {
+            char who[NAMEDATALEN + 32];
+            snprintf(who, sizeof who, "trigger \"%s\"", tg->tgname);
+            awsq_order_key_check(who, key);
+        }
+    }
+
+    /* The trigger's allowlist is its table owner's, whoever writes the row. */
+    awsq_check_target(td->tg_relation->rd_rel->relowner, tg->tgargs[0], NULL, NULL, "Event");
+    if (key) awsq_order_lock(tg->tgargs[0], key); /* before the id is drawn */
     int64 id = awsq_next_id();
     Jsonb *payload;
     if (only_new) {
@@ -190,13 +231,21 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
     }
 
     SPI_connect();
-    if (!insert_plan) {
-        Oid types[3] = {INT8OID, TEXTOID, JSONBOID};
-        insert_plan = awsq_keep_plan(INSERT_SQL, 3, types);
+    Datum values[4] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]),
+                       JsonbPGetDatum(payload), key ? CStringGetTextDatum(key) : (Datum)0};
+    if (key) {
+        if (!keyed_plan) {
+            Oid types[4] = {INT8OID, TEXTOID, JSONBOID, TEXTOID};
+            keyed_plan = awsq_keep_plan(INSERT_KEYED_SQL, 4, types);
+        }
+        awsq_insert(keyed_plan, values, NULL);
+    } else {
+        if (!insert_plan) {
+            Oid types[3] = {INT8OID, TEXTOID, JSONBOID};
+            insert_plan = awsq_keep_plan(INSERT_SQL, 3, types);
+        }
+        awsq_insert(insert_plan, values, NULL);
     }
-    Datum values[3] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]),
-                       JsonbPGetDatum(payload)};
-    awsq_insert(insert_plan, values, NULL);
     SPI_finish();
     return PointerGetDatum(NULL);
 }

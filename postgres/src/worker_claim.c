@@ -14,9 +14,12 @@
 #include "queue.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "utils/lsyscache.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -64,6 +67,18 @@ void awsq_held_count(const char *function, int delta) {
             w->fn_counts[i] = w->fn_counts[w->nfn];
         }
     }
+}
+
+void awsq_key_held(uint64 key_hash, int delta) {
+    bool found;
+    struct { uint64 h; int n; } *k = hash_search(awsq_w.keys, &key_hash, HASH_ENTER, &found);
+    if (!found) k->n = 0;
+    k->n += delta;
+    if (k->n <= 0) hash_search(awsq_w.keys, &key_hash, HASH_REMOVE, NULL);
+}
+
+static bool key_is_held(uint64 key_hash) {
+    return hash_search(awsq_w.keys, &key_hash, HASH_FIND, NULL) != NULL;
 }
 
 static void load_confs(void) {
@@ -148,9 +163,10 @@ static void add_entry(awsq_delivery *d, awsq_entry *e) {
     d->bytes += (size_t)e->payload_len + 1;
 }
 
-/* Files one claimed entry into a delivery. */
-static void file_entry(const char *fn, const char *q, const char *r, bool rr, awsq_entry *e,
-                       double now_ms) {
+/* Files one claimed entry into a delivery. Returns the batch it went into
+ * while that is still open (filling), else NULL. */
+static awsq_delivery *file_entry(const char *fn, const char *q, const char *r, bool rr,
+                                 awsq_entry *e, double now_ms) {
     awsq_worker *w = &awsq_w;
     int max_records, max_bytes, linger;
     conf_for(fn, rr, &max_records, &max_bytes, &linger);
@@ -160,7 +176,7 @@ static void file_entry(const char *fn, const char *q, const char *r, bool rr, aw
         add_entry(d, e);
         d->bytes = (size_t)e->payload_len;
         make_ready(d);
-        return;
+        return NULL;
     }
     /* {"records":[ ... ]} costs 13 bytes around the records, 1 per comma. */
     awsq_delivery *d = NULL, **pp;
@@ -188,13 +204,98 @@ static void file_entry(const char *fn, const char *q, const char *r, bool rr, aw
         for (pp = &w->open; *pp != d; pp = &(*pp)->next) {}
         *pp = d->next;
         make_ready(d);
+        return NULL;
     }
+    return d;
+}
+
+/* Makes a claimed row (columns as CLAIM_COLUMNS) an entry the worker
+ * holds. key: its order_key (NULL: none). */
+static awsq_entry *hold_row(HeapTuple t, TupleDesc d, int64 id, const char *fn, const char *key) {
+    awsq_worker *w = &awsq_w;
+    bool isnull, found;
+    char *payload = SPI_getvalue(t, d, 6);
+    awsq_entry *e = MemoryContextAllocZero(w->cxt, sizeof *e);
+    if (!key && id > w->max_seen) w->max_seen = id; /* keyed entries are found by their key */
+    hash_search(w->held, &id, HASH_ENTER, &found);
+    w->nheld++;
+    e->id = id;
+    e->attempts = DatumGetInt32(SPI_getbinval(t, d, 7, &isnull));
+    e->payload_len = (int)strlen(payload);
+    e->payload = MemoryContextAlloc(w->cxt, e->payload_len + 1);
+    memcpy(e->payload, payload, e->payload_len + 1);
+    pfree(payload);
+    w->held_bytes += e->payload_len;
+    if (key) {
+        e->keyed = true;
+        e->key_hash = awsq_order_hash(fn, key);
+        awsq_key_held(e->key_hash, 1);
+    }
+    awsq_held_count(fn, 1);
+    return e;
+}
+
+/* The head of a key went into batch b, still open: its due successors of
+ * the same key follow it, in id order, while they fit b (same qualifier,
+ * region and type, within max_records and max_bytes). Stops at the first
+ * that does not: the rest wait for the key's next claim. Returns how many
+ * were added. */
+static int take_successors(awsq_delivery *b, const char *fn, const char *key, int64 head_id,
+                           int limit) {
+    static SPIPlanPtr plan;
+    awsq_worker *w = &awsq_w;
+    int n = 0;
+    if (!plan) {
+        Oid types[4] = {TEXTOID, TEXTOID, INT8OID, INT8OID};
+        plan = awsq_keep_plan("SELECT id, function_name, qualifier, region, "
+                              "invocation_type = 'RequestResponse', payload::text, attempts, "
+                              "order_key, next_attempt_at <= now() FROM aws_lambda.queue "
+                              "WHERE order_key IS NOT NULL AND function_name = $1 AND "
+                              "order_key = $2 AND id > $3 ORDER BY id LIMIT $4",
+                              4, types);
+    }
+    int room = Min(b->max_records - b->n, limit);
+    if (room <= 0) return 0;
+    Datum args[4] = {CStringGetTextDatum(fn), CStringGetTextDatum(key), Int64GetDatum(head_id),
+                     Int64GetDatum((int64)room)};
+    if (SPI_execute_plan(plan, args, NULL, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
+    SPITupleTable *tt = SPI_tuptable;
+    uint64 rows = SPI_processed;
+    for (uint64 i = 0; i < rows; i++) {
+        HeapTuple t = tt->vals[i];
+        TupleDesc d = tt->tupdesc;
+        bool isnull;
+        int64 id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+        char *q = SPI_getvalue(t, d, 3);
+        char *r = SPI_getvalue(t, d, 4);
+        bool rr = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
+        bool due = DatumGetBool(SPI_getbinval(t, d, 9, &isnull));
+        size_t len = strlen(SPI_getvalue(t, d, 6)); /* as hold_row measures it */
+        if (!due || hash_search(w->held, &id, HASH_FIND, NULL) || !nullable_same(q, b->qualifier) ||
+            !nullable_same(r, b->region) || rr != b->request_response ||
+            13 + b->bytes + len > (size_t)b->max_bytes || !awsq_flow_claimable(fn) ||
+            w->held_bytes >= AWSQ_HOLD_BYTES)
+            break;
+        add_entry(b, hold_row(t, d, id, fn, key));
+        n++;
+        if (b->n >= b->max_records || 13 + b->bytes >= (size_t)b->max_bytes) {
+            awsq_delivery **pp;
+            for (pp = &w->open; *pp != b; pp = &(*pp)->next) {}
+            *pp = b->next;
+            make_ready(b);
+            break;
+        }
+    }
+    SPI_freetuptable(tt);
+    return n;
 }
 
 /* Files the rows of a claim query (id, function_name, qualifier, region,
- * is RequestResponse, payload text, attempts), read through a cursor in
- * small chunks; skips held ids; stops at limit entries or when the held
- * payload bytes reach AWSQ_HOLD_BYTES (then more_ready is set). */
+ * is RequestResponse, payload text, attempts [, order_key]), read through
+ * a cursor in small chunks; skips held ids and keys the worker holds
+ * entries of; stops at limit entries or when the held payload bytes reach
+ * AWSQ_HOLD_BYTES (then more_ready is set). */
 static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
     awsq_worker *w = &awsq_w;
     int claimed = 0;
@@ -205,11 +306,13 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
             break;
         }
         SPI_cursor_fetch(portal, true, 64);
-        if (SPI_processed == 0) break;
-        for (uint64 i = 0; i < SPI_processed && claimed < limit; i++) {
-            HeapTuple t = SPI_tuptable->vals[i];
-            TupleDesc d = SPI_tuptable->tupdesc;
-            bool isnull, found;
+        SPITupleTable *tt = SPI_tuptable; /* take_successors runs queries of its own */
+        uint64 rows = SPI_processed;
+        if (rows == 0) break;
+        for (uint64 i = 0; i < rows && claimed < limit; i++) {
+            HeapTuple t = tt->vals[i];
+            TupleDesc d = tt->tupdesc;
+            bool isnull;
             int64 id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
             if (hash_search(w->held, &id, HASH_FIND, NULL)) continue;
             char *fn = SPI_getvalue(t, d, 2);
@@ -217,63 +320,84 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
                 pfree(fn);
                 continue;
             }
+            char *key = d->natts >= 8 ? SPI_getvalue(t, d, 8) : NULL;
+            if (key && key_is_held(awsq_order_hash(fn, key))) continue; /* one at a time */
             if (w->held_bytes >= AWSQ_HOLD_BYTES) {
                 w->claim_truncated = true;
                 break;
             }
-            if (id > w->max_seen) w->max_seen = id;
-            hash_search(w->held, &id, HASH_ENTER, &found);
-            w->nheld++;
             claimed++;
             char *q = SPI_getvalue(t, d, 3);
             char *r = SPI_getvalue(t, d, 4);
             bool rr = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
-            char *payload = SPI_getvalue(t, d, 6);
-            awsq_entry *e = MemoryContextAllocZero(w->cxt, sizeof *e);
-            e->id = id;
-            e->attempts = DatumGetInt32(SPI_getbinval(t, d, 7, &isnull));
-            e->payload_len = (int)strlen(payload);
-            e->payload = MemoryContextAlloc(w->cxt, e->payload_len + 1);
-            memcpy(e->payload, payload, e->payload_len + 1);
-            w->held_bytes += e->payload_len;
-            file_entry(fn, q, r, rr, e, now_ms);
-            awsq_held_count(fn, 1);
-            pfree(payload);
+            awsq_entry *e = hold_row(t, d, id, fn, key);
+            awsq_delivery *open = file_entry(fn, q, r, rr, e, now_ms);
+            if (key && open) claimed += take_successors(open, fn, key, id, limit - claimed);
         }
-        SPI_freetuptable(SPI_tuptable);
+        SPI_freetuptable(tt);
         if (w->claim_truncated) break;
     }
     SPI_cursor_close(portal);
     return claimed;
 }
 
+/* The claim queries, for a queue with order_key (1.1.0 on) and, while a
+ * database is still at 1.0, without. Entries with a key are left to
+ * claim_keyed. */
+typedef struct claim_plans {
+    SPIPlanPtr above, sweep_ids, sweep_rows;
+} claim_plans;
+
+#define CLAIM_COLUMNS_10                                                                          \
+    "SELECT id, function_name, qualifier, region, invocation_type = 'RequestResponse', "         \
+    "payload::text, attempts FROM aws_lambda.queue"
 #define CLAIM_COLUMNS                                                                             \
     "SELECT id, function_name, qualifier, region, invocation_type = 'RequestResponse', "         \
-    "payload::text, attempts FROM aws_lambda.queue "
+    "payload::text, attempts, order_key FROM aws_lambda.queue"
+#define CLAIM_COLUMNS_KEYED                                                                       \
+    "SELECT q.id, q.function_name, q.qualifier, q.region, q.invocation_type = 'RequestResponse', " \
+    "q.payload::text, q.attempts, q.order_key "
+
+static claim_plans *plans_for(bool ordered) {
+    static claim_plans p10, p11;
+    claim_plans *p = ordered ? &p11 : &p10;
+    const char *unkeyed = ordered ? "AND order_key IS NULL " : "";
+    Oid t3[3] = {INT8OID, INT8OID, TEXTARRAYOID};
+    Oid t1[1] = {INT8ARRAYOID};
+    char sql[512];
+    if (!p->above) {
+        snprintf(sql, sizeof sql, "%s WHERE id > $2 AND next_attempt_at <= now() "
+                 "AND function_name <> ALL ($3) %sORDER BY id LIMIT $1",
+                 ordered ? CLAIM_COLUMNS : CLAIM_COLUMNS_10, unkeyed);
+        p->above = awsq_keep_plan(sql, 3, t3);
+    }
+    if (!p->sweep_ids) {
+        snprintf(sql, sizeof sql, "SELECT id FROM aws_lambda.queue WHERE id <= $2 AND "
+                 "next_attempt_at <= now() AND function_name <> ALL ($3) %sORDER BY id LIMIT $1",
+                 unkeyed);
+        p->sweep_ids = awsq_keep_plan(sql, 3, t3);
+    }
+    if (!p->sweep_rows) {
+        snprintf(sql, sizeof sql, "%s WHERE id = ANY ($1) ORDER BY id",
+                 ordered ? CLAIM_COLUMNS : CLAIM_COLUMNS_10);
+        p->sweep_rows = awsq_keep_plan(sql, 1, t1);
+    }
+    return p;
+}
 
 /* Due ids at or below max_seen that the worker does not hold (entries of
  * transactions that committed after higher ids were claimed, and retries):
  * ids first, so held entries cost no payload conversion. */
-static int sweep_below(int limit, double now_ms, Datum excluded) {
-    static SPIPlanPtr ids_plan, rows_plan;
+static int sweep_below(claim_plans *p, int limit, double now_ms, Datum excluded) {
     awsq_worker *w = &awsq_w;
-    Oid t2[3] = {INT8OID, INT8OID, TEXTARRAYOID};
-    Oid t1[1] = {INT8ARRAYOID};
     Datum args[3];
     Datum *ids;
     int n = 0;
 
-    if (!ids_plan)
-        ids_plan = awsq_keep_plan("SELECT id FROM aws_lambda.queue WHERE id <= $2 AND "
-                                  "next_attempt_at <= now() AND function_name <> ALL ($3) "
-                                  "ORDER BY id LIMIT $1",
-                                  3, t2);
-    if (!rows_plan)
-        rows_plan = awsq_keep_plan(CLAIM_COLUMNS "WHERE id = ANY ($1) ORDER BY id", 1, t1);
     args[0] = Int64GetDatum((int64)limit + w->nheld);
     args[1] = Int64GetDatum(w->max_seen);
     args[2] = excluded;
-    if (SPI_execute_plan(ids_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+    if (SPI_execute_plan(p->sweep_ids, args, NULL, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
     ids = palloc(sizeof(Datum) * (SPI_processed + 1));
     for (uint64 i = 0; i < SPI_processed && n < limit; i++) {
@@ -284,11 +408,46 @@ static int sweep_below(int limit, double now_ms, Datum excluded) {
     }
     if (n == 0) return 0;
     args[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-    return take_rows(rows_plan, args, limit, now_ms);
+    return take_rows(p->sweep_rows, args, limit, now_ms);
+}
+
+/* The head of every (function, order_key) in the queue that is due and not
+ * held back by flow control, oldest first: one index probe per key
+ * (queue_order_key_idx, walked key by key), whatever the depth behind each
+ * head. take_rows skips the keys the worker holds. */
+static int claim_keyed(int limit, double now_ms, Datum excluded) {
+    static SPIPlanPtr plan;
+    if (!plan) {
+        Oid types[1] = {TEXTARRAYOID};
+        plan = awsq_keep_plan(
+            "WITH RECURSIVE k AS ("
+            " (SELECT function_name, order_key FROM aws_lambda.queue WHERE order_key IS NOT NULL"
+            "   ORDER BY function_name, order_key LIMIT 1)"
+            " UNION ALL"
+            " SELECT n.function_name, n.order_key FROM k CROSS JOIN LATERAL"
+            "  (SELECT q.function_name, q.order_key FROM aws_lambda.queue q"
+            "    WHERE q.order_key IS NOT NULL"
+            "      AND (q.function_name, q.order_key) > (k.function_name, k.order_key)"
+            "    ORDER BY q.function_name, q.order_key LIMIT 1) n) "
+            CLAIM_COLUMNS_KEYED "FROM k CROSS JOIN LATERAL"
+            " (SELECT * FROM aws_lambda.queue h WHERE h.order_key IS NOT NULL"
+            "   AND h.function_name = k.function_name AND h.order_key = k.order_key"
+            "   ORDER BY h.id LIMIT 1) q "
+            "WHERE q.next_attempt_at <= now() AND q.function_name <> ALL ($1) ORDER BY q.id",
+            1, types);
+    }
+    Datum args[1] = {excluded};
+    return take_rows(plan, args, limit, now_ms);
+}
+
+/* Whether this database's queue has order_key (1.1.0 on; 1.0 has not). */
+static bool queue_is_ordered(void) {
+    Oid nsp = get_namespace_oid("aws_lambda", true);
+    Oid rel = OidIsValid(nsp) ? get_relname_relid("queue", nsp) : InvalidOid;
+    return OidIsValid(rel) && get_attnum(rel, "order_key") != InvalidAttrNumber;
 }
 
 int awsq_claim(bool sweep, int limit) {
-    static SPIPlanPtr above_plan;
     awsq_worker *w = &awsq_w;
     int claimed = 0;
     double now_ms = awsq_now_ms();
@@ -297,6 +456,7 @@ int awsq_claim(bool sweep, int limit) {
     w->claim_truncated = false;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
+    w->claim_ts = GetCurrentTransactionStartTimestamp(); /* the claims' now() */
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     if (!OidIsValid(get_extension_oid("aws_lambda", true))) {
@@ -305,24 +465,21 @@ int awsq_claim(bool sweep, int limit) {
         CommitTransactionCommand();
         return -1;
     }
-    if (!above_plan) {
-        Oid types[3] = {INT8OID, INT8OID, TEXTARRAYOID};
-        above_plan = awsq_keep_plan(CLAIM_COLUMNS "WHERE id > $2 AND next_attempt_at <= now() "
-                                                  "AND function_name <> ALL ($3) "
-                                                  "ORDER BY id LIMIT $1",
-                                    3, types);
-    }
+    bool ordered = queue_is_ordered();
+    claim_plans *p = plans_for(ordered);
     load_confs();
     awsq_flow_load();
     Datum excluded = awsq_flow_excluded();
-    if (sweep) claimed += sweep_below(limit, now_ms, excluded);
+    if (sweep) claimed += sweep_below(p, limit, now_ms, excluded);
     if (claimed < limit && !w->claim_truncated) {
         Datum args[3];
         args[0] = Int64GetDatum((int64)(limit - claimed));
         args[1] = Int64GetDatum(w->max_seen);
         args[2] = excluded;
-        claimed += take_rows(above_plan, args, limit - claimed, now_ms);
+        claimed += take_rows(p->above, args, limit - claimed, now_ms);
     }
+    if (ordered && claimed < limit && !w->claim_truncated)
+        claimed += claim_keyed(limit - claimed, now_ms, excluded);
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();

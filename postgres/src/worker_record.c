@@ -7,12 +7,16 @@
  * error beyond aws_lambda.retry_function_errors, or the last of
  * aws_lambda.max_delivery_attempts) moves the entries to
  * aws_lambda.dead_letter with the last error. Counts go to
- * aws_lambda.delivery_counts. Also purges expired results and publishes
+ * aws_lambda.delivery_counts. A delivery of entries with an order_key,
+ * whatever its outcome, frees its key: the worker claims again at once so
+ * the key's next entry (the same head again after a retry is due) follows
+ * without waiting for a sweep. Also purges expired results and publishes
  * the held counts to shared memory.
  */
 #include "queue.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
@@ -20,16 +24,24 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/jsonfuncs.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #include <math.h>
 #include <string.h>
 
-static SPIPlanPtr delete_plan, results_plan, retry_plan, dead_plan, counts_plan, purge_plan,
-    first_retry_plan;
+static SPIPlanPtr delete_plan, results_plan, retry_plan, dead_plan, dead_plan_10, counts_plan,
+    purge_plan, first_retry_plan;
 
 typedef enum { OUT_SUCCESS, OUT_RETRY, OUT_DEAD, OUT_RELEASE } outcome;
+
+/* Whether dead_letter has order_key (1.1.0 on; a database still at 1.0 has not). */
+static bool ordered(void) {
+    Oid nsp = get_namespace_oid("aws_lambda", true);
+    Oid rel = OidIsValid(nsp) ? get_relname_relid("dead_letter", nsp) : InvalidOid;
+    return OidIsValid(rel) && get_attnum(rel, "order_key") != InvalidAttrNumber;
+}
 
 static bool retryable(const awsq_delivery *d) {
     switch (d->status) {
@@ -153,6 +165,7 @@ void awsq_release(awsq_delivery *d) {
     while (e) {
         awsq_entry *next = e->next;
         hash_search(w->held, &e->id, HASH_REMOVE, NULL);
+        if (e->keyed) awsq_key_held(e->key_hash, -1);
         w->nheld--;
         w->held_bytes -= e->payload_len;
         pfree(e->payload);
@@ -173,6 +186,7 @@ void awsq_record_done(void) {
     awsq_worker *w = &awsq_w;
     awsq_delivery *list = w->done;
     int ndone = 0, nfn = 0;
+    bool keys_freed = false;
     if (!list) return;
     for (awsq_delivery *d = list; d; d = d->next) ndone++;
     w->done = NULL;
@@ -189,6 +203,8 @@ void awsq_record_done(void) {
     for (awsq_delivery *d = list; d; d = d->next) {
         outcome o = classify(d);
         Datum ids = ids_array(d);
+        for (awsq_entry *e = d->first; e; e = e->next)
+            if (e->keyed) keys_freed = true;
         if (o == OUT_SUCCESS) {
             for (awsq_entry *e = d->first; e; e = e->next) done_ids[ndone_ids++] = Int64GetDatum(e->id);
             if (d->request_response) store_result(d, ids);
@@ -208,14 +224,26 @@ void awsq_record_done(void) {
         } else if (o == OUT_DEAD) {
             Oid t[2] = {INT8ARRAYOID, TEXTOID};
             Datum v[2] = {ids, CStringGetTextDatum(d->error ? d->error : "")};
-            exec(plan(&dead_plan,
-                      "WITH d AS (DELETE FROM aws_lambda.queue WHERE id = ANY ($1) RETURNING *) "
-                      "INSERT INTO aws_lambda.dead_letter (id, function_name, qualifier, region, "
-                      "invocation_type, payload, enqueued_at, attempts, last_error) "
-                      "SELECT id, function_name, qualifier, region, invocation_type, payload, "
-                      "enqueued_at, attempts + 1, $2 FROM d ON CONFLICT (id) DO NOTHING",
-                      2, t),
-                 v, NULL);
+            /* order_key goes with the entry (a 1.0 database has none) */
+            if (ordered())
+                exec(plan(&dead_plan,
+                          "WITH d AS (DELETE FROM aws_lambda.queue WHERE id = ANY ($1) RETURNING *) "
+                          "INSERT INTO aws_lambda.dead_letter (id, function_name, qualifier, "
+                          "region, invocation_type, payload, enqueued_at, attempts, last_error, "
+                          "order_key) SELECT id, function_name, qualifier, region, "
+                          "invocation_type, payload, enqueued_at, attempts + 1, $2, order_key "
+                          "FROM d ON CONFLICT (id) DO NOTHING",
+                          2, t),
+                     v, NULL);
+            else
+                exec(plan(&dead_plan_10,
+                          "WITH d AS (DELETE FROM aws_lambda.queue WHERE id = ANY ($1) RETURNING *) "
+                          "INSERT INTO aws_lambda.dead_letter (id, function_name, qualifier, "
+                          "region, invocation_type, payload, enqueued_at, attempts, last_error) "
+                          "SELECT id, function_name, qualifier, region, invocation_type, payload, "
+                          "enqueued_at, attempts + 1, $2 FROM d ON CONFLICT (id) DO NOTHING",
+                          2, t),
+                     v, NULL);
             if (d->request_response && d->status == SQLAMBDA_E_FUNCTION) store_result(d, ids);
             count(counts, &nfn, d->function, 0, d->n);
         }
@@ -248,6 +276,7 @@ void awsq_record_done(void) {
         awsq_release(d);
         d = next;
     }
+    if (keys_freed) w->wake = true; /* claim the keys' next entries */
 }
 
 void awsq_purge_results(void) {
@@ -284,12 +313,18 @@ double awsq_first_retry_ms(void) {
     StartTransactionCommand();
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
+    /* After the last claim's now(), not this transaction's: an entry that
+     * became due between the two was not claimed and must be scheduled
+     * (at once) too, or nothing would claim it while the queue is idle. */
+    Oid t[1] = {TIMESTAMPTZOID};
+    Datum since[1] = {TimestampTzGetDatum(awsq_w.claim_ts ? awsq_w.claim_ts
+                                                          : GetCurrentTransactionStartTimestamp())};
     if (SPI_execute_plan(plan(&first_retry_plan,
                               "SELECT extract(epoch FROM min(next_attempt_at) - "
                               "pg_catalog.clock_timestamp()) * 1000 FROM aws_lambda.queue "
-                              "WHERE next_attempt_at > pg_catalog.now()",
-                              0, NULL),
-                         NULL, NULL, true, 0) == SPI_OK_SELECT &&
+                              "WHERE next_attempt_at > $1",
+                              1, t),
+                         since, NULL, true, 0) == SPI_OK_SELECT &&
         SPI_processed == 1) {
         Datum v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
         if (!isnull) {

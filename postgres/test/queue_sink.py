@@ -15,7 +15,10 @@ Invoke: POST /2015-03-31/functions/<NAME>/invocations. Each request appends
         With --control DIR, a file DIR/<NAME> overrides the answer while it
         exists: "500" answers 500 ServiceException, "404" 404
         ResourceNotFoundException, "429 S" answers 429
-        TooManyRequestsException with Retry-After: S. Otherwise NAME decides:
+        TooManyRequestsException with Retry-After: S; "500 tag=T" / "404 tag=T"
+        answer so only a request whose payload (or a record of its batch)
+        has "tag": T, the others as if the file did not exist. Otherwise
+        NAME decides:
           funcerror*  200 + X-Amz-Function-Error: Unhandled (a function error)
           notfound*   404 ResourceNotFoundException
           slow<MS>*   like the default after MS milliseconds (slow*: 300)
@@ -90,6 +93,12 @@ class Handler(BaseHTTPRequestHandler):
                     rule = f.read().split()
             except OSError:
                 pass
+        if rule and len(rule) > 1 and rule[1].startswith("tag="):
+            records = payload.get("records") if isinstance(payload, dict) else None
+            tags = [r.get("tag") for r in (records if isinstance(records, list) else [payload])
+                    if isinstance(r, dict)]
+            if rule[1][4:] not in tags:
+                rule = None
         if rule and rule[0] == "500":
             b = json.dumps({"Type": "Service", "Message": "sink told to fail"}).encode()
             return 500, b, {"x-amzn-ErrorType": "ServiceException"}

@@ -57,6 +57,22 @@ INSERT INTO qt VALUES (1, 'a');
 CREATE TRIGGER qt_newdel AFTER DELETE ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'new');
 SELECT try($$DELETE FROM qt$$);
 DROP TRIGGER qt_newdel ON qt;
+-- order_key: empty or over 256 bytes, an unknown column, a repeated option
+-- (256 bytes pass: refused only because this database is not the worker's).
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', order_key => '')$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', order_key => repeat('k', 257))$$);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}', order_key => repeat('k', 256))$$);
+CREATE TRIGGER qt_keycol AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'order_key=nope');
+SELECT try($$INSERT INTO qt VALUES (2, 'a')$$);
+DROP TRIGGER qt_keycol ON qt;
+CREATE TRIGGER qt_keytwice AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'order_key=v', 'order_key=v');
+SELECT try($$INSERT INTO qt VALUES (2, 'a')$$);
+DROP TRIGGER qt_keytwice ON qt;
+CREATE TRIGGER qt_key AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'new', 'order_key=v');
+SELECT try($$INSERT INTO qt VALUES (2, '')$$);
+SELECT try($$INSERT INTO qt VALUES (2, repeat('v', 257))$$);
+SELECT try($$INSERT INTO qt VALUES (2, 'sensor-1')$$);
+DROP TRIGGER qt_key ON qt;
 CREATE TRIGGER qt_ok AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f');
 SELECT try($$INSERT INTO qt VALUES (2, 'b')$$);
 SELECT count(*) AS rows_kept FROM qt;
