@@ -22,6 +22,9 @@
 # user+sys from /usr/bin/time), and the peak RSS (VmHWM) of the backend
 # running invoke_many (a fresh backend per query, so the peak is that
 # query's) against one that only builds the same payload array.
+# The run fails (with the end of the server log) if the open-file limit the
+# highest level needs cannot be set, or if the delivery worker's pid changes
+# (a crash or exit the postmaster would quietly repair) or it disappears.
 # Env: FANOUT_LEVELS ("50 128 256 512 1000"), FANOUT_ROUNDS (1; rates are
 # totals over rounds), FANOUT_WRK_SECS (2), FANOUT_PER (40: calls per
 # in-flight slot), FANOUT_CLI (1), FANOUT_WORKER (1). Prints "summary:" lines.
@@ -42,9 +45,20 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-# 1,000 sockets in the backend, the worker, the CLI and wrk, 1,000 more in
-# nginx: raise the limit every process started here inherits.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# The highest level's sockets in the backend, the worker, the CLI and wrk,
+# as many more in nginx (its worker_rlimit_nofile is 2 x 4096 + 64): every
+# process started here inherits this soft limit. No silent fallback: a limit
+# that cannot be raised fails the run (calls would fail with EMFILE, or the
+# budget checks would cut the concurrency being measured).
+max_level=0; for l in $levels; do [ "$l" -gt "$max_level" ] && max_level=$l; done
+need_fds=$((2 * 4096 + 64)); [ $((4 * max_level + 256)) -gt "$need_fds" ] && need_fds=$((4 * max_level + 256))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$need_fds" ]; then
+  ulimit -Hn "$need_fds" 2>/dev/null ||
+    { echo "fanout.sh: the run needs $need_fds open files per process (levels up to $max_level; nginx's worker_rlimit_nofile $((2 * 4096 + 64))), but the hard limit is $hard and cannot be raised here: raise it (ulimit -Hn, LimitNOFILE) or lower FANOUT_LEVELS" >&2; exit 1; }
+fi
+ulimit -Sn "$need_fds" ||
+  { echo "fanout.sh: could not raise the soft open-file limit to $need_fds (hard limit $(ulimit -Hn))" >&2; exit 1; }
 
 make -s -C "$top/postgres" install >/dev/null
 make -s -C "$top/cli" >/dev/null
@@ -61,6 +75,20 @@ eval "$("$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda \
   aws_lambda.request_timeout_ms=30000 max_connections=50)" >/dev/null
 export PGDATABASE=postgres
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+# fail MESSAGE: the message and the end of the server log (the run's
+# directory, log included, is removed on exit)
+fail() {
+  echo "fanout.sh: $*" >&2
+  echo "fanout.sh: the server log ends:" >&2
+  tail -40 "$dir/pg/server.log" | sed 's/^/  /' >&2
+  exit 1
+}
+# pg-start's runuser may reset the soft limit (pam_limits); the backend and
+# the worker raise their own toward the hard one (sqlambda_fd_budget), which
+# must leave room for the highest level's sockets and PostgreSQL's own files
+pg_hard=$(awk '/^Max open files/ {print $5}' "/proc/$PG_PID/limits")
+[ "$pg_hard" = unlimited ] || [ "$pg_hard" -ge $((max_level + 128)) ] ||
+  fail "the server's hard open-file limit is $pg_hard, below the $((max_level + 128)) a backend or the worker needs at $max_level in flight"
 q -q <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION aws_lambda CASCADE;
@@ -119,15 +147,28 @@ wrk_rate() { # wrk_rate CONN -> req/s
 }
 worker_pid() { q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker'"; }
 sched_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+# the worker's pid, which must stay the first one seen for the whole run: a
+# new pid (or none) means the worker crashed or exited, and the postmaster
+# restarted it; its drained queue would then hide the failure
+# (set below, in this shell: the runs are in command substitutions)
+check_worker() { # check_worker WHEN
+  local wp; wp=$(worker_pid)
+  [ -n "$wp" ] || fail "no delivery worker $1 (its first pid was $worker_pid0): it exited"
+  [ "$wp" = "$worker_pid0" ] || fail "the delivery worker's pid changed from $worker_pid0 to $wp $1: it crashed or exited and was restarted"
+  echo "$wp"
+}
 # worker N COUNT -> "SECS CPU_NS"
 worker_run() {
   local wp c0 c1 s
   q -q -c "ALTER SYSTEM SET aws_lambda.worker_concurrency = $1" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
-  wp=$(worker_pid); [ -n "$wp" ] || { echo "fanout.sh: no delivery worker" >&2; exit 1; }
+  wp=$(check_worker "before the worker run at N=$1")
+  ! grep -q "aws_lambda worker: aws_lambda.worker_concurrency = $1: " "$dir/pg/server.log" ||
+    fail "the worker cannot keep $1 calls in flight (its file-descriptor limit; WARNING in the log)"
   c0=$(sched_ns "$wp")
   q -q -c "CALL enqueue_burst('echoq', $2)"
-  s=$(q -c "SELECT wait_drained((SELECT t0 FROM bench_t0))")
+  s=$(q -c "SELECT wait_drained((SELECT t0 FROM bench_t0))") || fail "the queue did not drain at N=$1"
+  check_worker "during the worker run at N=$1" >/dev/null
   c1=$(sched_ns "$wp")
   echo "$s $((c1 - c0))"
 }
@@ -147,7 +188,11 @@ cli_run() {
 echo "# fanout: nginx (1 worker, echo_sleep 0.02) at $url ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)); levels $levels; $rounds round(s); $per calls per in-flight slot; wrk -t2 ${wrk_secs}s"
 # warm-up: connections, credentials, the worker's first claim
 q -c "$(many_q 100 50)" >/dev/null
-[ "$do_worker" = 0 ] || worker_run 16 100 >/dev/null
+if [ "$do_worker" != 0 ]; then
+  worker_pid0=$(worker_pid)
+  [ -n "$worker_pid0" ] || fail "no delivery worker after start"
+  worker_run 16 100 >/dev/null
+fi
 declare -A W M MC B BC K KC C CC HWM ARR
 for l in $levels; do W[$l]=0; M[$l]=0; MC[$l]=0; B[$l]=0; BC[$l]=0; K[$l]=0; KC[$l]=0; C[$l]=0; CC[$l]=0; done
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", a + b}'; }
@@ -169,12 +214,13 @@ for r in $(seq 1 "$rounds"); do
     echo "$line"
   done
 done
+[ "$do_worker" = 0 ] || check_worker "at the end of the run" >/dev/null
 dead=$(q -c "SELECT count(*) FROM aws_lambda.dead_letter")
 [ "$dead" = 0 ] || { echo "fanout.sh: $dead entries in dead_letter" >&2; exit 1; }
 last=${levels##* }; first=${levels%% *}
 res=$(timed 1 "SELECT count(*) FROM (SELECT cardinality($(payloads "$((per * last))"))) x"); set -- $res
 arr_hwm=$3
-wp=$(worker_pid)
+wp=${worker_pid0:-$(worker_pid)}
 worker_hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$wp/status")
 
 # per-level figures: rate (calls/s over all rounds), ratio to wrk, CPU s / 10k calls
