@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# soak/t_broken.sh — the soak can fail: a short soak through a deliberately
+# broken endpoint path (SOAK_BREAK: the proxy acknowledges every 7th Event
+# call with 202 without sending it on, as a worker that marked entries
+# delivered without calling would, and changes one digit of every 5th echo
+# answer) must fail the ledger's delivery check and its exact-answer check,
+# and the run must exit non-zero. The inner run's TAP lines are shown as
+# comments (they are its result, not this test's).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../scripts/lib/tap.sh"
+out=$(SOAK_SECONDS=${SOAK_BROKEN_SECONDS:-20} SOAK_SEED=${SOAK_SEED:-4242} SOAK_BREAK=drop=7,corrupt=5 \
+  bash "$here/run" 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/#   | /'
+[ "$rc" != 0 ] && ok "broken endpoint path: the soak exits non-zero" ||
+  not_ok "broken endpoint path: the soak exits non-zero"
+like "broken endpoint path: the checker finds committed events never delivered" "$out" \
+  '^not ok - every committed event reached the function at least once'
+like "broken endpoint path: the checker finds wrong sync answers" "$out" \
+  '^not ok - every sync call that answered gave the function.s exact answer'
+like "broken endpoint path: the rest of the run was sound (the schema, servers, drain)" "$out" \
+  'ok - soak ran: [0-9]+ committed events'
+tap_exit
