@@ -3,7 +3,7 @@
 PARTS := core cli runtime postgres mariadb
 EXISTING := $(foreach p,$(PARTS),$(if $(wildcard $(p)/Makefile),$(p)))
 
-.PHONY: all check check-deb deb install bench demo demo-mariadb fuzz clean $(EXISTING)
+.PHONY: all check check-deb deb install bench demo demo-mariadb fuzz soak clean $(EXISTING)
 all: $(EXISTING)
 core:
 	$(MAKE) -C core
@@ -34,6 +34,11 @@ check-deb:
 
 bench: all
 	bench/run
+
+# The chaos soak with an exact ledger (docs/reliability.md): SOAK_SECONDS
+# (120), SOAK_SEED (printed at the start) replays a schedule.
+soak: all
+	soak/run
 
 # libFuzzer targets (fuzz/Makefile), FUZZ_SECONDS each (default 60).
 FUZZ_SECONDS ?= 60
