@@ -194,7 +194,12 @@ int awsq_claim(bool sweep, int limit);
  * the earliest remaining linger deadline, or 0. */
 double awsq_flush_batches(double now_ms, bool all);
 void awsq_held_count(const char *function, int delta);
-/* The worker holds entries of this order key (by hash) +delta / -delta. */
+/* The worker holds entries of this order key (by hash) +delta / -delta;
+ * awsq_w.keys maps each held key's hash to its count. */
+typedef struct awsq_key_count {
+    uint64 hash;
+    int n;
+} awsq_key_count;
 void awsq_key_held(uint64 key_hash, int delta);
 
 /* worker_send.c: the worker's client and its multi handle */

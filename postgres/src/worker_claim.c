@@ -71,7 +71,7 @@ void awsq_held_count(const char *function, int delta) {
 
 void awsq_key_held(uint64 key_hash, int delta) {
     bool found;
-    struct { uint64 h; int n; } *k = hash_search(awsq_w.keys, &key_hash, HASH_ENTER, &found);
+    awsq_key_count *k = hash_search(awsq_w.keys, &key_hash, HASH_ENTER, &found);
     if (!found) k->n = 0;
     k->n += delta;
     if (k->n <= 0) hash_search(awsq_w.keys, &key_hash, HASH_REMOVE, NULL);

@@ -49,7 +49,7 @@ static void init_state(void) {
     info.hcxt = awsq_w.cxt;
     awsq_w.held = hash_create("aws_lambda held ids", 1024, &info,
                               HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-    info.entrysize = sizeof(int64) * 2; /* key hash, count */
+    info.entrysize = sizeof(awsq_key_count);
     awsq_w.keys = hash_create("aws_lambda held order keys", 256, &info,
                               HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
     awsq_w.fn_names = MemoryContextAllocZero(awsq_w.cxt, sizeof(char[AWSQ_INFLIGHT_SLOTS][AWSQ_NAME_LEN]));
