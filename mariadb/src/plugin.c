@@ -1,7 +1,7 @@
 /*
  * plugin.c — the plugin declaration (a daemon plugin named aws_lambda) with
  * its system variables aws_lambda_endpoint_url, _region,
- * _allowed_functions, _request_timeout_ms, _connect_timeout_ms,
+ * _allowed_functions, _ca_bundle, _request_timeout_ms, _connect_timeout_ms,
  * _max_attempts, _credential_timeout_ms (global only: SET GLOBAL needs SUPER) and status variables
  * aws_lambda_calls, _errors, _clients_built. Values go to settings.c.
  */
@@ -53,6 +53,7 @@ void mdb_services_leave(void) { pthread_rwlock_unlock(&services_lock); }
 static char *var_endpoint_url;
 static char *var_region;
 static char *var_allowed_functions;
+static char *var_ca_bundle;
 static unsigned long var_request_timeout_ms;
 static unsigned long var_connect_timeout_ms;
 static unsigned long var_credential_timeout_ms;
@@ -98,6 +99,10 @@ static int check_region(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_my
 }
 static int check_allowed(MYSQL_THD thd, mdb_sysvar *var, void *save, struct st_mysql_value *value) {
     return check_with(thd, save, value, "allowed_functions", mdb_check_allowlist);
+}
+static int check_ca_bundle(MYSQL_THD thd, mdb_sysvar *var, void *save,
+                           struct st_mysql_value *value) {
+    return check_with(thd, save, value, "ca_bundle", mdb_check_ca_bundle);
 }
 
 /* The numeric variables' bounds are core's caps (SQLAMBDA_*_MAX, the same
@@ -145,7 +150,7 @@ static int check_max_attempts(MYSQL_THD thd, mdb_sysvar *var, void *save,
  * free our copies with its own allocator): we own the copies the variables
  * point at. The server calls updates and reads the variables under its
  * LOCK_global_system_variables, so swapping the pointer here is safe. */
-static char *owned_str[3];
+static char *owned_str[4];
 
 static void update_str(mdb_setting_str which, void *var_ptr, const void *save) {
     const char *v = *(const char *const *)save;
@@ -164,6 +169,9 @@ static void update_region(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const v
 }
 static void update_allowed(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
     update_str(MDB_SET_ALLOWED_FUNCTIONS, var_ptr, save);
+}
+static void update_ca_bundle(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
+    update_str(MDB_SET_CA_BUNDLE, var_ptr, save);
 }
 static void update_request_timeout(MYSQL_THD thd, mdb_sysvar *var, void *var_ptr, const void *save) {
     *(unsigned long *)var_ptr = *(const unsigned long *)save;
@@ -196,6 +204,11 @@ static MYSQL_SYSVAR_STR(allowed_functions, var_allowed_functions, PLUGIN_VAR_RQC
                         "Comma-separated functions (names, name:qualifier, ARNs; '*' globs) "
                         "that may be invoked. Empty: any",
                         check_allowed, update_allowed, NULL);
+static MYSQL_SYSVAR_STR(ca_bundle, var_ca_bundle, PLUGIN_VAR_RQCMDARG,
+                        "PEM file of the CA certificates TLS trusts for Lambda, STS and the "
+                        "SSO portal (readable by the server). Empty: AWS_CA_BUNDLE, the AWS "
+                        "config file's ca_bundle, else the system store",
+                        check_ca_bundle, update_ca_bundle, NULL);
 static MYSQL_SYSVAR_ULONG(request_timeout_ms, var_request_timeout_ms, PLUGIN_VAR_RQCMDARG,
                           "Time limit of one HTTP attempt in ms, connect included",
                           check_request_timeout, update_request_timeout, 60000, 1,
@@ -219,7 +232,7 @@ static mdb_sysvar *system_variables[] = {
     MYSQL_SYSVAR(endpoint_url),       MYSQL_SYSVAR(region),
     MYSQL_SYSVAR(allowed_functions),  MYSQL_SYSVAR(request_timeout_ms),
     MYSQL_SYSVAR(connect_timeout_ms), MYSQL_SYSVAR(max_attempts),
-    MYSQL_SYSVAR(credential_timeout_ms), NULL};
+    MYSQL_SYSVAR(credential_timeout_ms), MYSQL_SYSVAR(ca_bundle), NULL};
 
 static mdb_show_var status_variables[] = {
     MDB_SHOW_LONG("aws_lambda_calls", mdb_stat_calls),
@@ -251,7 +264,8 @@ static int plugin_init(void *p) {
         int (*check)(const char *, char *, size_t);
     } startup[] = {{"endpoint_url", &var_endpoint_url, mdb_check_endpoint_url},
                    {"region", &var_region, mdb_check_region},
-                   {"allowed_functions", &var_allowed_functions, mdb_check_allowlist}};
+                   {"allowed_functions", &var_allowed_functions, mdb_check_allowlist},
+                   {"ca_bundle", &var_ca_bundle, mdb_check_ca_bundle}};
     for (size_t i = 0; i < sizeof startup / sizeof startup[0]; i++) {
         char err[256];
         if (startup[i].check(*startup[i].value, err, sizeof err) != 0) {
@@ -267,7 +281,8 @@ static int plugin_init(void *p) {
     }
     if (mdb_settings_set_str(MDB_SET_ENDPOINT_URL, var_endpoint_url) ||
         mdb_settings_set_str(MDB_SET_REGION, var_region) ||
-        mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, var_allowed_functions))
+        mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, var_allowed_functions) ||
+        mdb_settings_set_str(MDB_SET_CA_BUNDLE, var_ca_bundle))
         return 1;
     atomic_store(&startup_refused, 0);
     mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, (long)var_request_timeout_ms);
@@ -288,14 +303,15 @@ static int plugin_deinit(void *p) {
     pthread_rwlock_wrlock(&services_lock); /* no thread is inside a service call */
     atomic_store(&plugin_active, 0);
     pthread_rwlock_unlock(&services_lock);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         free(owned_str[i]);
         owned_str[i] = NULL;
     }
-    var_endpoint_url = var_region = var_allowed_functions = NULL;
+    var_endpoint_url = var_region = var_allowed_functions = var_ca_bundle = NULL;
     mdb_settings_set_str(MDB_SET_ENDPOINT_URL, NULL);
     mdb_settings_set_str(MDB_SET_REGION, NULL);
     mdb_settings_set_str(MDB_SET_ALLOWED_FUNCTIONS, NULL);
+    mdb_settings_set_str(MDB_SET_CA_BUNDLE, NULL);
     mdb_settings_set_num(MDB_SET_REQUEST_TIMEOUT_MS, 0);
     mdb_settings_set_num(MDB_SET_CONNECT_TIMEOUT_MS, 0);
     mdb_settings_set_num(MDB_SET_MAX_ATTEMPTS, 0);

@@ -20,6 +20,7 @@ static char **str_slot(mdb_setting_str which) {
     case MDB_SET_ENDPOINT_URL: return &current.endpoint_url;
     case MDB_SET_REGION: return &current.region;
     case MDB_SET_ALLOWED_FUNCTIONS: return &current.allowed_functions;
+    case MDB_SET_CA_BUNDLE: return &current.ca_bundle;
     }
     return NULL;
 }
@@ -69,7 +70,8 @@ unsigned long mdb_settings_snapshot(mdb_settings *out) {
     unsigned long gen = atomic_load(&generation);
     int bad = dup_str(&out->endpoint_url, current.endpoint_url) |
               dup_str(&out->region, current.region) |
-              dup_str(&out->allowed_functions, current.allowed_functions);
+              dup_str(&out->allowed_functions, current.allowed_functions) |
+              dup_str(&out->ca_bundle, current.ca_bundle);
     out->request_timeout_ms = current.request_timeout_ms;
     out->connect_timeout_ms = current.connect_timeout_ms;
     out->credential_timeout_ms = current.credential_timeout_ms;
@@ -87,5 +89,6 @@ void mdb_settings_free(mdb_settings *s) {
     free(s->endpoint_url);
     free(s->region);
     free(s->allowed_functions);
+    free(s->ca_bundle);
     memset(s, 0, sizeof *s);
 }

@@ -10,6 +10,7 @@ typedef struct mdb_settings {
     char *endpoint_url;      /* NULL: core resolves (env, config files) */
     char *region;            /* NULL: core resolves */
     char *allowed_functions; /* NULL: any function */
+    char *ca_bundle;         /* NULL: AWS_CA_BUNDLE, the profile, the system store */
     long request_timeout_ms; /* 0: core default */
     long connect_timeout_ms; /* 0: core default */
     long credential_timeout_ms; /* 0: each credential source's default */
@@ -20,7 +21,8 @@ typedef struct mdb_settings {
 typedef enum mdb_setting_str {
     MDB_SET_ENDPOINT_URL,
     MDB_SET_REGION,
-    MDB_SET_ALLOWED_FUNCTIONS
+    MDB_SET_ALLOWED_FUNCTIONS,
+    MDB_SET_CA_BUNDLE
 } mdb_setting_str;
 
 typedef enum mdb_setting_num {

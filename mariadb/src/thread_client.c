@@ -58,6 +58,7 @@ static sqlambda_client *build(thread_slot *s, char *err, size_t errlen) {
     o.endpoint_url = s->settings.endpoint_url;
     o.region = s->settings.region;
     o.allowed_functions = s->settings.allowed_functions;
+    o.ca_file = s->settings.ca_bundle;
     o.request_timeout_ms = s->settings.request_timeout_ms;
     o.connect_timeout_ms = s->settings.connect_timeout_ms;
     o.max_attempts = s->settings.max_attempts;

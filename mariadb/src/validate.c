@@ -24,3 +24,8 @@ int mdb_check_allowlist(const char *v, char *err, size_t errlen) {
     if (unset(v)) return 0;
     return sqlambda_check_allowlist(v, err, errlen) == SQLAMBDA_OK ? 0 : -1;
 }
+
+int mdb_check_ca_bundle(const char *v, char *err, size_t errlen) {
+    if (unset(v)) return 0;
+    return sqlambda_check_ca_file(v, err, errlen) == SQLAMBDA_OK ? 0 : -1;
+}
