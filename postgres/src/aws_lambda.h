@@ -66,6 +66,9 @@ sqlambda_client *awsl_client_from_settings(bool with_allowlist, sqlambda_wait_fn
  * Returns true when the latch was set (it is reset). May raise ERROR.
  */
 bool awsl_wait_sockets(sqlambda_wait_fd *fds, int nfds, long timeout_ms);
+/* Forgets the kept sets of event-loop fds: call before (or right after)
+ * every sqlambda_client_free, whose epoll fd's number may come back. */
+void awsl_wait_sockets_forget(void);
 
 /* ---- wait_latch.c: the wait hook core calls while a request is in flight - */
 

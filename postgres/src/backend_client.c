@@ -62,6 +62,7 @@ static void free_client(int code, Datum arg) {
     if (client) sqlambda_client_free(client);
     if (unrestricted) sqlambda_client_free(unrestricted);
     client = unrestricted = NULL;
+    awsl_wait_sockets_forget(); /* their epoll fds' numbers may come back */
 }
 
 /* Rebuilds nothing while the settings are unchanged; else frees both

@@ -55,6 +55,9 @@ void awsl_bulk_run(const sqlambda_request *reqs, size_t n, int concurrency,
                             errmsg("aws_lambda: concurrency %d: %s", concurrency, err),
                             errhint("Lower the concurrency argument, or raise the server's "
                                     "file descriptor limit (LimitNOFILE in its systemd unit).")));
+        /* and, when the hard limit allows, room for PostgreSQL's own files
+         * (relation files, JIT's bitcode files) beside the sockets */
+        (void)sqlambda_fd_budget(wanted + 64, NULL, 0);
     }
     m = sqlambda_multi_new(c, concurrency);
     if (!m) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));

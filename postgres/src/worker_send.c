@@ -12,7 +12,11 @@
  * Flow control (flow_worker.c) decides per function whether a ready
  * delivery may start: one held back by a cap waits its turn while others
  * pass it; one of a paused function or an open breaker is released (its
- * entries stay queued, no attempt counted).
+ * entries stay queued, no attempt counted). At start and after each reload
+ * the worker checks that it may open aws_lambda.worker_concurrency sockets
+ * (sqlambda_fd_budget, which raises the soft limit when the hard one
+ * allows); when it may not, it logs a WARNING naming the setting and keeps
+ * only as many calls in flight as it has descriptors for.
  */
 #include "queue.h"
 
@@ -27,6 +31,40 @@
 static sqlambda_client *client;
 static sqlambda_multi *multi;
 static uint64 system_id;
+static int max_sending = 1; /* worker_concurrency, or what the fd limit allows */
+
+/* Descriptors left for PostgreSQL's own files beyond those open now (its
+ * relation files, JIT's bitcode files): at 1,000 sockets under a soft limit
+ * of 1,024 the worker died opening a bitcode file (EMFILE, FATAL). */
+#define PG_OWN_FILES 64
+
+/* Sets max_sending from aws_lambda.worker_concurrency and the fds this
+ * process may open: the most calls (at least 1) whose sockets fit, with
+ * PG_OWN_FILES to spare. */
+static void fit_fd_budget(void) {
+    char err[400], low_err[400];
+    int want = awsq_worker_concurrency, lo = 0, hi = want;
+    if (sqlambda_fd_budget(want + PG_OWN_FILES, err, sizeof err) == SQLAMBDA_OK) {
+        max_sending = want;
+        return;
+    }
+    /* the message names the calls alone */
+    sqlambda_fd_budget(want, err, sizeof err);
+    while (lo < hi) { /* the largest count that fits (a failed check changes nothing) */
+        int mid = lo + (hi - lo + 1) / 2;
+        if (sqlambda_fd_budget(mid + PG_OWN_FILES, low_err, sizeof low_err) == SQLAMBDA_OK) lo = mid;
+        else hi = mid - 1;
+    }
+    max_sending = Max(lo, 1);
+    if (!err[0]) /* the calls fit, PostgreSQL's own files beside them do not */
+        snprintf(err, sizeof err, "%d calls in flight and %d more descriptors for PostgreSQL's own "
+                 "files are over this process's limit", want, PG_OWN_FILES);
+    ereport(WARNING,
+            (errmsg("aws_lambda worker: aws_lambda.worker_concurrency = %d: %s", want, err),
+             errdetail("The delivery worker keeps at most %d calls in flight.", max_sending),
+             errhint("Raise the server's open-file limit (LimitNOFILE in its systemd unit, or "
+                     "ulimit -n) or lower aws_lambda.worker_concurrency.")));
+}
 
 /* Milliseconds until a wake may be served by a claim (claims are spaced
  * AWSQ_CLAIM_EVERY_MS apart under load), or -1 when no wake is pending. */
@@ -60,6 +98,7 @@ static void build_client(void) {
 
 void awsq_send_init(void) {
     system_id = GetSystemIdentifier();
+    fit_fd_budget();
     build_client();
 }
 
@@ -67,6 +106,8 @@ bool awsq_send_reload(void) {
     if (sqlambda_multi_pending(multi) > 0) return false;
     sqlambda_multi_free(multi);
     sqlambda_client_free(client);
+    awsl_wait_sockets_forget(); /* its epoll fd's number may come back */
+    fit_fd_budget(); /* worker_concurrency may have changed */
     build_client();
     return true;
 }
@@ -139,7 +180,7 @@ void awsq_send_ready(void) {
     awsq_worker *w = &awsq_w;
     awsq_delivery **pp = &w->ready, *prev = NULL;
     double now = awsq_now_ms();
-    while (*pp && w->sending < awsq_worker_concurrency) {
+    while (*pp && w->sending < Min(awsq_worker_concurrency, max_sending)) {
         awsq_delivery *d = *pp;
         bool blocked;
         if (!awsq_flow_may_send(d->function, now, &blocked) && !blocked) {

@@ -29,7 +29,10 @@ terminate_within_200ms() {
 
 cancel_within_200ms() {
   local pid=$1 job=$2 out=$3 what=$4 t0 t1 ms
-  t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp()) FROM pg_cancel_backend(${pid:-0}) c WHERE c")
+  # t0 is read before the signal is sent: read after it (in the same
+  # statement), a fast cancel could end the statement first (t1 < t0)
+  t0=$(psql -X -At -c "SELECT extract(epoch FROM clock_timestamp())" \
+    -c "SELECT 'sent' FROM pg_cancel_backend(${pid:-0}) c WHERE c" | sed -n '1{h;d};/^sent$/{x;p}')
   wait "$job"
   aout=$(cat "$out")
   like "pg_cancel_backend: PostgreSQL's own error" "$aout" "ERROR:  canceling statement due to user request"
