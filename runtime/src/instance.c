@@ -125,8 +125,16 @@ static envlist build_env(const instance *in) {
     snprintf(buf, sizeof buf, "%s/[%s]%s", day, fv->version, id);
     env_set(&e, "AWS_LAMBDA_LOG_STREAM_NAME", buf);
     env_set(&e, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-    env_set(&e, "AWS_EXECUTION_ENV",
-            strcmp(fv->runtime, "python3") == 0 ? "AWS_Lambda_python3" : "AWS_Lambda_provided");
+    if (strcmp(fv->runtime, "nodejs") == 0) {
+        snprintf(buf, sizeof buf, "AWS_Lambda_%s", fv->runtime_name); /* AWS_Lambda_nodejs20.x */
+        env_set(&e, "AWS_EXECUTION_ENV", buf);
+        /* the base image's: modules in the code directory's node_modules, as /var/task's */
+        snprintf(buf, sizeof buf, "%s/node_modules", fv->code_dir);
+        env_set(&e, "NODE_PATH", buf);
+    } else {
+        env_set(&e, "AWS_EXECUTION_ENV",
+                strcmp(fv->runtime, "python3") == 0 ? "AWS_Lambda_python3" : "AWS_Lambda_provided");
+    }
     env_set(&e, "TZ", ":UTC");
     if (strcmp(fv->runtime, "python3") == 0) {
         env_set(&e, "PYTHONUNBUFFERED", "1");
@@ -150,6 +158,7 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
     pthread_mutex_lock(&g.mu);
     in->id = ++g.next_instance_id;
     pthread_mutex_unlock(&g.mu);
+    if (strcmp(fv->runtime, "nodejs") == 0 && node_check(fv, err, errlen) != 0) goto fail;
     if (runtime_api_start(in, err, errlen) != 0) goto fail;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -170,6 +179,12 @@ instance *instance_start(fn_version *fv, char *err, size_t errlen) {
             argv[1] = (char *)g.python;
             argv[2] = g.bootstrap_py;
         }
+    } else if (strcmp(fv->runtime, "nodejs") == 0) {
+        /* as AWS's Node images run the RIC (`npx aws-lambda-ric index.handler`
+         * in the code directory): node <ric>/bin/index.mjs <handler> */
+        argv[0] = g.node_path;
+        argv[1] = (char *)g.node_ric;
+        argv[2] = fv->handler;
     } else {
         snprintf(bootstrap, sizeof bootstrap, "%s/bootstrap", fv->code_dir);
         argv[0] = bootstrap;

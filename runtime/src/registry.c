@@ -49,6 +49,13 @@ static int apply_settings(fn_version *v, json_t *obj, const char *fdir, int top,
                      strcmp(r, "provided.al2023") == 0) {
                 snprintf(v->runtime_name, sizeof v->runtime_name, "%s", r);
                 r = "provided";
+            } else if (strcmp(r, "nodejs20.x") == 0 || strcmp(r, "nodejs22.x") == 0) {
+                snprintf(v->runtime_name, sizeof v->runtime_name, "%s", r);
+                r = "nodejs";
+            } else if (strncmp(r, "nodejs", 6) == 0) {
+                snprintf(err, errlen, "%s: runtime \"%s\" is not supported (Node.js: nodejs20.x or nodejs22.x)",
+                         file, r);
+                return -1;
             } else if (strncmp(r, "provided.", 9) == 0) {
                 snprintf(err, errlen,
                          "%s: runtime \"%s\" is not one of Lambda's (provided, provided.al2, provided.al2023)",
@@ -56,7 +63,8 @@ static int apply_settings(fn_version *v, json_t *obj, const char *fdir, int top,
                 return -1;
             }
             else {
-                snprintf(err, errlen, "%s: runtime \"%s\" is not supported (use \"python3\" or \"provided\")",
+                snprintf(err, errlen, "%s: runtime \"%s\" is not supported (use \"python3\", \"nodejs20.x\", "
+                         "\"nodejs22.x\" or \"provided\")",
                          file, r);
                 return -1;
             }
@@ -125,8 +133,9 @@ static int apply_settings(fn_version *v, json_t *obj, const char *fdir, int top,
 
 static void finish_version(fn_version *v, const char *file) {
     if (!v->handler)
-        v->handler = xstrdup(strcmp(v->runtime, "python3") == 0 ? "lambda_function.lambda_handler"
-                                                               : "bootstrap");
+        v->handler = xstrdup(strcmp(v->runtime, "python3") == 0  ? "lambda_function.lambda_handler"
+                             : strcmp(v->runtime, "nodejs") == 0 ? "index.handler"
+                                                                 : "bootstrap");
     if (!v->description) v->description = xstrdup("");
     code_size_acc = 0;
     nftw(v->code_dir, add_size, 16, FTW_PHYS);
@@ -218,7 +227,7 @@ static function *load_function(const char *dir, const char *name, char *err, siz
     }
     json_t *rt = json_object_get(root, "runtime");
     if (!rt) {
-        snprintf(err, errlen, "%s: runtime is missing (\"python3\" or \"provided\")", file);
+        snprintf(err, errlen, "%s: runtime is missing (\"python3\", \"nodejs20.x\", \"nodejs22.x\" or \"provided\")", file);
         goto fail;
     }
     if (apply_settings(latest, root, real, 1, file, err, errlen)) goto fail;

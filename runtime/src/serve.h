@@ -55,9 +55,10 @@ typedef struct function function;
 typedef struct fn_version { /* one runnable configuration: a function at a version */
     function *fn;
     char *version;     /* "$LATEST" or "1", "2", ... */
-    char *runtime;     /* "python3" or "provided" */
-    char runtime_name[24]; /* the Runtime reported for provided: as declared
-                              (provided, provided.al2, provided.al2023) */
+    char *runtime;     /* "python3", "nodejs" or "provided" */
+    char runtime_name[24]; /* the Runtime reported for provided and nodejs: as
+                              declared (provided, provided.al2, provided.al2023,
+                              nodejs20.x, nodejs22.x) */
     char code_sha256[48];  /* CodeSha256 (code_hash.c), "" if unknown */
     char *handler;     /* "module.function" for python3; free text for provided */
     char *code_dir;    /* absolute path of the code (LAMBDA_TASK_ROOT) */
@@ -423,6 +424,15 @@ void rapi_stream_error_body(sqlambda_buf *out, const char *type_trailer, const c
  * be run. Call before any thread starts. */
 int python_resolve(const char *python, char *out, size_t outlen, char *rt, size_t rtlen);
 
+/* ---- node_path.c: Node.js and the Runtime Interface Client -------------- */
+
+/* Absolute path of the executable `node` (looked up in PATH) runs as, and
+ * its version ("20.20.2") in ver; 0, or -1 (both empty) when it cannot run. */
+int node_resolve(const char *node, char *out, size_t outlen, char *ver, size_t verlen);
+/* 0 when fv (a nodejs function) can start here; else -1 and a message naming
+ * the runtime and what was found (no node, another major, no RIC). */
+int node_check(const fn_version *fv, char *err, size_t errlen);
+
 /* ---- code_hash.c: CodeSha256 of a code directory -------------------------- */
 
 /* Base64 SHA-256 over the directory's files (see code_hash.c), "" if the
@@ -449,6 +459,10 @@ typedef struct serve_state {
     const char *python;    /* interpreter for python3 functions */
     char python_path[512]; /* python resolved to an absolute path at startup */
     char python_runtime[24]; /* its Lambda runtime name, e.g. python3.11 ("python3": unknown) */
+    const char *node;      /* --node: executable for nodejs functions */
+    char node_path[512];   /* node resolved to an absolute path at startup ("" if it cannot run) */
+    char node_version[32]; /* its version, e.g. 20.20.2 ("" if unknown) */
+    const char *node_ric;  /* --node-ric: aws-lambda-ric's bin/index.mjs */
     char bootstrap_py[512]; /* the Python bootstrap, written at startup */
     char tmpdir[256];
     int next_instance_id;

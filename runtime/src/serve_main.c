@@ -22,6 +22,11 @@
 serve_state g = {.mu = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
 /* python/bootstrap.py, embedded at build time (build/gen/python_bootstrap.c) */
+/* aws-lambda-ric's entry point as scripts/setup-node installs it in this
+ * tree (runtime/Makefile defines it); --node-ric names another */
+#ifndef SQLAMBDA_NODE_RIC
+#define SQLAMBDA_NODE_RIC "node_modules/aws-lambda-ric/bin/index.mjs"
+#endif
 extern unsigned char python_bootstrap_py[];
 extern unsigned int python_bootstrap_py_len;
 
@@ -111,6 +116,8 @@ static int serve_main(int argc, char **argv) {
     if (!region || !*region) region = "us-east-1";
     const char *account = "123456789012";
     g.python = "python3";
+    g.node = "node";
+    g.node_ric = SQLAMBDA_NODE_RIC;
     g.verbose = 0;
     g.pass_aws = 0;
     for (int i = 1; i < argc; i++) {
@@ -153,6 +160,12 @@ static int serve_main(int argc, char **argv) {
         } else if (strcmp(a, "--python") == 0) {
             TAKES_VALUE;
             g.python = v;
+        } else if (strcmp(a, "--node") == 0) {
+            TAKES_VALUE;
+            g.node = v;
+        } else if (strcmp(a, "--node-ric") == 0) {
+            TAKES_VALUE;
+            g.node_ric = v;
         } else if (strcmp(a, "--event-retry-delay-ms") == 0) {
             TAKES_VALUE;
             if (num_arg(a, v, 0, 3600000, &retry_ms)) return 2;
@@ -230,6 +243,19 @@ static int serve_main(int argc, char **argv) {
         } else if (need) {
             serve_log("warning: cannot run %s; python3 functions will fail to start", g.python);
         }
+    }
+    {
+        int need = 0;
+        for (size_t i = 0; i < g.reg.n; i++)
+            for (size_t v = 0; v < g.reg.fns[i]->nversions; v++)
+                need |= strcmp(g.reg.fns[i]->versions[v]->runtime, "nodejs") == 0;
+        g.node_path[0] = g.node_version[0] = 0;
+        if (need && node_resolve(g.node, g.node_path, sizeof g.node_path, g.node_version,
+                                 sizeof g.node_version) != 0)
+            serve_log("warning: cannot run %s; nodejs functions will fail to start", g.node);
+        else if (need && access(g.node_ric, R_OK) != 0)
+            serve_log("warning: %s: %s; nodejs functions will fail to start (install it with scripts/setup-node)",
+                      g.node_ric, strerror(errno));
     }
     int lfd = listen_tcp(host, port, &bound, err, sizeof err);
     if (lfd < 0 || write_bootstrap(err, sizeof err)) {
