@@ -22,6 +22,7 @@ extern int awsl_max_attempts;
 extern char *awsl_endpoint_override;
 extern char *awsl_region;
 extern char *awsl_profile;
+extern char *awsl_ca_bundle;
 extern char *awsl_allowed_functions;
 
 /* ---- settings_check.c: check hooks of the string settings ---------------- */
@@ -31,6 +32,7 @@ extern bool awsl_defining_settings;
 bool awsl_check_region_setting(char **newval, void **extra, GucSource source);
 bool awsl_check_endpoint_setting(char **newval, void **extra, GucSource source);
 bool awsl_check_profile_setting(char **newval, void **extra, GucSource source);
+bool awsl_check_ca_bundle_setting(char **newval, void **extra, GucSource source);
 bool awsl_check_database_name_setting(char **newval, void **extra, GucSource source);
 bool awsl_check_allowlist_setting(char **newval, void **extra, GucSource source);
 

@@ -25,6 +25,7 @@ typedef struct client_settings {
     char *endpoint_override;
     char *region;
     char *profile;
+    char *ca_bundle;
     char *allowed_functions;
 } client_settings;
 
@@ -44,6 +45,7 @@ static bool settings_unchanged(void) {
            built_from.max_attempts == awsl_max_attempts &&
            same_str(built_from.endpoint_override, awsl_endpoint_override) &&
            same_str(built_from.region, awsl_region) && same_str(built_from.profile, awsl_profile) &&
+           same_str(built_from.ca_bundle, awsl_ca_bundle) &&
            same_str(built_from.allowed_functions, awsl_allowed_functions);
 }
 
@@ -51,7 +53,7 @@ static char *keep(const char *s) { return MemoryContextStrdup(TopMemoryContext, 
 
 static void forget_settings(void) {
     char **fields[] = {&built_from.endpoint_override, &built_from.region, &built_from.profile,
-                       &built_from.allowed_functions};
+                       &built_from.ca_bundle, &built_from.allowed_functions};
     for (size_t i = 0; i < lengthof(fields); i++) {
         if (*fields[i]) pfree(*fields[i]);
         *fields[i] = NULL;
@@ -78,6 +80,7 @@ static void refresh(void) {
     built_from.endpoint_override = keep(awsl_endpoint_override);
     built_from.region = keep(awsl_region);
     built_from.profile = keep(awsl_profile);
+    built_from.ca_bundle = keep(awsl_ca_bundle);
     built_from.allowed_functions = keep(awsl_allowed_functions);
     if (!exit_hook_set) {
         on_proc_exit(free_client, (Datum)0);

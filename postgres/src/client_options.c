@@ -21,6 +21,7 @@ sqlambda_client *awsl_client_from_settings(bool with_allowlist, sqlambda_wait_fn
     o.endpoint_url = nonempty(awsl_endpoint_override);
     o.region = nonempty(awsl_region);
     o.profile = nonempty(awsl_profile);
+    o.ca_file = nonempty(awsl_ca_bundle);
     o.allowed_functions = with_allowlist ? nonempty(awsl_allowed_functions) : NULL;
     o.connect_timeout_ms = awsl_connect_timeout_ms;
     o.request_timeout_ms = awsl_request_timeout_ms;

@@ -20,6 +20,7 @@ int awsl_max_attempts = 0;
 char *awsl_endpoint_override = NULL;
 char *awsl_region = NULL;
 char *awsl_profile = NULL;
+char *awsl_ca_bundle = NULL;
 char *awsl_allowed_functions = NULL;
 
 void _PG_init(void);
@@ -62,6 +63,13 @@ void _PG_init(void) {
                                "Empty: AWS_PROFILE, then \"default\".", &awsl_profile, "",
                                PGC_SUSET, GUC_SUPERUSER_ONLY, awsl_check_profile_setting, NULL,
                                NULL);
+    DefineCustomStringVariable("aws_lambda.ca_bundle",
+                               "PEM file of the CA certificates TLS trusts for Lambda, STS and "
+                               "the SSO portal.",
+                               "Empty: AWS_CA_BUNDLE, the profile's ca_bundle, then the system "
+                               "store. Must be readable by the server's OS user.",
+                               &awsl_ca_bundle, "", PGC_SUSET, GUC_SUPERUSER_ONLY,
+                               awsl_check_ca_bundle_setting, NULL, NULL);
     DefineCustomIntVariable("aws_lambda.max_attempts",
                             "HTTP attempts per call, retries included (0: AWS_MAX_ATTEMPTS, "
                             "the profile's max_attempts, else 3).",

@@ -1,6 +1,7 @@
 /*
  * settings_check.c — check hooks of every aws_lambda.* string setting:
- * those core reads (endpoint_override, region, profile, allowed_functions)
+ * those core reads (endpoint_override, region, profile, ca_bundle,
+ * allowed_functions)
  * are validated by core's own rules (sqlambda_check_*), database_name by
  * PostgreSQL's (a database name is shorter than NAMEDATALEN), so
  * a bad SET, ALTER ROLE/DATABASE ... SET or ALTER SYSTEM fails at once with
@@ -70,6 +71,13 @@ bool awsl_check_profile_setting(char **newval, void **extra, GucSource source) {
     char err[256] = "";
     if (!*newval || !**newval) return true; /* unset: AWS_PROFILE, then default */
     return judge("aws_lambda.profile", sqlambda_check_profile(*newval, err, sizeof err), err,
+                 source);
+}
+
+bool awsl_check_ca_bundle_setting(char **newval, void **extra, GucSource source) {
+    char err[4400] = "";
+    if (!*newval || !**newval) return true; /* unset: AWS_CA_BUNDLE, profile, system store */
+    return judge("aws_lambda.ca_bundle", sqlambda_check_ca_file(*newval, err, sizeof err), err,
                  source);
 }
 
