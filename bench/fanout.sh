@@ -162,7 +162,7 @@ worker_run() {
   local wp c0 c1 s
   q -q -c "ALTER SYSTEM SET aws_lambda.worker_concurrency = $1" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
-  wp=$(check_worker "before the worker run at N=$1")
+  wp=$(check_worker "before the worker run at N=$1") || exit 1 # (errexit does not reach into $(...))
   ! grep -q "aws_lambda worker: aws_lambda.worker_concurrency = $1: " "$dir/pg/server.log" ||
     fail "the worker cannot keep $1 calls in flight (its file-descriptor limit; WARNING in the log)"
   c0=$(sched_ns "$wp")
