@@ -7,7 +7,8 @@ worker holds at most worker_concurrency (16) connections; PostgreSQL has
 max_connections 50; MariaDB's buffer pool is 64 MB.
 GROWTH: how much more the second half of the run may reach than the first
 (kills restart processes, so a leak shows as a higher plateau, not as
-one process's slope).
+one process's slope). The worker's allowance covers the SIGHUP step raising
+worker_concurrency to 16: up to 16 more sockets, and their wait-set fds.
 SYNC_SLACK_S: beyond attempts x request timeout, what a call may take
 (backoff, a Retry-After of 1 s, a cold start).
 CALM_GRACE_S: how long after a fault window a call may still fail (a
@@ -23,7 +24,7 @@ BOUNDS = {
     "maria_fds": 600, "maria_rss_kb": 800_000, "maria_threads": 120,
     "proxy_fds": 300,
 }
-GROWTH = {"worker_fds": 16, "worker_rss_kb": 32_000, "serve_fds": 64, "serve_rss_kb": 48_000,
+GROWTH = {"worker_fds": 32, "worker_rss_kb": 32_000, "serve_fds": 64, "serve_rss_kb": 48_000,
           "maria_fds": 64, "maria_rss_kb": 96_000}
 SYNC_SLACK_S = 4.0
 CALM_GRACE_S = 3.0
