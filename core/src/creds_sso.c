@@ -120,7 +120,11 @@ static char *token_path(const char *key) {
     return p;
 }
 
-/* The portal's URL: a configured endpoint for service "sso", else derived. */
+/* The portal's URL: a configured endpoint for service "sso", else derived.
+ * Unlike botocore, the generic AWS_ENDPOINT_URL and the profile's
+ * endpoint_url are not used: they commonly point at a local Lambda
+ * (sqlambda serve, moto) over plain http, and the portal request carries
+ * the SSO bearer token, which must reach only an endpoint named for SSO. */
 static char *portal_url(const creds_ctx *ctx, const char *region, char *err, size_t errlen) {
     const char *url = NULL, *what = NULL;
     const char *ign = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
@@ -130,13 +134,9 @@ static char *portal_url(const creds_ctx *ctx, const char *region, char *err, siz
     if (!ignore) {
         if ((url = getenv("AWS_ENDPOINT_URL_SSO")) && *url)
             what = "AWS_ENDPOINT_URL_SSO";
-        else if ((url = getenv("AWS_ENDPOINT_URL")) && *url)
-            what = "AWS_ENDPOINT_URL";
         else if ((url = sqlambda_profile_service_get(ctx->files, ctx->profile, "sso",
                                                      "endpoint_url")) && *url)
             what = "the profile's services section (sso)";
-        else if ((url = cfg_get(ctx, "endpoint_url")))
-            what = "the profile's endpoint_url";
         else
             url = NULL;
     }
@@ -187,7 +187,7 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
     if (!(doc = sqlambda_read_small_file(path, SSO_TOKEN_MAX))) {
         sqlambda_fmt(err, errlen, "SSO (profile \"%.64s\"): no cached SSO token for %s \"%s\" (%.120s: "
                      "%s): %s", ctx->profile, kind, shown, path,
-                     errno == EFBIG ? "over 1 MB" : strerror(errno), login_hint(ctx, hint, sizeof hint));
+                     errno == EFBIG ? "over 1 MB" : errno == EINVAL ? "not a regular file" : strerror(errno), login_hint(ctx, hint, sizeof hint));
         goto out;
     }
     if (sqlambda_sso_token_parse(doc, strlen(doc), &token, &expires, why, sizeof why) != 0) {

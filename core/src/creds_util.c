@@ -6,6 +6,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,8 +87,22 @@ int sqlambda_parse_rfc3339(const char *s, time_t *out) {
 }
 
 char *sqlambda_read_small_file(const char *path, size_t cap) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
+    /* Non-blocking open and a regular file only: a FIFO or device named by a
+     * token or cache path would otherwise block the read past every timeout
+     * (errno EINVAL, "not a regular file" to callers that say why). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return NULL;
+    }
     char *buf = malloc(cap + 1);
     if (!buf) {
         fclose(f);

@@ -235,8 +235,22 @@ like "sso_region that is not a region name" "$(tool get --profile badregion)" \
 : >"$tmp/portal.log"
 out=$(env -u AWS_ENDPOINT_URL_SSO "$build/tests/tool_creds" get --profile viaservices 2>&1)
 like "[services] sso endpoint_url reaches the portal" "$out" '^source=sso akid=ASIA123456789012ADMI'
-out=$(env -u AWS_ENDPOINT_URL_SSO AWS_ENDPOINT_URL=$PORTAL "$build/tests/tool_creds" get --profile admin 2>&1)
-like "AWS_ENDPOINT_URL reaches the portal" "$out" '^source=sso akid=ASIA123456789012ADMI'
+# The generic endpoint (often a local Lambda over http) never gets the bearer
+# token: the portal URL is derived (unroutable proxy: fails at once naming it).
+: >"$tmp/portal.log"
+out=$(env -u AWS_ENDPOINT_URL_SSO AWS_ENDPOINT_URL=$PORTAL HTTPS_PROXY=http://127.0.0.1:9 \
+  "$build/tests/tool_creds" get --profile admin 2>&1)
+like "AWS_ENDPOINT_URL does not redirect the portal (derived URL used)" "$out" \
+  'GetRoleCredentials at https://portal\.sso\.[a-z0-9-]+\.amazonaws\.com: '
+is "... and the portal behind AWS_ENDPOINT_URL saw nothing" "$(wc -c <"$tmp/portal.log")" 0
+# A FIFO (or any non-regular file) as the cached token is refused at once,
+# never a read that blocks past every timeout.
+fifo_key=$(sha1 nologin)
+mkfifo "$HOME/.aws/sso/cache/$fifo_key.json"
+out=$(timeout 10 "$build/tests/tool_creds" get --profile nologin 2>&1; echo "rc=$?")
+like "a FIFO as the cached token: refused at once as not a regular file" "$out" \
+  "no cached SSO token for sso-session \"nologin\" .*: not a regular file\): run \`aws sso login --profile nologin\`"
+rm -f "$HOME/.aws/sso/cache/$fifo_key.json"
 # unroutable (TEST-NET) proxy: the request fails at once naming the derived URL
 out=$(env -u AWS_ENDPOINT_URL_SSO AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true HTTPS_PROXY=http://127.0.0.1:9 \
   "$build/tests/tool_creds" get --profile china 2>&1)
