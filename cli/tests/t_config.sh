@@ -139,6 +139,10 @@ AWS_SHARED_CREDENTIALS_FILE=/dev/null $WRAP "$CLI" config --profile local >"$tmp
 is "no credentials: exit 3" "$rc" 3
 like "no credentials: the table is printed" "$(cat "$tmp/out")" 'region +us-east-1 +config-file'
 like "no credentials: stderr says so" "$(cat "$tmp/err")" '^sqlambda config: no credentials found for profile "local"'
+# a profile name with a terminal escape sequence is shown escaped, never raw
+AWS_PROFILE=$'s\e[31mX' $WRAP "$CLI" config >"$tmp/out" 2>"$tmp/err"; rc=$?
+like "escape sequence in AWS_PROFILE: the table shows it as \\x1B" "$(cat "$tmp/out")" '^profile +s\\x1B\[31mX +env +AWS_PROFILE'
+is "... and no raw ESC byte reaches stdout or stderr" "$(cat "$tmp/out" "$tmp/err" | tr -cd '\033' | wc -c)" 0
 AWS_USE_FIPS_ENDPOINT=yes $WRAP "$CLI" config >"$tmp/out" 2>"$tmp/err"; rc=$?
 is "AWS_USE_FIPS_ENDPOINT=yes: exit 3" "$rc" 3
 is "AWS_USE_FIPS_ENDPOINT=yes: the error names the variable" "$(cat "$tmp/err")" \

@@ -13,14 +13,38 @@
 
 #define MASK "****************"
 
+/* A copy fit for a terminal: control bytes, DEL and non-ASCII bytes become
+ * \xNN (a profile name or file path from the environment may hold an
+ * escape sequence; sqlambda config prints these as they are). */
+static char *printable(const char *v) {
+    static const char hex[] = "0123456789ABCDEF";
+    if (!v) return NULL;
+    size_t n = strlen(v);
+    char *out = malloc(4 * n + 1), *o = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c >= 0x20 && c < 0x7f) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
 /* Appends a row; value/type/location may be NULL. -1 when out of memory. */
 static int add(sqlambda_description *d, const char *name, const char *value, const char *type,
                const char *location) {
     sqlambda_setting *s = &d->settings[d->n];
     s->name = name;
-    s->value = value ? strdup(value) : NULL;
-    s->type = value && type ? strdup(type) : NULL;
-    s->location = value && location && *location ? strdup(location) : NULL;
+    s->value = printable(value);
+    s->type = value && type ? printable(type) : NULL;
+    s->location = value && location && *location ? printable(location) : NULL;
     d->n++;
     if ((value && !s->value) || (s->value && type && !s->type) ||
         (s->value && location && *location && !s->location))
