@@ -12,12 +12,17 @@ source "$here/../scripts/lib/tap.sh"
 out=$(SOAK_SECONDS=${SOAK_BROKEN_SECONDS:-20} SOAK_SEED=${SOAK_SEED:-4242} SOAK_BREAK=drop=7,corrupt=5 \
   bash "$here/run" 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/#   | /'
+# has RE: the inner run printed a line matching RE (grep -E, per line)
+has() { printf '%s\n' "$out" | grep -Eq -- "$1"; }
 [ "$rc" != 0 ] && ok "broken endpoint path: the soak exits non-zero" ||
   not_ok "broken endpoint path: the soak exits non-zero"
-like "broken endpoint path: the checker finds committed events never delivered" "$out" \
-  '^not ok - every committed event reached the function at least once'
-like "broken endpoint path: the checker finds wrong sync answers" "$out" \
-  '^not ok - every sync call that answered gave the function.s exact answer'
-like "broken endpoint path: the rest of the run was sound (the schema, servers, drain)" "$out" \
-  'ok - soak ran: [0-9]+ committed events'
+has '^not ok - every committed event reached the function at least once' &&
+  ok "broken endpoint path: the checker finds committed events never delivered" ||
+  not_ok "broken endpoint path: the checker finds committed events never delivered"
+has '^not ok - every sync call that answered gave the function.s exact answer' &&
+  ok "broken endpoint path: the checker finds wrong sync answers" ||
+  not_ok "broken endpoint path: the checker finds wrong sync answers"
+has '^ok - soak ran: [0-9]+ committed events' &&
+  ok "broken endpoint path: the rest of the run was sound (servers, schema, drain)" ||
+  not_ok "broken endpoint path: the rest of the run was sound (servers, schema, drain)"
 tap_exit
