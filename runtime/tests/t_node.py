@@ -148,13 +148,13 @@ j = json.loads(s2.invoke("nAsync", {})[2])
 is_(j.get("errorMessage"), "runtime %s needs Node.js %d: /nonexistent/node cannot be run (not installed or not "
     "in PATH; see --node)" % (RT, NODE_MAJOR), "node not installed: the error names the runtime and --node")
 ok("warning: cannot run /nonexistent/node" in s2.log(), "... and serve warned at startup", s2.log())
-s2.stop()
+is_(s2.stop(), 0, "that server exits 0 (clean under ASan)")
 s3 = Server("--node-ric", "/nonexistent/ric.mjs", functions=s.functions)
 j = json.loads(s3.invoke("nAsync", {})[2])
 ok(j.get("errorMessage", "").startswith("runtime %s needs AWS's Runtime Interface Client (aws-lambda-ric): "
                                         "/nonexistent/ric.mjs: No such file or directory" % RT),
    "RIC missing: the error names it and scripts/setup-node", j)
-s3.stop()
+is_(s3.stop(), 0, "that server exits 0 (clean under ASan)")
 
 # -- the AWS SDK for JavaScript v3 as a client ------------------------------
 calls = [
@@ -188,4 +188,5 @@ is_((res[6].get("StatusCode"), "".join(res[6].get("chunks", [])), res[6].get("co
 ok(res[6].get("ContentType") == "application/vnd.amazon.eventstream", "... ResponseStreamContentType", res[6])
 is_(json.loads("".join(res[7].get("chunks", [])) or "{}").get("event"), {"s": 1},
     "SDK InvokeWithResponseStream of a buffered handler: its answer as a chunk")
+is_(s.stop(), 0, "the server exits 0 after every Node instance (clean under ASan)")
 done()
