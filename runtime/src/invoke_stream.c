@@ -152,6 +152,10 @@ static ssize_t read_events(void *cls, uint64_t pos, char *buf, size_t max) {
 static void response_done(void *cls) {
     sstream *s = cls;
     pthread_mutex_lock(&g.mu);
+    /* the client is gone (or has everything): a function still streaming
+     * runs on, its bytes counted and dropped, never waiting for a reader */
+    s->inv.stream_dropped = 1;
+    sqlambda_buf_free(&s->inv.stream);
     unref(s);
 }
 

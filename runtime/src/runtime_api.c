@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
@@ -146,7 +147,12 @@ static void stream_begin(instance *in, struct MHD_Connection *c, rreq *q) {
 }
 
 /* Bytes of a streamed response, passed on at once. Invoke keeps them (6 MB
- * at most); InvokeWithResponseStream takes them (20 MB in all at most). */
+ * at most); InvokeWithResponseStream takes them (20 MB in all at most).
+ * While a stream's client leaves more than STREAM_UNREAD_MAX bytes untaken,
+ * this connection's thread stops reading the function (backpressure: a
+ * client that never reads holds about a megabyte, not 20), looking again
+ * every 20 ms: the invocation may meanwhile end (timeout, error) or lose
+ * its client (then the bytes are counted and dropped). */
 static void stream_data(instance *in, rreq *q, const char *data, size_t n) {
     pthread_mutex_lock(&g.mu);
     invocation *inv = stream_target(in, q);
@@ -156,10 +162,18 @@ static void stream_data(instance *in, rreq *q, const char *data, size_t n) {
             q->too_large = 1;
             stream_too_large(in, inv, limit);
         } else {
-            xbuf_append(&inv->stream, data, n);
+            if (!inv->stream_dropped) xbuf_append(&inv->stream, data, n);
             inv->streamed += n;
             stream_wake(in, inv);
         }
+    }
+    while ((inv = stream_target(in, q)) && inv->stream_reader && !inv->stream_dropped &&
+           inv->stream.len > STREAM_UNREAD_MAX) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts); /* in->cv's clock (instance.c) */
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&in->cv, &g.mu, &ts);
     }
     pthread_mutex_unlock(&g.mu);
 }

@@ -147,6 +147,7 @@ typedef struct invocation {
      * (invoke_stream.c) takes the bytes out as it sends them; Invoke keeps
      * them and answers with them when the stream ends without an error. */
     int stream_reader;      /* set by the caller: the stream is consumed as it grows */
+    int stream_dropped;     /* the stream's client is gone: bytes are counted, not kept */
     int streaming;          /* the function answered in streaming mode */
     char content_type[128]; /* the streamed response's Content-Type */
     sqlambda_buf stream;    /* streamed bytes not yet taken */
@@ -159,6 +160,9 @@ typedef struct invocation {
  * (Lambda's soft limit for streamed responses). */
 #define MAX_BUFFERED_RESPONSE (6 * 1024 * 1024)
 #define MAX_STREAMED_RESPONSE (20 * 1024 * 1024)
+/* Bytes of a stream its client has not taken yet past which serve stops
+ * reading the function's stream (its writes block), as Lambda does. */
+#define STREAM_UNREAD_MAX (1024 * 1024)
 
 /* ---- instance.c: a warm instance = worker process + Runtime API port ---- */
 

@@ -239,4 +239,39 @@ for _ in range(300):
 ok("event %s for streamer failed after 3 attempts" % rid in s2.log(), "an Event whose stream ends in an error is retried, then discarded")
 is_(s2.log().count("failed after 3 attempts"), 1, "... and the good streamed Event is not")
 is_(s2.stop(), 0, "second server exits 0 (under ASan: nothing the streams held leaked)")
+
+# Clients that never read: serve stops reading each function's stream past
+# 1 MiB untaken (backpressure), so six unread 19 MB streams hold a few MB
+# each, not 114 MB in all; once they hang up the functions finish and the
+# next stream is whole.
+s3 = Server()
+h3, p3 = s3.url.split("//")[1].split(":")
+
+
+def rss_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+s3.invoke("echo", {})  # warm: allocations of a first call are not the streams'
+rss0 = rss_kb(s3.proc.pid)
+body = json.dumps({"mode": "size", "mb": 19}).encode()
+stalled = []
+for _ in range(6):
+    k = socket.socket()
+    k.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    k.connect((h3, int(p3)))
+    k.sendall(b"POST " + (SPATH % "streamer").encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    stalled.append(k)
+time.sleep(4)
+grown_mb = (rss_kb(s3.proc.pid) - rss0) / 1024
+ok(grown_mb < 40, "six unread 19 MB streams: serve grew %.1f MB (< 40; 114+ without backpressure)" % grown_mb)
+for k in stalled:
+    k.close()
+r3 = s3.boto3().invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"mode": "size", "mb": 3}))
+got = sum(len(e["PayloadChunk"]["Payload"]) for e in r3["EventStream"] if "PayloadChunk" in e)
+is_(got, 3 * 1024 * 1024, "after the stalled clients hang up, a 3 MB stream is whole")
+is_(s3.stop(), 0, "third server exits 0")
 done()
