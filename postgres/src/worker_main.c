@@ -32,6 +32,11 @@ awsq_worker awsq_w;
 /* A full sweep (which also finds entries of transactions that committed
  * after higher ids were claimed) runs at most this often while busy. */
 #define SWEEP_EVERY_MS 50.0
+/* ... and at least this often when idle: COMMIT PREPARED of a transaction
+ * that queued entries runs in a session without our commit callback, so
+ * nothing wakes the worker for them (the chaos soak found such entries
+ * waiting through a 120 s drain). One index probe a second. */
+#define IDLE_SWEEP_MS 1000.0
 #define PURGE_EVERY_MS 60000.0
 
 double awsq_now_ms(void) { return (double)GetCurrentTimestamp() / 1000.0; }
@@ -126,6 +131,8 @@ void awsq_worker_main(Datum arg) {
 
         /* Claim after a wake, when a retry is due, or when a sweep is owed. */
         double now = awsq_now_ms();
+        if (awsq_w.nheld < AWSQ_HOLD_MAX && now - awsq_w.last_sweep_ms >= IDLE_SWEEP_MS)
+            sweep_owed = true;
         bool retry_due = awsq_w.next_retry_ms > 0 && awsq_w.next_retry_ms <= now;
         bool sweep = retry_due || (sweep_owed && now - awsq_w.last_sweep_ms >= SWEEP_EVERY_MS) ||
                      (more_ready && awsq_w.nheld <= AWSQ_HOLD_MAX / 2 &&
@@ -173,6 +180,8 @@ void awsq_worker_main(Datum arg) {
         double timer = earliest(earliest(linger_at, awsq_w.next_retry_ms), purge_at);
         timer = earliest(timer, flow_at); /* a breaker's probe, the end of a Retry-After */
         if (sweep_owed) timer = earliest(timer, awsq_w.last_sweep_ms + SWEEP_EVERY_MS);
+        else if (awsq_w.nheld < AWSQ_HOLD_MAX)
+            timer = earliest(timer, awsq_w.last_sweep_ms + IDLE_SWEEP_MS);
         if (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX)
             timer = earliest(timer, awsq_w.last_claim_ms + AWSQ_CLAIM_EVERY_MS);
 

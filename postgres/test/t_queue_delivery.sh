@@ -38,7 +38,7 @@ export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISAB
 "$top/scripts/pg-start" "$tmp/pg" shared_preload_libraries=aws_lambda \
   "aws_lambda.endpoint_override=http://127.0.0.1:$sink_port" lc_messages=C \
   aws_lambda.retry_base_ms=50 aws_lambda.retry_max_ms=300 aws_lambda.max_delivery_attempts=100 \
-  aws_lambda.connect_timeout_ms=200 aws_lambda.max_attempts=1 >/dev/null ||
+  aws_lambda.connect_timeout_ms=200 aws_lambda.max_attempts=1 max_prepared_transactions=5 >/dev/null ||
   { not_ok "queue: server starts"; exit 1; }
 source "$tmp/pg/env"
 export PGDATABASE=postgres
@@ -91,6 +91,20 @@ is "savepoint rolled back: only the rows outside it are delivered" \
   "$(sink sp bodies | python3 -c 'import sys,json; print(" ".join(sorted(str(json.loads(l)["new"]["id"]) for l in sys.stdin)))')" "1 4"
 is "rollback: nothing delivered" "$(sink rb)" 0
 is "rollback: nothing left in the queue" "$(sq -c "SELECT count(*) FROM aws_lambda.queue")" 0
+
+# 1b. Two-phase commit: a prepared transaction delivers nothing until
+#     COMMIT PREPARED, which runs in a session without the enqueue's commit
+#     callback, and then it is delivered with nothing else to wake the
+#     worker (its idle sweep, once a second; it waited forever before).
+sq -c "BEGIN" -c "SELECT aws_lambda.enqueue('prepared1', '{}')" -c "PREPARE TRANSACTION 'q2pc'" >/dev/null
+sleep 1.5
+is "prepared, not committed: nothing delivered" "$(sink prepared1)" 0
+sq -c "COMMIT PREPARED 'q2pc'" >/dev/null
+if wait_until 5 count_is prepared1 1; then ok "COMMIT PREPARED: delivered within the idle sweep"
+else not_ok "COMMIT PREPARED: delivered within the idle sweep ($(sink prepared1), queue: $(sq -c "SELECT count(*) FROM aws_lambda.queue"))"; fi
+sq -c "BEGIN" -c "SELECT aws_lambda.enqueue('prepared_rb', '{}')" -c "PREPARE TRANSACTION 'q2pc_rb'" -c "ROLLBACK PREPARED 'q2pc_rb'" >/dev/null
+sleep 1.5
+is "ROLLBACK PREPARED: nothing delivered" "$(sink prepared_rb)" 0
 
 # 2. Trigger payloads: the envelope for INSERT/UPDATE/DELETE and 'new'.
 sq <<'SQL' >/dev/null
