@@ -19,6 +19,12 @@ import tempfile
 from serve_helper import HERE, RUNTIME, Server, done, is_, ok
 
 CODE = os.path.join(HERE, "node_functions", "code")
+# The RIC and the SDK, pinned: installed here if not yet (idempotent; the
+# first time builds the RIC's native client, minutes; make check starts it
+# early beside the first parts and waits for it before the runtime's tests)
+setup = subprocess.run([os.path.join(RUNTIME, "..", "scripts", "setup-node")], capture_output=True, text=True)
+ok(setup.returncode == 0, "scripts/setup-node installed the pinned RIC and SDK",
+   (setup.stdout + setup.stderr)[-2000:])
 RIC = os.path.join(RUNTIME, "node", "node_modules", "aws-lambda-ric", "bin", "index.mjs")
 SDK = os.path.join(RUNTIME, "node", "node_modules", "@aws-sdk", "client-lambda")
 if not ok(os.path.exists(RIC) and os.path.isdir(SDK), "aws-lambda-ric and @aws-sdk/client-lambda are installed",

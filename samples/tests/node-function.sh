@@ -15,6 +15,9 @@ if [ ! -x "$bin" ]; then
   not_ok "the sqlambda command is built ($bin: make -C cli)"
   exit 1
 fi
+# the pinned RIC (idempotent: installed once, by make check before this part)
+"$top/scripts/setup-node" >"$dir/setup-node.log" 2>&1 ||
+  { not_ok "scripts/setup-node installed the RIC"; sed 's/^/# /' "$dir/setup-node.log" | tail -20; exit 1; }
 "$bin" serve --functions "$top/samples/functions" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/err" &
 pid=$!
 for _ in $(seq 100); do grep -q '^listening on' "$dir/out" && break; sleep 0.1; done
