@@ -11,44 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int node_resolve(const char *node, char *out, size_t outlen, char *ver, size_t verlen) {
+    char v[32];
     ver[0] = 0;
-    out[0] = 0;
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
+    if (interp_query(node, "-p", "process.execPath + '\\n' + process.versions.node", out, outlen, v,
+                     sizeof v) == 0) {
+        size_t vl = strlen(v);
+        if (vl < verlen && vl > 0 && strspn(v, "0123456789.") == vl) snprintf(ver, verlen, "%s", v);
     }
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execlp(node, node, "-p", "process.execPath + '\\n' + process.versions.node", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < outlen && (r = read(fds[0], out + n, outlen - 1 - n)) > 0) n += (size_t)r;
-    close(fds[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    out[n] = 0;
-    char *nl = strchr(out, '\n');
-    if (nl) {
-        *nl = 0;
-        const char *v = nl + 1;
-        size_t vl = strcspn(v, "\n");
-        if (vl < verlen && vl > 0 && strspn(v, "0123456789.") == vl) snprintf(ver, verlen, "%.*s", (int)vl, v);
-    }
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || out[0] != '/' || !ver[0] || access(out, X_OK) != 0) {
-        out[0] = ver[0] = 0;
+    if (!ver[0]) {
+        out[0] = 0;
         return -1;
     }
     return 0;

@@ -428,6 +428,14 @@ void rapi_stream_error_body(sqlambda_buf *out, const char *type_trailer, const c
  * be run. Call before any thread starts. */
 int python_resolve(const char *python, char *out, size_t outlen, char *rt, size_t rtlen);
 
+/* ---- interp_query.c: an interpreter's real path and version ------------ */
+
+/* Runs `prog flag code` (through PATH) and reads the two lines it prints:
+ * path (absolute, executable, else -1) and version (whole or empty); 0 or
+ * -1 when it cannot run or fails. Call before any thread starts. */
+int interp_query(const char *prog, const char *flag, const char *code, char *path, size_t pathlen,
+                 char *version, size_t versionlen);
+
 /* ---- node_path.c: Node.js and the Runtime Interface Client -------------- */
 
 /* Absolute path of the executable `node` (looked up in PATH) runs as, and
