@@ -267,7 +267,11 @@ for _ in range(6):
     stalled.append(k)
 time.sleep(4)
 grown_mb = (rss_kb(s3.proc.pid) - rss0) / 1024
-ok(grown_mb < 40, "six unread 19 MB streams: serve grew %.1f MB (< 40; 114+ without backpressure)" % grown_mb)
+if os.path.basename(os.path.normpath(os.environ.get("SQLAMBDA_BUILD", ""))) == "build-asan":
+    # ASan's redzones and its quarantine of freed memory make RSS no measure
+    ok(True, "six unread 19 MB streams: serve grew %.1f MB # SKIP RSS under a sanitizer" % grown_mb)
+else:
+    ok(grown_mb < 40, "six unread 19 MB streams: serve grew %.1f MB (< 40; 114+ without backpressure)" % grown_mb)
 for k in stalled:
     k.close()
 r3 = s3.boto3().invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"mode": "size", "mb": 3}))
