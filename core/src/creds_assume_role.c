@@ -40,14 +40,6 @@ static int has_static(const sqlambda_profiles *f, const char *prof) {
     return key(f, prof, "aws_access_key_id") || key(f, prof, "aws_secret_access_key");
 }
 
-static int form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v) {
-    char *enc = curl_easy_escape(h, v, 0);
-    if (!enc) return -1;
-    int rc = sqlambda_buf_printf(b, "&%s=%s", k, enc);
-    curl_free(enc);
-    return rc;
-}
-
 static char *dup_curl(char *s) {
     char *d = s ? strdup(s) : NULL;
     curl_free(s);
@@ -111,10 +103,10 @@ static int sts_assume(const creds_ctx *ctx, const char *prof, const role_config 
         session = sess;
     }
     if (sqlambda_buf_printf(&form, "Action=AssumeRole&Version=2011-06-15") != 0 ||
-        form_add(&form, h, "RoleArn", rc->role_arn) != 0 ||
-        form_add(&form, h, "RoleSessionName", session) != 0 ||
-        (rc->duration && form_add(&form, h, "DurationSeconds", rc->duration) != 0) ||
-        (rc->external_id && form_add(&form, h, "ExternalId", rc->external_id) != 0)) {
+        sqlambda_sts_form_add(&form, h, "RoleArn", rc->role_arn) != 0 ||
+        sqlambda_sts_form_add(&form, h, "RoleSessionName", session) != 0 ||
+        (rc->duration && sqlambda_sts_form_add(&form, h, "DurationSeconds", rc->duration) != 0) ||
+        (rc->external_id && sqlambda_sts_form_add(&form, h, "ExternalId", rc->external_id) != 0)) {
         sqlambda_fmt(err, errlen, "out of memory");
         goto out;
     }

@@ -8,6 +8,8 @@
 #include "ini.h"
 #include "internal.h"
 
+#include <curl/curl.h>
+
 /* What a provider returns. */
 #define CREDS_FOUND 1   /* *out filled */
 #define CREDS_ABSENT 0  /* not configured: try the next provider */
@@ -86,6 +88,9 @@ int sqlambda_role_duration_ok(const char *s, long *out); /* 900..43200 */
 int sqlambda_role_credential_source(const char *s);
 
 /* ---- creds_sts.c: reaching STS ---- */
+/* Appends "&k=<v URL-escaped>" to an STS request's form body; -1 when out
+ * of memory. */
+int sqlambda_sts_form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v);
 /* The STS endpoint URL (malloc'd) and the region to sign for, or NULL with
  * err set (a bad sts_regional_endpoints value, out of memory). */
 char *sqlambda_sts_url(const creds_ctx *ctx, const char **sign_region, char *err,

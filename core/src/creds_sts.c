@@ -6,7 +6,8 @@
  * is true), else https://sts.<region>.<suffix>; without a region, or with
  * sts_regional_endpoints = legacy and one of the regions that used the
  * global endpoint before 2025, https://sts.amazonaws.com signed for
- * us-east-1 (botocore's rules; its default is "regional").
+ * us-east-1 (botocore's rules; its default is "regional"). Also the
+ * form both build their request body with.
  */
 #include "creds_internal.h"
 #include "creds_parse.h"
@@ -93,4 +94,12 @@ void sqlambda_sts_refused(const char *what, const char *url, const sqlambda_http
                  code ? c : "", msg ? m : "");
     free(code);
     free(msg);
+}
+
+int sqlambda_sts_form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v) {
+    char *enc = curl_easy_escape(h, v, 0);
+    if (!enc) return -1;
+    int rc = sqlambda_buf_printf(b, "&%s=%s", k, enc);
+    curl_free(enc);
+    return rc;
 }

@@ -18,14 +18,6 @@
 
 #define TOKEN_MAX (64 * 1024)
 
-static int form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v) {
-    char *enc = curl_easy_escape(h, v, 0);
-    if (!enc) return -1;
-    int rc = sqlambda_buf_printf(b, "&%s=%s", k, enc);
-    curl_free(enc);
-    return rc;
-}
-
 int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                                 size_t errlen) {
     const char *file = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -63,8 +55,8 @@ int sqlambda_creds_web_identity(const creds_ctx *ctx, sqlambda_creds *out, char 
     if (!(url = sqlambda_sts_url(ctx, &sign_region, err, errlen))) goto out;
     h = curl_easy_init();
     if (!h || sqlambda_buf_printf(&form, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15") != 0 ||
-        form_add(&form, h, "RoleArn", role) != 0 || form_add(&form, h, "RoleSessionName", session) != 0 ||
-        form_add(&form, h, "WebIdentityToken", token) != 0) {
+        sqlambda_sts_form_add(&form, h, "RoleArn", role) != 0 || sqlambda_sts_form_add(&form, h, "RoleSessionName", session) != 0 ||
+        sqlambda_sts_form_add(&form, h, "WebIdentityToken", token) != 0) {
         sqlambda_fmt(err, errlen, "out of memory");
         goto out;
     }

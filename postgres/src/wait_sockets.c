@@ -65,6 +65,19 @@ static void set_revents(sqlambda_wait_fd *f, uint32 events) {
     if (events & WL_SOCKET_WRITEABLE) f->revents |= SQLAMBDA_WAIT_WRITE;
 }
 
+/* A set of the latch, postmaster death and fd at SOCKET_POS; NULL if the
+ * fd cannot be added. */
+static WaitEventSet *new_socket_set(int fd, uint32 ev) {
+    WaitEventSet *set = CreateWaitEventSet(TopMemoryContext, 3);
+    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+    if (AddWaitEventToSet(set, ev, fd, NULL, NULL) != SOCKET_POS) {
+        FreeWaitEventSet(set);
+        return NULL;
+    }
+    return set;
+}
+
 /* The kept set of an event-loop fd; NULL when all slots are taken. */
 static WaitEventSet *set_for_loop(int fd, uint32 ev, bool known_only) {
     int free_slot = -1;
@@ -81,13 +94,7 @@ static WaitEventSet *set_for_loop(int fd, uint32 ev, bool known_only) {
         }
     }
     if (free_slot < 0 || known_only) return NULL;
-    set = CreateWaitEventSet(TopMemoryContext, 3);
-    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-    if (AddWaitEventToSet(set, ev, fd, NULL, NULL) != SOCKET_POS) {
-        FreeWaitEventSet(set);
-        return NULL;
-    }
+    if (!(set = new_socket_set(fd, ev))) return NULL;
     loop_sets[free_slot].set = set;
     loop_sets[free_slot].fd = fd;
     loop_sets[free_slot].events = ev;
@@ -115,13 +122,7 @@ static WaitEventSet *set_for_socket(int fd, uint32 ev) {
     if (cached_set) FreeWaitEventSet(cached_set);
     cached_set = NULL;
     cached_fd = -1;
-    set = CreateWaitEventSet(TopMemoryContext, 3);
-    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-    if (AddWaitEventToSet(set, ev, fd, NULL, NULL) != SOCKET_POS) {
-        FreeWaitEventSet(set);
-        return NULL;
-    }
+    if (!(set = new_socket_set(fd, ev))) return NULL;
     cached_set = set;
     cached_fd = fd;
     cached_dev = st.st_dev;
