@@ -69,12 +69,29 @@ static int put(char *out, size_t cap, const char *v) {
 int auth_parse(FILE *f, const char *path, char *err, size_t errlen) {
     char line[MAX_LINE + 1], id[MAX_ID + 1] = "", secret[MAX_SECRET + 1] = "";
     int lineno = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
+    for (;;) {
+        /* Byte by byte, so a NUL cannot hide a line's true length (fgets
+         * would cut there and read the rest as the next line). */
+        size_t len = 0;
+        int c = EOF, too_long = 0, nul = 0;
+        while ((c = getc(f)) != EOF) {
+            if (c == 0) nul = 1;
+            if (len < MAX_LINE) line[len++] = (char)c;
+            else too_long = 1;
+            if (c == '\n') break;
+        }
+        if (len == 0 && c == EOF) break;
+        if (len == MAX_LINE && line[len - 1] != '\n') too_long = 1;
+        line[len] = 0;
         lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+        if (too_long) {
             snprintf(err, errlen, "--credentials %s: line %d is longer than %d bytes", path, lineno,
                      MAX_LINE - 1);
+            rc = -1;
+            break;
+        }
+        if (nul) {
+            snprintf(err, errlen, "--credentials %s: line %d holds a NUL byte", path, lineno);
             rc = -1;
             break;
         }

@@ -33,6 +33,14 @@ printf 'AKIDLONG %s\n' "$(head -c 300 /dev/zero | tr '\0' x)" >"$c"
 refuses "a secret over 256 bytes is an error" "line 1: access key id longer than 128 or secret longer than 256" --functions "$SERVE_DIR" --credentials "$c"
 printf '[p]\naws_access_key_id = AKID\naws_secret_access_key = %s\n' "$(head -c 300 /dev/zero | tr '\0' y)" >"$c"
 refuses "an ini-style secret over 256 bytes is an error" "line 3: aws_secret_access_key is longer than 256" --functions "$SERVE_DIR" --credentials "$c"
+# A NUL in a line used to hide its length from fgets: the rest of an
+# over-long line was read as a further key (fuzz_serve_credentials).
+{ printf 'AKIDA secretA\0'; head -c 1010 /dev/zero | tr '\0' x; printf 'AKIDB secretB\n'; } >"$c"
+refuses "a line over 1023 bytes with a NUL in it is an error, not two keys" "line 1 is longer than 1023 bytes" --functions "$SERVE_DIR" --credentials "$c"
+printf 'AKIDA secret\0A\n' >"$c"
+refuses "a NUL byte in a line is an error" "line 1 holds a NUL byte" --functions "$SERVE_DIR" --credentials "$c"
+{ printf 'AKIDA '; head -c 1018 /dev/zero | tr '\0' x; } >"$c"
+refuses "a last line over 1023 bytes without a newline is an error" "line 1 is longer than 1023 bytes" --functions "$SERVE_DIR" --credentials "$c"
 refuses "a directory is not a credentials file" "not a regular file" --functions "$SERVE_DIR" --credentials "$SERVE_DIR"
 
 printf 'AKIDFILE fileSecretValue123\n' >"$c"; chmod 600 "$c"
