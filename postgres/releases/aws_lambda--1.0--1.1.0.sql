@@ -290,3 +290,7 @@ BEGIN
   UPDATE pg_catalog.pg_init_privs SET initprivs = init
    WHERE objoid = fn AND classoid = 'pg_catalog.pg_proc'::regclass AND objsubid = 0;
 END $grants$;
+
+-- 1.1: one delivery worker per database with the extension (the launcher);
+-- this database gets its worker when the update commits.
+SELECT aws_lambda.worker_wake();

@@ -16,7 +16,8 @@
 
 /* ---- queue_settings.c: settings, shared memory, worker registration ----- */
 
-extern char *awsq_database_name;       /* PGC_POSTMASTER */
+extern char *awsq_database_name;       /* PGC_POSTMASTER, no longer used */
+extern int awsq_max_workers;            /* PGC_POSTMASTER: databases served at once */
 extern int awsq_worker_concurrency;     /* calls in flight */
 extern int awsq_max_delivery_attempts;  /* worker attempts before dead_letter */
 extern int awsq_retry_function_errors;  /* function errors retried this often */
@@ -43,9 +44,62 @@ bool awsq_preloaded(void);
 
 Size awsq_shmem_size(void);
 void awsq_shmem_attach(void); /* shmem_startup_hook */
-/* The worker publishes its latch (NULL when it exits). */
-void awsq_set_worker_latch(Latch *latch);
-/* Sets the worker's latch, if a worker is running and not already woken. */
+
+typedef enum {
+    AWSQ_SLOT_FREE = 0,
+    AWSQ_SLOT_WANTED,  /* asked for; the launcher registers it */
+    AWSQ_SLOT_STARTED, /* registered: starting, running or waiting to restart */
+    AWSQ_SLOT_STOP,    /* to be ended by the launcher (DROP DATABASE, ...) */
+    AWSQ_SLOT_HELD     /* ended, kept for its database until the statement is done */
+} awsq_slot_state;
+enum { AWSQ_REQ_NONE, AWSQ_REQ_EXISTS, AWSQ_REQ_ASKED, AWSQ_REQ_FULL };
+int awsq_slot_count(void);
+/* Asks for a worker for database db: AWSQ_REQ_* (FULL: every slot taken). */
+int awsq_request_worker(Oid db);
+/* Asks the launcher to end db's worker; false if it has none. With hold,
+ * the slot stays the database's (HELD: no worker is started for it, by
+ * request or scan) until awsq_release_worker. */
+bool awsq_stop_worker(Oid db, bool hold);
+/* Ends a hold: the slot is freed, or (again, or asked for meanwhile) its
+ * database gets a worker again. */
+void awsq_release_worker(Oid db, bool again);
+/* true once db has no worker running (no slot, or its slot HELD). */
+bool awsq_worker_gone(Oid db);
+/* The launcher's view of a slot (pid: its worker's while attached). */
+awsq_slot_state awsq_slot_get(int slot, Oid *db, uint64 *generation, pid_t *pid);
+/* What a registration carries (bgw_extra) to prove the slot is still its
+ * own: the shared memory's epoch (a crash restart resets the slots but
+ * keeps dynamic registrations) and the slot's generation. */
+typedef struct awsq_slot_ticket {
+    TimestampTz epoch;
+    uint64 generation;
+} awsq_slot_ticket;
+/* Moves the slot to state to if it is still at generation and in one of
+ * the states of the mask from (1 << state); false if someone changed it
+ * first. To STARTED: a new generation, its ticket in *ticket. To FREE from
+ * STOP: WANTED instead if its database was asked for meanwhile. */
+bool awsq_slot_move(int slot, uint64 generation, int from, awsq_slot_state to,
+                    awsq_slot_ticket *ticket);
+#define AWSQ_IN(st) (1 << (st))
+/* Once a slot is free: the databases whose requests found every slot
+ * taken (copied into dbs, at most AWSQ_UNSERVED_MAX; *all if more were),
+ * forgotten here; 0 while no slot is free. */
+#define AWSQ_UNSERVED_MAX 64
+int awsq_take_unserved(Oid *dbs, bool *all);
+/* The worker: its database if the slot is still its own and started, else
+ * InvalidOid (then it exits). */
+Oid awsq_slot_claim(int slot, awsq_slot_ticket t);
+void awsq_set_launcher_latch(Latch *latch);
+/* The worker of slot publishes its latch and pid (NULL: it exits). */
+void awsq_worker_attach(int slot, Latch *latch);
+/* true when the launcher asked this worker to end. */
+bool awsq_worker_stop_requested(void);
+/* worker_launcher.c: the launcher (registered from _PG_init with its
+ * utility hook) and its entry point. */
+void awsq_launcher_init(void);
+PGDLLEXPORT void awsq_launcher_main(Datum arg);
+/* Sets this database's worker's latch, if it runs and is not already woken;
+ * asks the launcher for a worker if this database has none. */
 void awsq_wake_worker(void);
 /* The worker is about to take its claim snapshot: later commits wake it again. */
 void awsq_worker_claiming(void);

@@ -38,7 +38,6 @@ static bool callbacks_set;
 static Oid queue_owner = InvalidOid;
 static Oid queue_relid = InvalidOid;
 static Oid queue_seq = InvalidOid;
-static int database_ok = -1; /* -1 unknown, 0 no, 1 yes */
 
 /* The last target that passed the checks. */
 static char *ok_function, *ok_qualifier, *ok_region, *ok_type;
@@ -143,16 +142,6 @@ static void check_database(void) {
                                "in shared_preload_libraries"),
                         errhint("Add aws_lambda to shared_preload_libraries and restart the "
                                 "server; nothing would deliver this queue entry.")));
-    if (database_ok < 0) {
-        char *db = get_database_name(MyDatabaseId);
-        database_ok = db && awsq_database_name && strcmp(db, awsq_database_name) == 0;
-    }
-    if (!database_ok)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("aws_lambda's delivery worker serves database \"%s\", not this one",
-                               awsq_database_name),
-                        errhint("Enqueue in that database, or set aws_lambda.database_name and "
-                                "restart the server.")));
 }
 
 void awsq_check_target(Oid role, const char *function, const char *qualifier,

@@ -2,7 +2,7 @@
  * queue_settings.c — the settings of transactional delivery (aws_lambda.*
  * GUCs for the queue and its background worker), and, when the library is
  * in shared_preload_libraries, its shared memory and the registration of
- * the worker. Called once from _PG_init (module.c).
+ * the launcher (worker_launcher.c). Called once from _PG_init (module.c).
  */
 #include "queue.h"
 
@@ -13,6 +13,7 @@
 #include "utils/guc.h"
 
 char *awsq_database_name = NULL;
+int awsq_max_workers = 8;
 int awsq_worker_concurrency = 16;
 int awsq_max_delivery_attempts = 10;
 int awsq_retry_function_errors = 0;
@@ -45,12 +46,21 @@ static void queue_shmem_startup(void) {
 static void define_settings(void) {
     /* PGC_POSTMASTER settings can only be defined while preloading. */
     if (process_shared_preload_libraries_in_progress)
+    {
         DefineCustomStringVariable("aws_lambda.database_name",
-                                   "Database the delivery worker connects to.",
-                                   "The extension must be created in this database; "
-                                   "aws_lambda.enqueue refuses to queue anywhere else.",
+                                   "No longer used: every database with the extension has its "
+                                   "own delivery worker (aws_lambda.max_workers).",
+                                   "Kept so that configurations of 1.0 still load.",
                                    &awsq_database_name, "postgres", PGC_POSTMASTER, 0,
                                    awsl_check_database_name_setting, NULL, NULL);
+        DefineCustomIntVariable("aws_lambda.max_workers",
+                                "Databases whose queues are delivered at once: one delivery "
+                                "worker each.",
+                                "Each takes a background worker slot (max_worker_processes), "
+                                "the launcher one more.",
+                                &awsq_max_workers, 8, 1, 256, PGC_POSTMASTER, 0, NULL, NULL,
+                                NULL);
+    }
     DefineCustomIntVariable("aws_lambda.worker_concurrency",
                             "Lambda calls the delivery worker keeps in flight.", NULL,
                             &awsq_worker_concurrency, 16, 1, 1000, PGC_SIGHUP, 0, NULL, NULL, NULL);
@@ -104,19 +114,6 @@ static void define_settings(void) {
                             GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
-static void register_worker(void) {
-    BackgroundWorker w;
-    memset(&w, 0, sizeof w);
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    w.bgw_restart_time = 5;
-    snprintf(w.bgw_library_name, BGW_MAXLEN, "aws_lambda");
-    snprintf(w.bgw_function_name, BGW_MAXLEN, "awsq_worker_main");
-    snprintf(w.bgw_name, BGW_MAXLEN, "aws_lambda delivery worker");
-    snprintf(w.bgw_type, BGW_MAXLEN, "aws_lambda delivery worker");
-    RegisterBackgroundWorker(&w);
-}
-
 void awsq_init(void) {
     define_settings();
     if (!process_shared_preload_libraries_in_progress) return;
@@ -125,5 +122,5 @@ void awsq_init(void) {
     shmem_request_hook = queue_shmem_request;
     prev_shmem_startup = shmem_startup_hook;
     shmem_startup_hook = queue_shmem_startup;
-    register_worker();
+    awsq_launcher_init();
 }

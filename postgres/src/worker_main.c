@@ -1,7 +1,9 @@
 /*
- * worker_main.c — the delivery worker's entry point and main loop. It
- * connects to aws_lambda.database_name, publishes its latch (backends set
- * it when a transaction that enqueued commits), and then: claims due
+ * worker_main.c — the delivery worker's entry point and main loop. The
+ * launcher (worker_launcher.c) starts one per database with the extension,
+ * passing its shared slot; the worker connects to that database, publishes
+ * its latch there (backends set it when a transaction that enqueued
+ * commits), and then: claims due
  * entries after each wake, sends ready deliveries through core's multi
  * interface, records outcomes as soon as calls complete, and sleeps on its
  * latch (with a timeout only for a batch's linger, a scheduled retry or the
@@ -9,7 +11,11 @@
  * standard handlers (postmaster/interrupt.h): SIGTERM sets
  * ShutdownRequestPending and the worker exits cleanly, SIGHUP sets
  * ConfigReloadPending and it reloads the settings. A crash loses nothing:
- * entries leave the queue only when their outcome is recorded.
+ * entries leave the queue only when their outcome is recorded. It ends
+ * for good (exit code 0, its slot freed) when the extension is not or no
+ * longer in its database, or when the launcher stops it (DROP DATABASE);
+ * any other exit is restarted by the postmaster. What it is doing shows in
+ * pg_stat_activity (claiming, calling N, recording N, idle).
  */
 #include "queue.h"
 
@@ -25,7 +31,15 @@
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "access/htup_details.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "utils/syscache.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
+
+#include <string.h>
 
 awsq_worker awsq_w;
 
@@ -41,7 +55,44 @@ awsq_worker awsq_w;
 
 double awsq_now_ms(void) { return (double)GetCurrentTimestamp() / 1000.0; }
 
-static void forget_latch(int code, Datum arg) { awsq_set_worker_latch(NULL); }
+static int my_slot = -1;
+static awsq_slot_ticket ticket;
+static bool attached;
+
+static void detach(int code, Datum arg) {
+    if (!attached) return;
+    attached = false;
+    awsq_worker_attach(my_slot, NULL);
+}
+
+/* Ends for good: the slot is given back and the postmaster forgets us.
+ * no_extension: a CREATE EXTENSION that committed after our look found our
+ * slot taken and asked for nothing; look once more after giving the slot
+ * back (its commit is visible before it asks), and ask for a worker if so. */
+static void pg_attribute_noreturn() end_for_good(const char *why, bool no_extension) {
+    elog(LOG, "aws_lambda delivery worker stopping: %s", why);
+    detach(0, (Datum)0);
+    awsq_slot_move(my_slot, ticket.generation,
+                   AWSQ_IN(AWSQ_SLOT_STARTED) | AWSQ_IN(AWSQ_SLOT_STOP), AWSQ_SLOT_FREE, NULL);
+    if (no_extension) {
+        StartTransactionCommand();
+        bool now_there = OidIsValid(get_extension_oid("aws_lambda", true));
+        CommitTransactionCommand();
+        if (now_there) awsq_request_worker(MyDatabaseId);
+    }
+    proc_exit(0);
+}
+
+/* pg_stat_activity's query column: what the worker does, when it changes. */
+static void report(const char *what, int n) {
+    static char last[64];
+    char now[64];
+    if (n >= 0) snprintf(now, sizeof now, "%s %d", what, n);
+    else snprintf(now, sizeof now, "%s", what);
+    if (strcmp(now, last) == 0) return;
+    memcpy(last, now, sizeof last);
+    pgstat_report_activity(strcmp(what, "idle") == 0 ? STATE_IDLE : STATE_RUNNING, now);
+}
 
 static void init_state(void) {
     HASHCTL info;
@@ -91,7 +142,13 @@ void awsq_worker_main(Datum arg) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGUSR1, procsignal_sigusr1_handler);
     BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnection(awsq_database_name, NULL, 0);
+    my_slot = DatumGetInt32(arg);
+    memcpy(&ticket, MyBgworkerEntry->bgw_extra, sizeof ticket);
+    /* Stopped before it ran (DROP DATABASE), or a registration that
+     * outlived a crash restart: nothing to do, never again. */
+    Oid db = awsq_slot_claim(my_slot, ticket);
+    if (!OidIsValid(db)) proc_exit(0);
+    BackgroundWorkerInitializeConnectionByOid(db, InvalidOid, 0);
     pgstat_report_appname("aws_lambda delivery worker");
     /* Every query of the worker reads the queue by id; kept generic plans
      * must not switch to sequential scans planned while the queue was small. */
@@ -99,9 +156,25 @@ void awsq_worker_main(Datum arg) {
 
     init_state();
     awsq_send_init();
-    on_shmem_exit(forget_latch, (Datum)0);
-    awsq_set_worker_latch(MyLatch);
-    elog(LOG, "aws_lambda delivery worker started (database \"%s\")", awsq_database_name);
+    on_shmem_exit(detach, (Datum)0);
+    awsq_worker_attach(my_slot, MyLatch);
+    attached = true;
+    /* Whoever owns this database decides its settings (ALTER DATABASE ...
+     * SET): the worker's queries resolve nothing through its search_path. */
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+    StartTransactionCommand();
+    HeapTuple tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for database %u", MyDatabaseId);
+    Form_pg_database dbform = (Form_pg_database)GETSTRUCT(tup);
+    char *dbname = MemoryContextStrdup(TopMemoryContext, NameStr(dbform->datname));
+    bool servable = !dbform->datistemplate && dbform->datallowconn;
+    ReleaseSysCache(tup);
+    CommitTransactionCommand();
+    /* A template must stay free for CREATE DATABASE to copy it. */
+    if (!servable)
+        end_for_good(psprintf("database \"%s\" is a template or does not allow connections",
+                              dbname), false);
+    elog(LOG, "aws_lambda delivery worker started (database \"%s\")", dbname);
 
     awsq_w.wake = true; /* first pass: everything queued is due */
     bool sweep_owed = true, more_ready = false, reload_client = false;
@@ -113,16 +186,18 @@ void awsq_worker_main(Datum arg) {
             reload_client = true;
         }
         if (reload_client && awsq_send_reload()) reload_client = false;
+        if (awsq_worker_stop_requested())
+            end_for_good("the launcher stopped it (its database is being dropped or changed)",
+                         false);
         if (!ext_ready) {
-            /* Nothing to do until the extension exists here. A commit that
-             * enqueues (which needs it) sets the latch; an extension that
-             * arrives without one (pg_restore of a dump with queued
-             * entries) is found by looking again every second. */
-            if (awsq_claim(true, 1) < 0) {
-                awsq_w.wake = false;
-                sleep_until(awsq_now_ms() + 1000);
-                continue;
-            }
+            /* Nothing to do where the extension is not (a probe of the
+             * launcher, or DROP EXTENSION): CREATE EXTENSION asks for a
+             * worker again when it commits. Calls still in flight are
+             * dropped: their entries went with the extension's tables. */
+            report("claiming", -1);
+            if (awsq_claim(true, 1) < 0)
+                end_for_good(psprintf("the aws_lambda extension is not installed in database \"%s\"",
+                                      dbname), true);
             ext_ready = true;
             awsq_w.max_seen = 0; /* a re-created extension restarts its ids */
             awsq_w.next_retry_ms = awsq_first_retry_ms();
@@ -145,6 +220,7 @@ void awsq_worker_main(Datum arg) {
         if ((claim_now || sweep) && awsq_w.nheld < AWSQ_HOLD_MAX) {
             int limit = AWSQ_HOLD_MAX - awsq_w.nheld;
             awsq_w.wake = false;
+            report("claiming", -1);
             int n = awsq_claim(sweep, limit);
             if (n < 0) {
                 ext_ready = false;
@@ -185,7 +261,9 @@ void awsq_worker_main(Datum arg) {
         if (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX)
             timer = earliest(timer, awsq_w.last_claim_ms + AWSQ_CLAIM_EVERY_MS);
 
-        if (awsq_send_pending() > 0) {
+        int pending = (int)awsq_send_pending();
+        if (pending > 0) {
+            report("calling", pending);
             long timeout = -1;
             if (timer > 0) {
                 double left = timer - awsq_now_ms();
@@ -193,11 +271,13 @@ void awsq_worker_main(Datum arg) {
             }
             awsq_send_run(timeout);
             if (awsq_w.done) {
+                report("recording", -1);
                 awsq_record_done();
                 if (!reload_client) awsq_send_ready(); /* a reload waits for calls in flight */
                 awsq_publish();
             }
         } else if (!(awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX) || timer > awsq_now_ms()) {
+            report("idle", -1);
             sleep_until(timer);
         }
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_dump_restore.sh — pg_dump -Fc of a database using the extension, with
 # entries waiting in the queue, restored by pg_restore into a new database
-# on another server, where the worker delivers them without being woken. The source server has
+# on another server, where the restored CREATE EXTENSION's commit starts
+# the database's worker, which delivers them. The source server has
 # aws_lambda preloaded but no room for the worker (max_worker_processes=0),
 # so its entries stay queued; the target's worker serves the restored
 # database and reports to test/queue_sink.py. Checks: the config-dump
@@ -32,7 +33,7 @@ for _ in $(seq 1 100); do [ -s "$tmp/sink.port" ] && break; sleep 0.05; done
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED=true
 settings=(shared_preload_libraries=aws_lambda lc_messages=C
   "aws_lambda.endpoint_override=http://127.0.0.1:$(cat "$tmp/sink.port")" aws_lambda.max_attempts=1)
-"$top/scripts/pg-start" "$tmp/src" "${settings[@]}" aws_lambda.database_name=app max_worker_processes=0 >/dev/null &&
+"$top/scripts/pg-start" "$tmp/src" "${settings[@]}" max_worker_processes=0 >/dev/null &&
 "$top/scripts/pg-start" "$tmp/dst" "${settings[@]}" >/dev/null ||
   { not_ok "dump/restore: servers start"; exit 1; }
 on() { (source "$tmp/$1/env"; shift; "$@"); }  # on src|dst CMD...: against that server
@@ -75,9 +76,9 @@ like "source: 6 entries queued (no worker there), a dead letter, a result, a bat
 on src pg_dump -Fc -d app -f "$tmp/app.dump" 2>"$tmp/dump.err"
 check "pg_dump -Fc" test -s "$tmp/app.dump"
 sq dst -c "CREATE ROLE app_writer" >/dev/null
-# The target's worker is already connected, waiting for the extension to appear.
-check "the target's worker is connected before the restore" wait_until 20 is_sq \
-  "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND datname = 'postgres'" 1
+# No worker in the target database before the restore (no extension there).
+check "no worker in the target database before the restore" wait_until 20 is_sq \
+  "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND datname = 'postgres'" 0
 on dst pg_restore --exit-on-error -d postgres "$tmp/app.dump" >"$tmp/restore.log" 2>&1
 rc=$?
 check "pg_restore into a new database" test $rc -eq 0
@@ -97,7 +98,9 @@ is "the user's grant on enqueue is restored" \
   "$(sq dst -c "SELECT has_function_privilege('app_writer', 'aws_lambda.enqueue(text,jsonb,text,text,text,text)', 'EXECUTE')")" t
 
 # --- the target's worker delivers the restored entries, then new ones -------------------
-# (nothing wakes it: it finds the restored extension by itself)
+# (the restored CREATE EXTENSION asked the launcher for it)
+check "the restored database has its delivery worker" wait_until 20 is_sq \
+  "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND datname = 'postgres'" 1
 check "the worker delivers every restored entry" wait_until 20 is_sq "SELECT count(*) FROM aws_lambda.queue" 0
 new_id=$(sq dst -c "SELECT aws_lambda.enqueue('after-restore', '{}')")
 like "a new entry's id continues after the restored ones" "$new_id" '^(7|[89]|[1-9][0-9]+)$'

@@ -73,11 +73,14 @@ wait_ready() { for _ in $(seq 1 200); do psql -X -At -c "SELECT 1" >/dev/null 2>
 for c in 1 2 3; do client "a$c" 40 & load_pids+=($!); done
 sleep 1
 victim=
-for _ in $(seq 1 100); do
-  victim=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'load' AND state = 'active' LIMIT 1")
-  [ -n "$victim" ] && break
+# (a loaded machine may end the chosen psql's session before the signal
+# lands: choose again until one dies of it)
+for _ in $(seq 1 200); do
+  victim=$(psql -X -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'load' AND state = 'active' LIMIT 1" 2>/dev/null)
+  [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null && sleep 0.2 &&
+    grep -q "terminated by signal 9" "$tmp/pg/server.log" && break
+  sleep 0.02
 done
-[ -n "$victim" ] && kill -9 "$victim"
 for p in "${load_pids[@]}"; do wait "$p"; done; load_pids=()
 if grep -q "terminated by signal 9" "$tmp/pg/server.log"; then ok "a backend was killed with SIGKILL mid-traffic (server restarted)"
 else not_ok "a backend was killed with SIGKILL mid-traffic (victim '$victim')"; fi

@@ -1,8 +1,8 @@
 -- samples/postgres/trigger_transactional.sql — the transactional trigger.
 -- REQUIRES the aws_lambda extension's transactional delivery
 -- (aws_lambda.trigger_invoke: queue table + background worker): the library
--- in shared_preload_libraries, and this database named by
--- aws_lambda.database_name (default postgres), where the worker runs.
+-- in shared_preload_libraries (the extension in this database: it gets its
+-- own delivery worker).
 -- Without aws_lambda.trigger_invoke this file fails (schema "aws_lambda" /
 -- function aws_lambda.trigger_invoke() does not exist) and, being one
 -- transaction, leaves the table's triggers as they were.

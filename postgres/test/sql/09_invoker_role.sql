@@ -31,12 +31,15 @@ SELECT status_code, payload
 SELECT status_code, payload
   FROM aws_lambda.invoke(aws_commons.create_lambda_function_arn('lambdaTest'), '{"rds": 4}'::jsonb);
 SELECT ordinal, status_code, error FROM aws_lambda.invoke_many('lambdaTest', ARRAY['{"m": 1}'::jsonb, '{"m": 2}']);
--- enqueue and trigger_invoke are granted; here they stop only because this
--- database is not the delivery worker's.
+-- enqueue and trigger_invoke are granted (rolled back: nothing delivered).
+BEGIN;
 SELECT try($$SELECT aws_lambda.enqueue('lambdaTest', '{}')$$);
+ROLLBACK;
 CREATE TABLE regress_invoker.t (id int);
 CREATE TRIGGER t AFTER INSERT ON regress_invoker.t FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('lambdaTest');
+BEGIN;
 SELECT try($$INSERT INTO regress_invoker.t VALUES (1)$$);
+ROLLBACK;
 DROP TABLE regress_invoker.t;
 -- Administration and settings: refused.
 SELECT try($$SELECT aws_lambda.stats_reset()$$);

@@ -1,16 +1,17 @@
--- queue: transactional delivery's SQL surface in a database the worker
--- does not serve (delivery itself is tested by t_queue*.sh): every bad
--- argument is refused in the caller's transaction with an error naming the
--- problem, a valid one is refused here because nothing would deliver it,
+-- queue: transactional delivery's SQL surface (delivery itself is tested
+-- by t_queue*.sh; the valid calls here are rolled back, so nothing is
+-- delivered): every bad argument is refused in the caller's transaction
+-- with an error naming the problem, a valid one is queued in it,
 -- set_batching's checks, the tables/view, and nothing usable by PUBLIC.
 SET search_path = "$user", public, aws_lambda;
-SHOW aws_lambda.database_name;
+SHOW aws_lambda.max_workers;
 SELECT name, setting, unit, context FROM pg_settings
  WHERE name IN ('aws_lambda.worker_concurrency', 'aws_lambda.max_delivery_attempts',
                 'aws_lambda.retry_function_errors', 'aws_lambda.retry_base_ms',
                 'aws_lambda.retry_max_ms', 'aws_lambda.batch_max_records',
                 'aws_lambda.batch_max_bytes', 'aws_lambda.batch_linger_ms',
-                'aws_lambda.result_ttl', 'aws_lambda.database_name')
+                'aws_lambda.result_ttl', 'aws_lambda.database_name',
+                'aws_lambda.max_workers')
  ORDER BY 1;
 
 -- enqueue: bad arguments.
@@ -29,10 +30,15 @@ ALTER ROLE CURRENT_USER SET aws_lambda.allowed_functions = 'onlyThis';
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
 ALTER ROLE CURRENT_USER RESET aws_lambda.allowed_functions;
 SET aws_lambda.allowed_functions = 'onlyThis';
+BEGIN;
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+ROLLBACK;
 RESET aws_lambda.allowed_functions;
--- A valid call: refused, this database is not the worker's.
+-- A valid call: queued in the caller's transaction, gone with its rollback.
+BEGIN;
 SELECT try($$SELECT aws_lambda.enqueue('f', '{"a": 1}')$$);
+SELECT count(*) AS queued_in_transaction FROM aws_lambda.queue;
+ROLLBACK;
 SELECT count(*) AS queued FROM aws_lambda.queue;
 
 -- trigger_invoke: misuse.
@@ -58,10 +64,12 @@ CREATE TRIGGER qt_newdel AFTER DELETE ON qt FOR EACH ROW EXECUTE FUNCTION aws_la
 SELECT try($$DELETE FROM qt$$);
 DROP TRIGGER qt_newdel ON qt;
 -- order_key: empty or over 256 bytes, an unknown column, a repeated option
--- (256 bytes pass: refused only because this database is not the worker's).
+-- (256 bytes pass, rolled back).
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}', order_key => '')$$);
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}', order_key => repeat('k', 257))$$);
+BEGIN;
 SELECT try($$SELECT aws_lambda.enqueue('f', '{}', order_key => repeat('k', 256))$$);
+ROLLBACK;
 CREATE TRIGGER qt_keycol AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'order_key=nope');
 SELECT try($$INSERT INTO qt VALUES (2, 'a')$$);
 DROP TRIGGER qt_keycol ON qt;
@@ -71,10 +79,16 @@ DROP TRIGGER qt_keytwice ON qt;
 CREATE TRIGGER qt_key AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'new', 'order_key=v');
 SELECT try($$INSERT INTO qt VALUES (2, '')$$);
 SELECT try($$INSERT INTO qt VALUES (2, repeat('v', 257))$$);
+BEGIN;
 SELECT try($$INSERT INTO qt VALUES (2, 'sensor-1')$$);
+SELECT order_key FROM aws_lambda.queue;
+ROLLBACK;
 DROP TRIGGER qt_key ON qt;
 CREATE TRIGGER qt_ok AFTER INSERT ON qt FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f');
+BEGIN;
 SELECT try($$INSERT INTO qt VALUES (2, 'b')$$);
+SELECT count(*) AS rows_in_transaction FROM qt;
+ROLLBACK;
 SELECT count(*) AS rows_kept FROM qt;
 DROP TABLE qt;
 
