@@ -71,7 +71,7 @@ url=$NGINX_URL
 source "$top/bench/lib/aws_env.sh"
 bench_aws_env
 eval "$("$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda \
-  aws_lambda.database_name=postgres "aws_lambda.endpoint_override=$url" \
+  "aws_lambda.endpoint_override=$url" \
   aws_lambda.request_timeout_ms=30000 max_connections=50)" >/dev/null
 export PGDATABASE=postgres
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }

@@ -41,7 +41,7 @@ arrival_url=http://127.0.0.1:$(cat "$dir/arrival.port")
 source "$top/bench/lib/aws_env.sh"
 bench_aws_env
 eval "$("$top/scripts/pg-start" "$dir/pg" shared_preload_libraries=aws_lambda \
-  aws_lambda.database_name=postgres "aws_lambda.endpoint_override=$NGINX_URL" max_connections=50)" >/dev/null
+  "aws_lambda.endpoint_override=$NGINX_URL" max_connections=50)" >/dev/null
 export PGDATABASE=postgres
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 
