@@ -7,8 +7,9 @@
  * success closes it, failure opens it again), and a limit of calls in
  * flight: the cap of aws_lambda.set_concurrency (else worker_concurrency),
  * halved on throttling (429, never below 1) and raised by one per window
- * of successes (AIMD; one decrease per window of calls), with the function held back
- * for Retry-After. A function that may
+ * of successes (AIMD; one decrease per window of calls; just below the
+ * limit last throttled, PLATEAU_WINDOWS windows pass before it is probed
+ * again), with the function held back for Retry-After. A function that may
  * not send is excluded from claims, so its entries wait in the table
  * without burning attempts and the worker's hold stays free for the
  * others. The state is worker-local, published to shared memory for
@@ -39,6 +40,8 @@ typedef struct flow_fn {
     int cap;               /* aws_lambda.flow.max_concurrency (0: none) */
     int limit;             /* lowered limit (AIMD; 0: not lowered) */
     double credit;         /* successes / limit since the last increase */
+    int throttled_at;      /* the limit last throttled (0: none known) ... */
+    int plateau;           /* ... and the windows spent just below it */
     int calls;             /* its calls in core's multi */
     int held;              /* entries the worker holds */
     double hold_until_ms;  /* Retry-After */
@@ -48,6 +51,11 @@ typedef struct flow_fn {
 } flow_fn;
 
 static HTAB *fns;
+
+/* Windows of successes spent just below the last throttled limit before
+ * probing it again: against an endpoint that throttles above K in flight,
+ * about 50 windows at K per 429. */
+#define PLATEAU_WINDOWS 50
 
 static flow_fn *get(const char *function, bool create) {
     char key[AWSQ_NAME_LEN];
@@ -204,9 +212,20 @@ void awsq_flow_done(const awsq_delivery *d, double retry_after_ms) {
             f->since_ms = now;
             f->cooldown_ms = 0;
         }
-        /* Additive increase: one more per window (limit successes). */
+        /* Additive increase: one more per window (limit successes), but
+         * just below the limit last throttled it waits PLATEAU_WINDOWS
+         * windows before probing it again (each probe costs a 429 and its
+         * Retry-After); a probe that succeeds for a window forgets that
+         * limit, and growth goes on. */
         if (f->limit > 0 && (f->credit += 1.0 / f->limit) >= 1.0) {
             f->credit = 0;
+            if (f->throttled_at > 0 && f->limit >= f->throttled_at) {
+                f->throttled_at = 0; /* a window at the old ceiling: it moved */
+            } else if (f->throttled_at > 0 && f->limit + 1 >= f->throttled_at &&
+                       ++f->plateau < PLATEAU_WINDOWS) {
+                return;
+            }
+            f->plateau = 0;
             if (++f->limit >= awsq_worker_concurrency) f->limit = 0;
         }
         return;
@@ -215,6 +234,8 @@ void awsq_flow_done(const awsq_delivery *d, double retry_after_ms) {
         /* Multiplicative decrease, once per window: calls sent before the
          * last decrease were throttled at the old limit. */
         if (d->flow_seq >= f->decreased_at || f->decreased_at == 0) {
+            f->throttled_at = limit_of(f);
+            f->plateau = 0;
             f->limit = Max(limit_of(f) / 2, 1);
             f->credit = 0;
             f->decreased_at = f->sent;

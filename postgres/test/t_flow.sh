@@ -188,6 +188,15 @@ n429=$(sink throttle3_fn code429)
 # Sixteen at once get 13 refusals; halving per window (16, 8, 4, 2) and
 # waiting Retry-After keeps the rest few. Without it: a 429 storm.
 if [ "$n429" -le 40 ]; then ok "429: few refusals ($n429 for 60 entries)"; else not_ok "429: few refusals ($n429 for 60 entries)"; fi
+# Once the limit is learned, the worker stays just below it: 90 more
+# entries (about 30 windows of 3 calls) probe the throttled limit at most
+# once (every 50 windows), where plain AIMD probed every few windows.
+sq -c "SELECT aws_lambda.enqueue('throttle3_fn', jsonb_build_object('i', g)) FROM generate_series(61, 150) g" >/dev/null
+for _ in $(seq 1 600); do [ "$(sink throttle3_fn ok)" = 150 ] && break; sleep 0.05; done
+is "429: the next 90 entries delivered" "$(sink throttle3_fn ok)" 150
+more=$(( $(sink throttle3_fn code429) - n429 ))
+if [ "$more" -le 1 ]; then ok "429: below the learned limit, at most one probe refused ($more)"
+else not_ok "429: below the learned limit, at most one probe refused ($more)"; fi
 
 echo "# $(date +%T)"
 # 6. No error in the server log from the worker.
