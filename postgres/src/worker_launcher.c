@@ -47,9 +47,13 @@
 #define RESCAN_MS 10000L      /* looks for new databases this often */
 #define STOP_WAIT_MS 10000L   /* DROP DATABASE waits this long for the worker */
 #define RESTART_MS 5000L      /* a worker that failed starts again after this */
+#define ATTACH_MS 30000L      /* a worker not connected by then is given up */
 
 static BackgroundWorkerHandle **handles; /* the launcher's, per slot */
 static TimestampTz *stopped_at;          /* when a failed worker was seen stopped */
+static TimestampTz *registered_at;       /* when its worker was registered ... */
+static bool *attached_seen;              /* ... and whether it has connected since */
+static bool *gave_up;                    /* terminated for not connecting in time */
 
 static void forget_latch(int code, Datum arg) { awsq_set_launcher_latch(NULL); }
 
@@ -99,6 +103,8 @@ static bool register_worker(int slot, uint64 generation, int from, bool *no_room
     if (handles[slot]) pfree(handles[slot]);
     handles[slot] = NULL;
     stopped_at[slot] = 0;
+    registered_at[slot] = GetCurrentTimestamp();
+    attached_seen[slot] = gave_up[slot] = false;
     if (RegisterDynamicBackgroundWorker(&w, &handles[slot])) return true;
     /* Back to WANTED, unless a DROP DATABASE stopped it meanwhile. */
     if (!awsq_slot_move(slot, t.generation, AWSQ_IN(AWSQ_SLOT_STARTED), AWSQ_SLOT_WANTED, NULL))
@@ -150,7 +156,22 @@ static long tend_slots(bool *freed) {
             /* A worker that ends for good frees its slot first: one that
              * stopped with the slot still STARTED failed (an error,
              * pg_terminate_backend), and is started again after 5 s. */
-            if (handles[i] && hs == BGWH_STOPPED) {
+            if (pid != 0) attached_seen[i] = true;
+            if (handles[i] && hs != BGWH_STOPPED && !attached_seen[i] &&
+                now - registered_at[i] > ATTACH_MS * 1000) {
+                /* Blocked while connecting (a lock on its database held by
+                 * an open transaction): it must not keep the slot. */
+                TerminateBackgroundWorker(handles[i]);
+                gave_up[i] = true;
+            } else if (handles[i] && hs == BGWH_STOPPED && gave_up[i]) {
+                if (awsq_slot_move(i, gen, AWSQ_IN(AWSQ_SLOT_STARTED), AWSQ_SLOT_FREE, NULL)) {
+                    ereport(LOG, (errmsg("aws_lambda launcher: gave up on database %u: its worker "
+                                         "could not connect within %ld s; its next commit that "
+                                         "queues asks again",
+                                         db, ATTACH_MS / 1000)));
+                    *freed = true;
+                }
+            } else if (handles[i] && hs == BGWH_STOPPED) {
                 if (stopped_at[i] == 0) stopped_at[i] = now;
                 long left = RESTART_MS - (long)((now - stopped_at[i]) / 1000);
                 if (left > 0) next = Min(next, left);
@@ -207,6 +228,9 @@ void awsq_launcher_main(Datum arg) {
                                               ALLOCSET_DEFAULT_SIZES);
     handles = MemoryContextAllocZero(cxt, sizeof(*handles) * (Size)awsq_slot_count());
     stopped_at = MemoryContextAllocZero(cxt, sizeof(*stopped_at) * (Size)awsq_slot_count());
+    registered_at = MemoryContextAllocZero(cxt, sizeof(*registered_at) * (Size)awsq_slot_count());
+    attached_seen = MemoryContextAllocZero(cxt, sizeof(*attached_seen) * (Size)awsq_slot_count());
+    gave_up = MemoryContextAllocZero(cxt, sizeof(*gave_up) * (Size)awsq_slot_count());
     on_shmem_exit(forget_latch, (Datum)0);
     awsq_set_launcher_latch(MyLatch);
     elog(LOG, "aws_lambda launcher started (at most %d databases served)", awsq_slot_count());

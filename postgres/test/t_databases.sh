@@ -82,8 +82,10 @@ is "a worker's application_name" "$app" "aws_lambda delivery worker"
 # DROP EXTENSION ends the worker; CREATE EXTENSION brings it back.
 sq -d app_c -c "DROP EXTENSION aws_lambda" >/dev/null
 is "DROP EXTENSION: app_c's worker ends" "$(wait_until 10 no_worker app_c && echo gone)" gone
+# (other databases' probes log the same line for themselves, at any time)
 like "the server log says why the worker stopped" \
-  "$(grep -a 'aws_lambda delivery worker stopping' "$tmp/pg/server.log" | tail -1)" 'not installed in database "app_c"'
+  "$(wait_until 5 grep -aq 'stopping: .*database "app_c"' "$tmp/pg/server.log"; grep -a 'stopping: .*database "app_c"' "$tmp/pg/server.log" | tail -1)" \
+  'aws_lambda delivery worker stopping: the aws_lambda extension is not installed in database "app_c"'
 sq -d app_c -c "CREATE EXTENSION aws_lambda" >/dev/null
 is "CREATE EXTENSION again: app_c's worker is back" "$(wait_until 10 has_worker app_c && echo back)" back
 enqueue app_c fn_app_c_again 5
