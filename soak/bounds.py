@@ -9,6 +9,9 @@ GROWTH: how much more the second half of the run may reach than the first
 (kills restart processes, so a leak shows as a higher plateau, not as
 one process's slope). The worker's allowance covers the SIGHUP step raising
 worker_concurrency to 16: up to 16 more sockets, and their wait-set fds.
+The worker's fds are those outside the data directory (sockets, pipes,
+epoll: what the extension opens); PostgreSQL's cache of relation files is
+its own (a crash restart alone added 40 catalog files to a new worker).
 SYNC_SLACK_S: beyond attempts x request timeout, what a call may take
 (backoff, a Retry-After of 1 s, a cold start).
 CALM_GRACE_S: how long after a fault window a call may still fail (a

@@ -28,6 +28,26 @@ def fds(pid):
         return 0
 
 
+def fds_outside(pid, tree):
+    """Open fds of pid not naming files under tree: for a PostgreSQL
+    process, its sockets, pipes and epoll/signal fds, without the data
+    files PostgreSQL's own fd cache keeps open (after a crash restart, which
+    removes the relcache init file, a new backend opens dozens of catalog
+    files and keeps them, up to max_files_per_process)."""
+    n = 0
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return 0
+    for fd in names:
+        try:
+            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(tree):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
 def rss_kb(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -75,7 +95,8 @@ def sample(ctx):
         s["pg_rss_kb"] = rss_kb(pm) + sum(rss_kb(k) for k in kids)
         w = [k for k in kids if "aws_lambda delivery worker" in cmdline(k)]
         if w:
-            s["worker_fds"], s["worker_rss_kb"] = fds(w[0]), rss_kb(w[0])
+            s["worker_fds"] = fds_outside(w[0], os.path.join(ctx.cfg["pgdir"], "data") + "/")
+            s["worker_rss_kb"] = rss_kb(w[0])
     sv = ctx.procs.get("serve")
     if sv and sv.poll() is None:
         s["serve_procs"] = 1 + len(descendants(tab, sv.pid))
