@@ -3,7 +3,10 @@ schedule(seed, seconds) is a list of (start offset, kind, duration, p): the
 kinds in a seeded shuffled order, cycled, a few seconds apart, so a short
 run sees each kind once and the same seed replays the same schedule. run()
 injects them and records each as {"k": "fault", "kind", "t0", "t1"} where
-[t0, t1] is the window from the fault's start until the service is back."""
+[t0, t1] is the window from the fault's start until the service is back.
+disk_full (scheduled only when soak/run mounted the queue's tablespace on
+a small tmpfs: cfg["disk"]) fills that filesystem for a few seconds, then
+frees it."""
 import os, random, signal, threading, time
 from services import (set_proxy, start_serve, pg_query, pg_ready, pg_ctl, maria_restart, wait_port)
 
@@ -11,16 +14,16 @@ PROXY_KINDS = ["down", "reset_before", "reset_after", "stall", "throttle", "5xx"
 PROC_KINDS = ["kill_worker", "kill_backend", "pg_immediate", "sighup", "serve_kill", "maria_restart"]
 
 
-def schedule(seed, seconds):
+def schedule(seed, seconds, disk=False):
     rng = random.Random(seed)
-    kinds = PROXY_KINDS + PROC_KINDS
+    kinds = PROXY_KINDS + PROC_KINDS + (["disk_full"] if disk else [])
     out, t, order = [], 3.0, []
     while True:
         if not order:
             order = kinds[:]
             rng.shuffle(order)
         k = order.pop()
-        dur = round(rng.uniform(1.5, 4.0), 1) if k in PROXY_KINDS else 0
+        dur = round(rng.uniform(1.5, 4.0), 1) if k in PROXY_KINDS or k == "disk_full" else 0
         p = round(rng.choice([0.3, 0.6, 1.0]), 1) if k in PROXY_KINDS and k != "down" else 1.0
         if t + dur > seconds:
             return out
@@ -33,7 +36,7 @@ class Chaos(threading.Thread):
         super().__init__(daemon=True)
         self.ctx, self.t_start = ctx, t_start
         self.rng = random.Random(ctx.cfg["seed"] + 7)
-        self.plan = schedule(ctx.cfg["seed"], ctx.cfg["seconds"])
+        self.plan = schedule(ctx.cfg["seed"], ctx.cfg["seconds"], bool(ctx.cfg.get("disk")))
 
     def run(self):
         for off, kind, dur, p in self.plan:
@@ -49,6 +52,8 @@ class Chaos(threading.Thread):
                     time.sleep(dur)
                     set_proxy(self.ctx, mode="pass")
                     extra = {"p": p}
+                elif kind == "disk_full":
+                    extra = self.disk_full(dur)
                 else:
                     extra = getattr(self, kind)() or {}
             except Exception as e:  # a fault that could not be injected is recorded, not hidden
@@ -102,6 +107,24 @@ class Chaos(threading.Thread):
             return {"ready": start_serve(self.ctx)}
         finally:
             self.ctx.serve_killing = False
+
+    def disk_full(self, dur):
+        """Fills the queue's tablespace (a tmpfs) with a file until ENOSPC,
+        holds it full for dur seconds, then removes the file."""
+        path = os.path.join(self.ctx.cfg["disk"], "soak_filler")
+        filled = 0
+        try:
+            with open(path, "wb") as f:
+                chunk = b"\0" * 65536
+                while True:
+                    try:
+                        filled += os.write(f.fileno(), chunk)
+                    except OSError:
+                        break
+            time.sleep(dur)
+        finally:
+            os.unlink(path)
+        return {"filled_kb": filled // 1024}
 
     def maria_restart(self):
         return {"ready": maria_restart(self.ctx)}

@@ -8,6 +8,7 @@ import bisect, collections, json, os, re, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bounds import BOUNDS, GROWTH, SYNC_SLACK_S, PG_SYNC_CLASSES, CALM_GRACE_S
+from order import violations as order_violations
 
 W = sys.argv[1]
 failed = 0
@@ -113,8 +114,8 @@ kills = [f["t0"] for f in faults if f["kind"] == "serve_kill"]
 accepted = collections.defaultdict(list)
 for r in proxy:
     if r.get("act") == "fwd" and r.get("st") == 202:
-        for e in r["eids"]:
-            accepted[e].append(r["t"])
+        for e in r["eids"]:  # from its arrival: the kill can land between serve's 202 and the proxy's log line
+            accepted[e].append(r.get("ta", r["t"]))
 
 
 def serve_lost(e):
@@ -134,6 +135,17 @@ unexplained = [e for e in dups if e not in dead_eids and not in_window(deliv[e][
 ok(f"every duplicate delivery follows a fault or a redelivery ({sum(dups.values())} duplicates of {len(dups)} events)",
    not unexplained, [f"{e} delivered at {deliv[e]} with no fault in between" for e in unexplained],
    [deliv[e][0] for e in unexplained])
+
+# ---- ordered keys: each key's entries sent in commit order (seen at the proxy)
+order = collections.defaultdict(list)
+for k, e in json.load(open(os.path.join(W, "ordered.json"))):
+    order[k].append(e)
+t_redeliver = min([r["t"] for r in hist if r["k"] == "redeliver"] or [float("inf")])
+oreq = [r for r in proxy if r.get("fn") == "soak_rec_o" and r["eids"] and r.get("ta", 0) < t_redeliver]
+ov = order_violations(oreq, order)
+ok(f"every ordered key's entries were sent in commit order ({sum(map(len, order.values()))} events, "
+   f"{len(order)} keys, {len(oreq)} requests)", not ov and (len(order) > 0 or len(committed) < 20), ov,
+   [float(m) for v in ov[:3] for m in re.findall(r"at (\d+\.\d+)", v)[:1]])
 
 # ---- dead letters: each with its reason, every attempt in a fault window
 bad_dead = []
@@ -218,6 +230,8 @@ ok("no fd or memory growth from the first half of the run to the second", not gr
 fig = collections.OrderedDict()
 fig["seed"], fig["seconds"] = start["seed"], start["seconds"]
 fig["events_committed"] = len(committed)
+fig["ordered_events"] = sum(map(len, order.values()))
+fig["ordered_keys"] = len(order)
 fig["events_delivered"] = len(committed) - len(missing)
 fig["duplicate_deliveries"] = sum(dups.values())
 fig["dead_lettered"] = len(dead)
@@ -248,6 +262,11 @@ for key in BOUNDS:
     vals = [s[key] for s in samples if key in s]
     if vals:
         fig.setdefault("resources", {})[key] = {"first": vals[0], "max": max(vals), "last": vals[-1]}
+ts = [s["queue_ts_kb"] for s in samples if "queue_ts_kb" in s]
+if ts:  # the queue's tablespace (a tmpfs), outside its disk_full windows
+    calm_ts = [s["queue_ts_kb"] for s in samples if "queue_ts_kb" in s
+               and not in_window(s["t"], s["t"], 1.0, {"disk_full"})]
+    fig["queue_tablespace_kb"] = {"first": ts[0], "max_outside_disk_full": max(calm_ts or [0]), "last": ts[-1]}
 json.dump(fig, open(os.path.join(W, "figures.json"), "w"), indent=1)
 with open(os.path.join(W, "samples.dat"), "w") as f:
     f.write("# t worker_rss_kb serve_rss_kb maria_rss_kb pg_fds serve_fds maria_fds\n")

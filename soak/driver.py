@@ -51,6 +51,7 @@ def warm_up(cfg):
     the first cold starts are not the load's."""
     import urllib.request
     for fn, body in (("soak_rec", {"eid": None}), ("soak_rec_b", {"eid": None}), ("soak_rec_m", {"eid": None}),
+                     ("soak_rec_o", {"eid": None}),
                      ("soak_echo", {"eid": "warm", "x": 1}), ("soak_batch", {"arguments": [[1]]})):
         url = f"http://127.0.0.1:{cfg['serve_port']}/2015-03-31/functions/{fn}/invocations"
         urllib.request.urlopen(urllib.request.Request(url, json.dumps(body).encode()), timeout=30).read()
@@ -71,7 +72,7 @@ def soak(ctx):
     if not start_serve(ctx) or not start_proxy(ctx):
         say("serve or the proxy did not start"); return 2
     warm_up(cfg)
-    plan = schedule(cfg["seed"], cfg["seconds"])
+    plan = schedule(cfg["seed"], cfg["seconds"], bool(cfg.get("disk")))
     say(f"seed {cfg['seed']}, {cfg['seconds']} s, {len(plan)} faults: " +
         " ".join(f"{o}s:{k}" + (f"({d}s,p={p})" if d else "") for o, k, d, p in plan))
     t_start = time.time()
@@ -108,12 +109,18 @@ def soak(ctx):
                                    "extract(epoch FROM failed_at)::float8 FROM aws_lambda.dead_letter ORDER BY id")]
     json.dump(dead, open(os.path.join(cfg["work"], "dead.json"), "w"))
     if dead:
+        ctx.hist.add(k="redeliver", n=len(dead))  # a redelivered head may follow its key's later entries
         n = pg_query(ctx, "SELECT aws_lambda.redeliver()")[0][0]
         say(f"{len(dead)} dead letters; redelivered {n}")
         drained = wait_drained(ctx, cfg["drain_s"]) and drained
     ctx.hist.add(k="drained", ok=drained)
-    committed = [r[0] for r in pg_query(ctx, "SELECT eid FROM ev_a UNION ALL SELECT eid FROM ev_b")]
+    committed = [r[0] for r in pg_query(ctx, "SELECT eid FROM ev_a UNION ALL SELECT eid FROM ev_b "
+                                             "UNION ALL SELECT eid FROM ev_c")]
     json.dump(committed, open(os.path.join(cfg["work"], "committed.json"), "w"))
+    # The ordered table in commit order per key: the commit timestamp of each
+    # row's transaction (track_commit_timestamp), then the row's id within it.
+    ordered = pg_query(ctx, "SELECT k, eid FROM ev_c ORDER BY k, pg_xact_commit_timestamp(xmin), id")
+    json.dump([list(r) for r in ordered], open(os.path.join(cfg["work"], "ordered.json"), "w"))
     # serve runs Event invocations from its own queue: wait until the ledger
     # has every committed event (or stops growing for 5 s).
     ledger = os.path.join(cfg["work"], "ledger.jsonl")

@@ -1,13 +1,17 @@
 """soak/load_pg.py — one PostgreSQL client of the soak: a loop of
 transactions into the trigger tables (committed, rolled back, a savepoint
-rolled back, prepared and finished later by any client) and synchronous
+rolled back, prepared and finished later by any client; rows of the
+ordered table ev_c, whose keys every client shares, one key per
+transaction and never in a prepared one: a prepared transaction holds its
+keys until some client finishes it, and every client could be waiting on
+them) and synchronous
 calls (awslambda_fn, aws_lambda.invoke, invoke_many, invoke_batch), each
 recorded in the history with its event ids, times and outcome. It
 reconnects whenever a fault takes its connection away."""
 import json, random, threading, time
 import psycopg2
 
-
+ORDER_KEYS = 6  # ev_c's keys, shared by every client: writers of one key queue behind each other
 
 
 class PgClient(threading.Thread):
@@ -64,27 +68,32 @@ class PgClient(threading.Thread):
                 self.conn = None
             time.sleep(self.rng.random() * 0.02)
 
-    def ins(self, cur, n, out):
+    def ins(self, cur, n, out, key):
         for _ in range(n):
             e = self.eid()
-            cur.execute(f"INSERT INTO {self.rng.choice(['ev_a', 'ev_b'])} (eid) VALUES (%s)", (e,))
+            t = self.rng.choice(["ev_a", "ev_b", "ev_c"] if key else ["ev_a", "ev_b"])
+            if t == "ev_c":
+                cur.execute("INSERT INTO ev_c (eid, k) VALUES (%s, %s)", (e, key))
+            else:
+                cur.execute(f"INSERT INTO {t} (eid) VALUES (%s)", (e,))
             out.append(e)
 
     def txn(self, kind):
         cur = self.conn.cursor()
         keep, rb = [], []
+        key = None if kind == "prepare" else f"k{self.rng.randrange(ORDER_KEYS)}"
         rec = dict(k="txn", w=self.wid, kind=kind, t0=time.time(), ins=keep, rb=rb)
         state = "begin"
         try:
             cur.execute("BEGIN")
-            self.ins(cur, self.rng.randint(1, 4), keep)
+            self.ins(cur, self.rng.randint(1, 4), keep, key)
             if kind == "savepoint":
                 cur.execute("SAVEPOINT s1")
                 part = []
-                self.ins(cur, self.rng.randint(1, 3), part)
+                self.ins(cur, self.rng.randint(1, 3), part, key)
                 cur.execute("ROLLBACK TO SAVEPOINT s1")
                 rb.extend(part)
-                self.ins(cur, self.rng.randint(0, 2), keep)
+                self.ins(cur, self.rng.randint(0, 2), keep, key)
             if kind == "rollback":
                 state = "rollback"
                 cur.execute("ROLLBACK")
@@ -139,11 +148,19 @@ class PgClient(threading.Thread):
         self.ctx.hist.add(**rec)
 
     def drop(self, e):
+        """After an error: a lost connection is dropped; a live one leaves the
+        failed transaction block (an INSERT refused mid-transaction, as on a
+        full disk, would otherwise fail every later statement with 25P02)."""
         if e.pgcode is None or (self.conn is not None and self.conn.closed):
             try:
                 self.conn.close()
             except Exception:
                 pass
+            self.conn = None
+            return
+        try:
+            self.conn.cursor().execute("ROLLBACK")
+        except psycopg2.Error:
             self.conn = None
 
     def sync(self, api):

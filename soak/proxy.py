@@ -24,9 +24,9 @@ FILE holds one JSON object, re-read when it changes:
 A request whose upstream cannot be reached (serve killed) gets 502 with an
 HTML body, as a gateway would.
 
-Every request appends one JSON line to the log: {"t", "fn", "type", "eids"
-(event ids found in the body), "act" (what was done), "st" (status sent, or
-null)}.
+Every request appends one JSON line to the log: {"t" (when it was done),
+"ta" (when the request had arrived), "fn", "type", "eids" (event ids found
+in the body), "act" (what was done), "st" (status sent, or null)}.
 """
 import argparse, json, os, random, re, socket, struct, threading, time
 
@@ -113,6 +113,8 @@ class Proxy:
             except OSError: pass
 
     def handle(self, c, line, headers, body):
+        ta = time.time()
+        log = lambda **kw: self.log(ta=ta, **kw)
         path = line.split(" ")[1] if " " in line else ""
         m = FN.search(path)
         fn = m.group(1) if m else None
@@ -131,39 +133,39 @@ class Proxy:
             return True
         act = mode if hit else "fwd"
         if act == "down":
-            rst(c); self.log(fn=fn, type=typ, eids=eids, act="down", st=None); return False
+            rst(c); log(fn=fn, type=typ, eids=eids, act="down", st=None); return False
         if act == "reset_before":
-            rst(c); self.log(fn=fn, type=typ, eids=eids, act=act, st=None); return False
+            rst(c); log(fn=fn, type=typ, eids=eids, act=act, st=None); return False
         if act == "stall":
-            self.log(fn=fn, type=typ, eids=eids, act=act, st=None)
+            log(fn=fn, type=typ, eids=eids, act=act, st=None)
             time.sleep(ctl.get("stall_s", 4.0)); c.close(); return False
         if act == "throttle":
-            self.log(fn=fn, type=typ, eids=eids, act=act, st=429)
+            log(fn=fn, type=typ, eids=eids, act=act, st=429)
             send(c, 429, {"x-amzn-ErrorType": "TooManyRequestsException", "Retry-After": "1",
                           "Content-Type": "application/json"},
                  b'{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}')
             return True
         if act == "5xx":
-            self.log(fn=fn, type=typ, eids=eids, act=act, st=kind5)
+            log(fn=fn, type=typ, eids=eids, act=act, st=kind5)
             send(c, kind5, *error_body(kind5, html)); return True
         # forward
         st, hdrs, rbody = forward(self.a.upstream, line, headers, body)
         if st is None:
-            self.log(fn=fn, type=typ, eids=eids, act="upstream_down", st=502)
+            log(fn=fn, type=typ, eids=eids, act="upstream_down", st=502)
             send(c, 502, *error_body(502, True)); return True
         bc = ctl.get("break_corrupt")
         if bc and typ == "RequestResponse" and fn in ("soak_echo", "soak_batch") and st == 200 and n % bc == 0:
             rbody = re.sub(rb'(\d)(?=[,}\]])', lambda mm: str((int(mm.group(1)) + 1) % 10).encode(), rbody, count=1)
             hdrs = [(k, v) for k, v in hdrs if k.lower() != "content-length"]
         if act == "reset_after":
-            rst(c); self.log(fn=fn, type=typ, eids=eids, act=act, st=None, up=st); return False
+            rst(c); log(fn=fn, type=typ, eids=eids, act=act, st=None, up=st); return False
         if act == "trunc":  # an empty body (Event's 202) is promised 16 bytes and gets none
-            self.log(fn=fn, type=typ, eids=eids, act=act, st=st, up=st)
+            log(fn=fn, type=typ, eids=eids, act=act, st=st, up=st)
             head = status_line(st) + "".join(f"{k}: {v}\r\n" for k, v in hdrs
                                              if k.lower() not in ("content-length", "connection", "transfer-encoding"))
             head += f"Content-Length: {len(rbody) or 16}\r\nConnection: close\r\n\r\n"
             c.sendall(head.encode() + rbody[: len(rbody) // 2]); c.close(); return False
-        self.log(fn=fn, type=typ, eids=eids, act="fwd", st=st)
+        log(fn=fn, type=typ, eids=eids, act="fwd", st=st)
         send(c, st, dict((k, v) for k, v in hdrs if k.lower() not in
                          ("content-length", "connection", "transfer-encoding")), rbody)
         return True

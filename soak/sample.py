@@ -28,8 +28,8 @@ def fds(pid):
         return 0
 
 
-def fds_outside(pid, tree):
-    """Open fds of pid not naming files under tree: for a PostgreSQL
+def fds_outside(pid, trees):
+    """Open fds of pid not naming files under trees (a tuple of prefixes): for a PostgreSQL
     process, its sockets, pipes and epoll/signal fds, without the data
     files PostgreSQL's own fd cache keeps open (after a crash restart, which
     removes the relcache init file, a new backend opens dozens of catalog
@@ -41,7 +41,7 @@ def fds_outside(pid, tree):
         return 0
     for fd in names:
         try:
-            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(tree):
+            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(trees):
                 n += 1
         except OSError:
             pass
@@ -95,7 +95,10 @@ def sample(ctx):
         s["pg_rss_kb"] = rss_kb(pm) + sum(rss_kb(k) for k in kids)
         w = [k for k in kids if "aws_lambda delivery worker" in cmdline(k)]
         if w:
-            s["worker_fds"] = fds_outside(w[0], os.path.join(ctx.cfg["pgdir"], "data") + "/")
+            trees = (os.path.join(ctx.cfg["pgdir"], "data") + "/",)
+            if ctx.cfg.get("disk"):  # the queue's tablespace
+                trees += (os.path.realpath(ctx.cfg["disk"]) + "/",)
+            s["worker_fds"] = fds_outside(w[0], trees)
             s["worker_rss_kb"] = rss_kb(w[0])
     sv = ctx.procs.get("serve")
     if sv and sv.poll() is None:
@@ -107,6 +110,9 @@ def sample(ctx):
     px = ctx.procs.get("proxy")
     if px and px.poll() is None:
         s["proxy_fds"] = fds(px.pid)
+    if ctx.cfg.get("disk"):  # how full the queue's tablespace is (64 MB)
+        st = os.statvfs(ctx.cfg["disk"])
+        s["queue_ts_kb"] = (st.f_blocks - st.f_bfree) * st.f_frsize // 1024
     s["zombies"] = sum(1 for st, _ in tab.values() if st == "Z")
     return s
 

@@ -5,7 +5,9 @@
 # delivered without calling would, and changes one digit of every 5th echo
 # answer) must fail the ledger's delivery check and its exact-answer check,
 # and the run must exit non-zero. The inner run's TAP lines are shown as
-# comments (they are its result, not this test's).
+# comments (they are its result, not this test's). Then the ordered-key
+# rule on made-up histories (soak/order.py): it must flag each kind of
+# reordering and pass a legal history.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../scripts/lib/tap.sh"
@@ -25,4 +27,7 @@ has '^not ok - every sync call that answered gave the function.s exact answer' &
 has '^ok - soak ran: [0-9]+ committed events' &&
   ok "broken endpoint path: the rest of the run was sound (servers, schema, drain)" ||
   not_ok "broken endpoint path: the rest of the run was sound (servers, schema, drain)"
+out=$(python3 "$here/order.py" 2>&1); rc=$?
+printf '%s\n' "$out"
+[ "$rc" = 0 ] || not_ok "the ordered-key rule's own checks pass"
 tap_exit
