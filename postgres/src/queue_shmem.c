@@ -52,6 +52,10 @@ typedef struct queue_shared {
     int nunserved;
     Oid unserved[AWSQ_UNSERVED_MAX];
     bool unserved_all;
+    /* databases whose backends were told every slot is taken, so it is
+     * logged once per database until a slot frees (then cleared) */
+    int nwarned;
+    Oid warned[AWSQ_UNSERVED_MAX];
     Latch *launcher_latch;
     int nslots;
     db_slot slots[FLEXIBLE_ARRAY_MEMBER];
@@ -268,6 +272,7 @@ int awsq_take_unserved(Oid *dbs, bool *all) {
     *all = shared->unserved_all;
     shared->nunserved = 0;
     shared->unserved_all = false;
+    shared->nwarned = 0;
     SpinLockRelease(&shared->mutex);
     return n;
 }
@@ -295,15 +300,28 @@ void awsq_worker_attach(int slot, Latch *latch) {
     SpinLockRelease(&d->mutex);
 }
 
+/* True the first time db is refused a worker since slots last freed (and
+ * when the list of such databases is full: better a repeated line than a
+ * silent one). */
+static bool first_refusal(Oid db) {
+    bool first = true;
+    SpinLockAcquire(&shared->mutex);
+    for (int i = 0; i < shared->nwarned && first; i++) first = shared->warned[i] != db;
+    if (first && shared->nwarned < AWSQ_UNSERVED_MAX) shared->warned[shared->nwarned++] = db;
+    SpinLockRelease(&shared->mutex);
+    return first;
+}
+
 void awsq_wake_worker(void) {
     Latch *l;
     db_slot *d;
     int s = mine();
     if (s < 0) {
         /* No worker for this database yet (the extension was just created,
-         * or the launcher has not found it): ask for one. */
-        int r = awsq_request_worker(MyDatabaseId);
-        if (r == AWSQ_REQ_FULL)
+         * or the launcher has not found it): ask for one. Every slot taken
+         * is logged once per database until a slot frees, not at every
+         * commit. */
+        if (awsq_request_worker(MyDatabaseId) == AWSQ_REQ_FULL && first_refusal(MyDatabaseId))
             ereport(LOG, (errmsg("aws_lambda: no delivery worker for database %u: all "
                                  "aws_lambda.max_workers (%d) are serving other databases",
                                  MyDatabaseId, awsq_max_workers),

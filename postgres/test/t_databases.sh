@@ -94,12 +94,15 @@ is "app_c delivers again" "$(wait_until 20 delivered_is fn_app_c_again 5 && echo
 # aws_lambda.max_workers = 3: a fourth database waits for a slot.
 sq -c "CREATE DATABASE app_d" >/dev/null
 sq -d app_d -c "CREATE EXTENSION aws_lambda CASCADE" >/dev/null
-enqueue app_d fn_app_d 7
+for i in 1 2 3 4 5 6 7; do enqueue app_d fn_app_d 1; done  # seven commits
 sleep 2
 is "max_workers (3): a fourth database gets no worker" "$(workers_of app_d)" 0
 is "... and its entries wait in its queue" "$(queued app_d)" 7
+app_d_oid=$(sq -c "SELECT oid FROM pg_database WHERE datname = 'app_d'")
 like "... and the server log says which setting to raise" \
-  "$(grep -a 'aws_lambda.max_workers (3)' "$tmp/pg/server.log" | tail -1)" 'no delivery worker for database'
+  "$(grep -a "database $app_d_oid: all aws_lambda.max_workers (3)" "$tmp/pg/server.log" | tail -1)" 'no delivery worker for database'
+is "... once for its seven commits, not at each" \
+  "$(grep -ac "database $app_d_oid: all aws_lambda.max_workers (3)" "$tmp/pg/server.log")" 1
 
 # DROP DATABASE while entries wait (their function fails, so they stay).
 echo 500 >"$tmp/ctl/fn_app_c_held"
