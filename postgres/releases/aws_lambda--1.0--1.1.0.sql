@@ -1,7 +1,7 @@
 -- aws_lambda--1.0--1.1.0.sql — ALTER EXTENSION aws_lambda UPDATE from 1.0
 -- (the first release, releases/aws_lambda--1.0.sql) to 1.1.0: what changed
--- in postgres/sql/ since. Rows are untouched; queue and dead_letter gain a
--- column (order_key, NULL in every existing row).
+-- in postgres/sql/ since. Rows are untouched; queue and dead_letter gain
+-- columns (order_key, on_result, on_result_role: NULL in every existing row).
 -- test/t_upgrade.sh checks the result equals a fresh 1.1.0.
 \echo Use "ALTER EXTENSION aws_lambda UPDATE" to load this file. \quit
 
@@ -13,6 +13,10 @@
 -- install, so pg_dump still dumps the user's grants).
 ALTER TABLE queue ADD COLUMN order_key text;
 ALTER TABLE dead_letter ADD COLUMN order_key text;
+-- and callbacks (sql/50_queue.sql): on_result / on_result_role, the
+-- callbacks table, enqueue's on_result argument.
+ALTER TABLE queue ADD COLUMN on_result text, ADD COLUMN on_result_role text;
+ALTER TABLE dead_letter ADD COLUMN on_result text, ADD COLUMN on_result_role text;
 CREATE INDEX queue_order_key_idx ON queue (function_name, order_key, id)
     WHERE order_key IS NOT NULL;
 SELECT pg_catalog.set_config('sqlambda_upgrade.enqueue_acl',
@@ -26,19 +30,47 @@ CREATE FUNCTION enqueue(
     invocation_type text DEFAULT 'Event',
     qualifier text DEFAULT NULL,
     region text DEFAULT NULL,
-    order_key text DEFAULT NULL)
+    order_key text DEFAULT NULL,
+    on_result text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'aws_lambda_enqueue';
-COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text, text) IS
-'Queues a Lambda call in this transaction; delivered after commit, never if rolled back; entries of a function with the same order_key are delivered one at a time in commit order';
-REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text, text, text) IS
+'Queues a Lambda call in this transaction; delivered after commit, never if rolled back; entries of a function with the same order_key are delivered one at a time in commit order; on_result names a procedure called with the outcome';
+REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION trigger_invoke() IS
-'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new''] [, ''order_key=column'']) queues the row change';
+'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new''] [, ''order_key=column''] [, ''on_result=schema.procedure'']) queues the row change';
 
 -- RequestResponse results are dumped and restored with the queue (1.0
 -- marked queue, queue_id_seq, dead_letter and batching only).
 SELECT pg_catalog.pg_extension_config_dump('results', '');
+
+-- (1.1.0) Callbacks: an entry queued with on_result names a procedure the
+-- worker calls, as on_result_role, after the entry succeeded or was
+-- dead-lettered. The call waits here (written with the outcome, in the same
+-- transaction); a successful call deletes its row in the call's own
+-- transaction, a failed one stays with failed_at and callback_error.
+CREATE TABLE callbacks (
+    id bigserial PRIMARY KEY,
+    queue_id bigint NOT NULL,
+    function_name text NOT NULL,
+    status text NOT NULL CHECK (status IN ('succeeded', 'dead_lettered')),
+    payload jsonb,
+    error text,
+    procedure text NOT NULL,
+    role text NOT NULL,
+    attempts int NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    failed_at timestamptz,
+    callback_error text
+);
+COMMENT ON TABLE callbacks IS 'on_result calls waiting (failed_at NULL) or failed (failed_at, callback_error)';
+-- the waiting calls, oldest first, however many failed ones are kept
+CREATE INDEX callbacks_waiting_idx ON callbacks (id) WHERE failed_at IS NULL;
+SELECT pg_catalog.pg_extension_config_dump('callbacks', '');
+SELECT pg_catalog.pg_extension_config_dump('callbacks_id_seq', '');
+REVOKE ALL ON callbacks FROM PUBLIC;
+REVOKE ALL ON SEQUENCE callbacks_id_seq FROM PUBLIC;
 
 -- 1.1.0 adds the aws_lambda_invoker role (sql/70_roles.sql, as shipped).
 -- 70_roles.sql — aws_lambda_invoker, a ready least-privilege role (as
@@ -67,7 +99,7 @@ GRANT EXECUTE ON FUNCTION
     invoke(aws_commons._lambda_function_arn_1, jsonb, text, text, jsonb, varchar),
     invoke_many(text, jsonb[], int, text, text, text),
     invoke_batch(text, jsonb[], int, int, int, text, text),
-    enqueue(text, jsonb, text, text, text, text),
+    enqueue(text, jsonb, text, text, text, text, text),
     trigger_invoke(),
     aws_commons.create_lambda_function_arn(text, text)
   TO aws_lambda_invoker;
@@ -118,16 +150,16 @@ BEGIN
   END IF;
   WITH d AS (DELETE FROM aws_lambda.dead_letter d WHERE d.id = ANY (ids) RETURNING d.*)
   INSERT INTO aws_lambda.queue (id, function_name, qualifier, region, invocation_type, payload,
-                                enqueued_at, order_key)
+                                enqueued_at, order_key, on_result, on_result_role)
   SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at,
-         d.order_key
+         d.order_key, d.on_result, d.on_result_role
     FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN PERFORM aws_lambda.worker_wake(); END IF;
   RETURN n;
 END $$;
 COMMENT ON FUNCTION redeliver(bigint[]) IS
-'Moves these dead letters back to the queue (same id and order_key, attempts 0); returns how many moved';
+'Moves these dead letters back to the queue (same id, order_key and on_result, attempts 0); returns how many moved';
 
 CREATE FUNCTION redeliver(function_name text DEFAULT NULL, failed_since timestamptz DEFAULT NULL)
 RETURNS bigint
@@ -146,9 +178,9 @@ BEGIN
        AND (failed_since IS NULL OR d.failed_at >= failed_since)
     RETURNING d.*)
   INSERT INTO aws_lambda.queue (id, function_name, qualifier, region, invocation_type, payload,
-                                enqueued_at, order_key)
+                                enqueued_at, order_key, on_result, on_result_role)
   SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at,
-         d.order_key
+         d.order_key, d.on_result, d.on_result_role
     FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN PERFORM aws_lambda.worker_wake(); END IF;
@@ -269,7 +301,7 @@ REVOKE ALL ON flow, queue_status FROM PUBLIC;
 DO $grants$
 DECLARE
   acl text := pg_catalog.current_setting('sqlambda_upgrade.enqueue_acl', true);
-  fn regprocedure := 'aws_lambda.enqueue(text, jsonb, text, text, text, text)'::regprocedure;
+  fn regprocedure := 'aws_lambda.enqueue(text, jsonb, text, text, text, text, text)'::regprocedure;
   init aclitem[];
   g record;
 BEGIN

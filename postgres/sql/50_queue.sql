@@ -17,7 +17,9 @@ CREATE TABLE queue (
     attempts int NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error text,
-    order_key text
+    order_key text,
+    on_result text,
+    on_result_role text
 );
 COMMENT ON TABLE queue IS 'Lambda calls waiting for delivery (committed rows only are delivered)';
 -- (1.1.0) Ordered delivery: entries of one function with the same order_key
@@ -37,7 +39,9 @@ CREATE TABLE dead_letter (
     attempts int NOT NULL,
     last_error text,
     failed_at timestamptz NOT NULL DEFAULT now(),
-    order_key text
+    order_key text,
+    on_result text,
+    on_result_role text
 );
 COMMENT ON TABLE dead_letter IS 'Queue entries given up on, with their last error';
 
@@ -74,24 +78,50 @@ SELECT pg_catalog.pg_extension_config_dump('batching', '');
 -- restored with the queue. delivery_counts are statistics and start over.
 SELECT pg_catalog.pg_extension_config_dump('results', '');
 
+-- (1.1.0) Callbacks: an entry queued with on_result names a procedure the
+-- worker calls, as on_result_role, after the entry succeeded or was
+-- dead-lettered. The call waits here (written with the outcome, in the same
+-- transaction); a successful call deletes its row in the call's own
+-- transaction, a failed one stays with failed_at and callback_error.
+CREATE TABLE callbacks (
+    id bigserial PRIMARY KEY,
+    queue_id bigint NOT NULL,
+    function_name text NOT NULL,
+    status text NOT NULL CHECK (status IN ('succeeded', 'dead_lettered')),
+    payload jsonb,
+    error text,
+    procedure text NOT NULL,
+    role text NOT NULL,
+    attempts int NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    failed_at timestamptz,
+    callback_error text
+);
+COMMENT ON TABLE callbacks IS 'on_result calls waiting (failed_at NULL) or failed (failed_at, callback_error)';
+-- the waiting calls, oldest first, however many failed ones are kept
+CREATE INDEX callbacks_waiting_idx ON callbacks (id) WHERE failed_at IS NULL;
+SELECT pg_catalog.pg_extension_config_dump('callbacks', '');
+SELECT pg_catalog.pg_extension_config_dump('callbacks_id_seq', '');
+
 CREATE FUNCTION enqueue(
     function_name text,
     payload jsonb,
     invocation_type text DEFAULT 'Event',
     qualifier text DEFAULT NULL,
     region text DEFAULT NULL,
-    order_key text DEFAULT NULL)
+    order_key text DEFAULT NULL,
+    on_result text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'aws_lambda_enqueue';
-COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text, text) IS
-'Queues a Lambda call in this transaction; delivered after commit, never if rolled back; entries of a function with the same order_key are delivered one at a time in commit order';
+COMMENT ON FUNCTION enqueue(text, jsonb, text, text, text, text, text) IS
+'Queues a Lambda call in this transaction; delivered after commit, never if rolled back; entries of a function with the same order_key are delivered one at a time in commit order; on_result names a procedure called with the outcome';
 
 CREATE FUNCTION trigger_invoke() RETURNS trigger
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'aws_lambda_trigger_invoke';
 COMMENT ON FUNCTION trigger_invoke() IS
-'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new''] [, ''order_key=column'']) queues the row change';
+'AFTER ... FOR EACH ROW trigger: trigger_invoke(function_name [, ''new''] [, ''order_key=column''] [, ''on_result=schema.procedure'']) queues the row change';
 
 CREATE FUNCTION function_name_check(function_name text) RETURNS void
 LANGUAGE c STRICT STABLE
@@ -144,10 +174,10 @@ AS 'MODULE_PATHNAME', 'aws_lambda_worker_in_flight';
 -- The view aws_lambda.queue_status is defined in 55_flow.sql (it shows flow
 -- control's state too).
 
-REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION enqueue(text, jsonb, text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION trigger_invoke() FROM PUBLIC;
 REVOKE ALL ON FUNCTION function_name_check(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION set_batching(text, int, int, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION worker_in_flight() FROM PUBLIC;
-REVOKE ALL ON queue, dead_letter, results, batching, delivery_counts FROM PUBLIC;
-REVOKE ALL ON SEQUENCE queue_id_seq FROM PUBLIC;
+REVOKE ALL ON queue, dead_letter, results, batching, delivery_counts, callbacks FROM PUBLIC;
+REVOKE ALL ON SEQUENCE queue_id_seq, callbacks_id_seq FROM PUBLIC;

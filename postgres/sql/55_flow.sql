@@ -41,16 +41,16 @@ BEGIN
   END IF;
   WITH d AS (DELETE FROM aws_lambda.dead_letter d WHERE d.id = ANY (ids) RETURNING d.*)
   INSERT INTO aws_lambda.queue (id, function_name, qualifier, region, invocation_type, payload,
-                                enqueued_at, order_key)
+                                enqueued_at, order_key, on_result, on_result_role)
   SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at,
-         d.order_key
+         d.order_key, d.on_result, d.on_result_role
     FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN PERFORM aws_lambda.worker_wake(); END IF;
   RETURN n;
 END $$;
 COMMENT ON FUNCTION redeliver(bigint[]) IS
-'Moves these dead letters back to the queue (same id and order_key, attempts 0); returns how many moved';
+'Moves these dead letters back to the queue (same id, order_key and on_result, attempts 0); returns how many moved';
 
 CREATE FUNCTION redeliver(function_name text DEFAULT NULL, failed_since timestamptz DEFAULT NULL)
 RETURNS bigint
@@ -69,9 +69,9 @@ BEGIN
        AND (failed_since IS NULL OR d.failed_at >= failed_since)
     RETURNING d.*)
   INSERT INTO aws_lambda.queue (id, function_name, qualifier, region, invocation_type, payload,
-                                enqueued_at, order_key)
+                                enqueued_at, order_key, on_result, on_result_role)
   SELECT d.id, d.function_name, d.qualifier, d.region, d.invocation_type, d.payload, d.enqueued_at,
-         d.order_key
+         d.order_key, d.on_result, d.on_result_role
     FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN PERFORM aws_lambda.worker_wake(); END IF;

@@ -24,7 +24,7 @@ GRANT EXECUTE ON FUNCTION
     invoke(aws_commons._lambda_function_arn_1, jsonb, text, text, jsonb, varchar),
     invoke_many(text, jsonb[], int, text, text, text),
     invoke_batch(text, jsonb[], int, int, int, text, text),
-    enqueue(text, jsonb, text, text, text, text),
+    enqueue(text, jsonb, text, text, text, text, text),
     trigger_invoke(),
     aws_commons.create_lambda_function_arn(text, text)
   TO aws_lambda_invoker;

@@ -27,6 +27,7 @@ extern int awsq_batch_max_records;      /* defaults for functions without a */
 extern int awsq_batch_max_bytes;        /* row in aws_lambda.batching */
 extern int awsq_batch_linger_ms;
 extern int awsq_result_ttl_s;
+extern int awsq_callback_timeout_ms;    /* an on_result call's bound */
 extern int awsq_breaker_failures;       /* consecutive failures that open it (0: off) */
 extern int awsq_breaker_cooldown_ms;    /* first cool-down, doubling ... */
 extern int awsq_breaker_max_cooldown_ms; /* ... up to this */
@@ -141,6 +142,18 @@ void awsq_check_target(Oid role, const char *function, const char *qualifier,
 #define AWSQ_ORDER_LOCK_SPACE 16727 /* advisory locks' field4 (pg_locks.objsubid) */
 /* ERROR (22023, naming who) unless 1 to AWSQ_ORDER_KEY_MAX bytes. */
 void awsq_order_key_check(const char *who, const char *key);
+
+/* ---- queue_callback.c: on_result, the writing side ---------------------- */
+
+#define AWSQ_CALLBACK_NARGS 5   /* (queue_id, function_name, status, payload, error) */
+#define AWSQ_CALLBACK_NAME_MAX 512
+extern const Oid awsq_callback_argtypes[AWSQ_CALLBACK_NARGS];
+/* The procedure or function name with the callback's argument types
+ * (InvalidOid if missing and missing_ok). */
+Oid awsq_callback_lookup(const char *name, bool missing_ok);
+/* Checks on_result for an entry whose callback runs as role (ERROR naming
+ * who and the problem); returns the quoted, schema-qualified name to store. */
+char *awsq_callback_check(const char *who, const char *name, Oid role);
 /* The key's hash within its function (names as enqueued). */
 uint64 awsq_order_hash(const char *function, const char *key);
 /* Waits for and takes the key's lock until the transaction ends; call
@@ -185,6 +198,7 @@ typedef struct awsq_entry {
     int attempts;
     bool keyed;      /* has an order_key ... */
     uint64 key_hash; /* ... of this hash (awsq_order_hash) */
+    bool callback;   /* has an on_result (worker_callback.c) */
     char *payload; /* JSON text */
     int payload_len;
     struct awsq_entry *next;
@@ -194,6 +208,7 @@ typedef struct awsq_entry {
 typedef struct awsq_delivery {
     char *function, *qualifier, *region; /* qualifier/region may be NULL */
     bool request_response;
+    bool callbacks;      /* an entry has an on_result */
     awsq_entry *first, *last;
     int n;
     size_t bytes;        /* payload bytes as sent */
@@ -229,6 +244,7 @@ typedef struct awsq_worker {
     TimestampTz claim_ts;    /* now() of the last claim's transaction */
     bool wake;               /* latch was set: new commits may be waiting */
     bool results_written;
+    bool callbacks_pending;  /* aws_lambda.callbacks may hold calls to make */
     double last_purge_ms;
     /* per-function held counts, published to shared memory */
     int nfn;
@@ -278,6 +294,16 @@ void awsq_purge_results(void);
  * claim found not yet due), as a time in ms (0: none). */
 double awsq_first_retry_ms(void);
 void awsq_publish(void);
+/* Whether a response body is valid JSON text (else it is kept as a string). */
+bool awsq_is_json(const char *s, size_t len);
+
+/* worker_callback.c: on_result calls. Queues the calls of delivery d's
+ * entries with an on_result (inside awsq_record_done's transaction, before
+ * the entries leave the queue). */
+void awsq_callbacks_queue(const awsq_delivery *d, bool succeeded, Datum ids);
+/* Makes waiting calls, each in its own transaction as its role within
+ * aws_lambda.callback_timeout, for about budget_ms (at least one batch). */
+void awsq_callbacks_run(double budget_ms);
 
 /* flow_worker.c: per-function flow control in the worker — paused
  * functions (aws_lambda.flow), the circuit breaker, caps on calls in flight

@@ -9,8 +9,10 @@
  * trigger_invoke) but no rights on the table. With an order_key, the
  * key's lock is taken first (queue_order.c), so the id drawn by the insert
  * orders the key's entries in commit order. Called with the five arguments
- * of the 1.0 SQL (no order_key), it inserts what 1.0's queue has. Shared
- * with queue_trigger.c.
+ * of the 1.0 SQL (no order_key), it inserts what 1.0's queue has. With an
+ * on_result, the procedure is checked (queue_callback.c) and stored with
+ * the current user's name, the role it will run as. Shared with
+ * queue_trigger.c.
  */
 #include "queue.h"
 
@@ -193,16 +195,17 @@ static char *text_arg(FunctionCallInfo fcinfo, int i, const char *name, bool req
 }
 
 /* enqueue(function_name, payload jsonb, invocation_type, qualifier, region
- * [, order_key]) */
+ * [, order_key [, on_result]]) */
 Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr plan, keyed_plan;
+    static SPIPlanPtr plan, keyed_plan, full_plan;
     char *function = text_arg(fcinfo, 0, "function_name", true);
     char *type = text_arg(fcinfo, 2, "invocation_type", true);
     char *qualifier = text_arg(fcinfo, 3, "qualifier", false);
     char *region = text_arg(fcinfo, 4, "region", false);
     char *key = PG_NARGS() > 5 ? text_arg(fcinfo, 5, "order_key", false) : NULL;
-    Datum values[6];
-    char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+    char *on_result = PG_NARGS() > 6 ? text_arg(fcinfo, 6, "on_result", false) : NULL;
+    Datum values[8];
+    char nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
     bool isnull;
     int64 id;
 
@@ -221,6 +224,13 @@ Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
     values[5] = key ? PG_GETARG_DATUM(5) : (Datum)0;
     if (!qualifier) nulls[3] = 'n';
     if (!region) nulls[4] = 'n';
+    if (!key) nulls[5] = 'n';
+    if (on_result) {
+        /* Runs as the current user, who must be able to run it. */
+        values[6] = CStringGetTextDatum(awsq_callback_check("aws_lambda.enqueue", on_result,
+                                                            GetUserId()));
+        values[7] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+    }
 
     SPI_connect();
     if (!plan) {
@@ -230,7 +240,18 @@ Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
                               "RETURNING id",
                               5, types);
     }
-    if (key) {
+    if (on_result) {
+        if (!full_plan) {
+            Oid types[8] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+            full_plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "
+                                       "invocation_type, qualifier, region, order_key, on_result, "
+                                       "on_result_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                                       "RETURNING id",
+                                       8, types);
+        }
+        if (key) awsq_order_lock(function, key); /* before the insert draws the id */
+        awsq_insert(full_plan, values, nulls);
+    } else if (key) {
         if (!keyed_plan) {
             Oid types[6] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
             keyed_plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "

@@ -23,6 +23,7 @@ int awsq_batch_max_records = 1;
 int awsq_batch_max_bytes = 262144;
 int awsq_batch_linger_ms = 10;
 int awsq_result_ttl_s = 86400;
+int awsq_callback_timeout_ms = 5000;
 int awsq_breaker_failures = 5;
 int awsq_breaker_cooldown_ms = 1000;
 int awsq_breaker_max_cooldown_ms = 60000;
@@ -98,6 +99,11 @@ static void define_settings(void) {
                             "Time RequestResponse results are kept in aws_lambda.results.", NULL,
                             &awsq_result_ttl_s, 86400, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL,
                             NULL, NULL);
+    DefineCustomIntVariable("aws_lambda.callback_timeout_ms",
+                            "Longest time an on_result callback may run; it is cancelled and "
+                            "recorded as failed after that.",
+                            NULL, &awsq_callback_timeout_ms, 5000, 1, 600000, PGC_SIGHUP,
+                            GUC_UNIT_MS, NULL, NULL, NULL);
     DefineCustomIntVariable("aws_lambda.breaker_failures",
                             "Consecutive failed deliveries of a function that open its circuit "
                             "breaker (0: no breaker).",

@@ -1,6 +1,6 @@
 /*
  * queue_trigger.c — aws_lambda.trigger_invoke(function_name [, 'new']
- * [, 'order_key=column']), an
+ * [, 'order_key=column'] [, 'on_result=schema.procedure']), an
  * AFTER ... FOR EACH ROW trigger that enqueues the row change in the
  * firing transaction. The JSON is built with PostgreSQL's own jsonb
  * functions (to_jsonb for rows, the jsonb builder for the envelope), never
@@ -12,12 +12,14 @@
  * NEW row, as the walkthrough's trigger sent it. With 'order_key=column'
  * the entry's order key is that column's value as text (of NEW; of OLD for
  * DELETE; NULL: no key), its lock taken before the id is drawn
- * (queue_order.c).
+ * (queue_order.c). With 'on_result=schema.procedure' the entry's callback
+ * runs as the table's owner, who must be able to run it (queue_callback.c).
  */
 #include "queue.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
@@ -40,6 +42,9 @@ PG_FUNCTION_INFO_V1(aws_lambda_trigger_invoke);
 #define INSERT_SQL "INSERT INTO aws_lambda.queue (id, function_name, payload) VALUES ($1, $2, $3)"
 #define INSERT_KEYED_SQL                                                                         \
     "INSERT INTO aws_lambda.queue (id, function_name, payload, order_key) VALUES ($1, $2, $3, $4)"
+#define INSERT_FULL_SQL                                                                          \
+    "INSERT INTO aws_lambda.queue (id, function_name, payload, order_key, on_result, "            \
+    "on_result_role) VALUES ($1, $2, $3, $4, $5, $6)"
 
 /*
  * to_jsonb(row), called as the caller (a row's conversion may call casts
@@ -122,12 +127,14 @@ static void push_jsonb(JsonbParseState **st, const char *k, Jsonb *j) {
     pushJsonbValue(st, WJB_VALUE, &v);
 }
 
-/* The trigger's options after the function name: 'new' and
- * 'order_key=column', each at most once. Returns the key column's number
- * (0: none). */
-static int trigger_options(Trigger *tg, TupleDesc desc, bool *only_new) {
+/* The trigger's options after the function name: 'new',
+ * 'order_key=column' and 'on_result=procedure', each at most once. Returns
+ * the key column's number (0: none); *on_result: the procedure as written
+ * (NULL: none). */
+static int trigger_options(Trigger *tg, TupleDesc desc, bool *only_new, const char **on_result) {
     int key_col = 0;
     *only_new = false;
+    *on_result = NULL;
     for (int i = 1; i < tg->tgnargs; i++) {
         const char *a = tg->tgargs[i];
         if (strcmp(a, "new") == 0 && !*only_new) {
@@ -142,21 +149,24 @@ static int trigger_options(Trigger *tg, TupleDesc desc, bool *only_new) {
                                        tg->tgname, col),
                                 errhint("Name a column: 'order_key=sensor_id' (as written, "
                                         "case-sensitive, no quotes).")));
+        } else if (strncmp(a, "on_result=", 10) == 0 && !*on_result) {
+            *on_result = a + 10;
         } else {
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                             errmsg("aws_lambda.trigger_invoke: unknown or repeated option \"%s\" in "
                                    "trigger \"%s\"",
                                    a, tg->tgname),
-                            errhint("The options are 'new' (send just the new row) and "
+                            errhint("The options are 'new' (send just the new row), "
                                     "'order_key=column' (deliver rows with the same value in "
-                                    "commit order), each at most once.")));
+                                    "commit order) and 'on_result=schema.procedure' (call it "
+                                    "with the outcome), each at most once.")));
         }
     }
     return key_col;
 }
 
 Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr insert_plan, keyed_plan;
+    static SPIPlanPtr insert_plan, keyed_plan, full_plan;
     TriggerData *td = (TriggerData *)fcinfo->context;
     bool only_new = false, has_new, has_old;
     const char *op;
@@ -170,13 +180,15 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
                         errhint("CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ON t FOR EACH "
                                 "ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('fn').")));
     Trigger *tg = td->tg_trigger;
-    if (tg->tgnargs < 1 || tg->tgnargs > 3)
+    if (tg->tgnargs < 1 || tg->tgnargs > 4)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("aws_lambda.trigger_invoke takes a function name and optionally "
-                               "'new' and 'order_key=column' (trigger \"%s\" has %d arguments)",
+                               "'new', 'order_key=column' and 'on_result=schema.procedure' "
+                               "(trigger \"%s\" has %d arguments)",
                                tg->tgname, tg->tgnargs)));
     TupleDesc desc = RelationGetDescr(td->tg_relation);
-    int key_col = trigger_options(tg, desc, &only_new);
+    const char *on_result;
+    int key_col = trigger_options(tg, desc, &only_new, &on_result);
     if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) {
         op = "INSERT";
         has_new = true, has_old = false;
@@ -210,8 +222,16 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
         }
     }
 
-    /* The trigger's allowlist is its table owner's, whoever writes the row. */
-    awsq_check_target(td->tg_relation->rd_rel->relowner, tg->tgargs[0], NULL, NULL, "Event");
+    /* The trigger's allowlist is its table owner's, whoever writes the row;
+     * so is its callback's role. */
+    Oid owner = td->tg_relation->rd_rel->relowner;
+    awsq_check_target(owner, tg->tgargs[0], NULL, NULL, "Event");
+    char *callback = NULL;
+    if (on_result) {
+        char who[NAMEDATALEN + 32];
+        snprintf(who, sizeof who, "trigger \"%s\"", tg->tgname);
+        callback = awsq_callback_check(who, on_result, owner);
+    }
     if (key) awsq_order_lock(tg->tgargs[0], key); /* before the id is drawn */
     int64 id = awsq_next_id();
     Jsonb *payload;
@@ -231,9 +251,18 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
     }
 
     SPI_connect();
-    Datum values[4] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]),
-                       JsonbPGetDatum(payload), key ? CStringGetTextDatum(key) : (Datum)0};
-    if (key) {
+    Datum values[6] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]),
+                       JsonbPGetDatum(payload), key ? CStringGetTextDatum(key) : (Datum)0,
+                       callback ? CStringGetTextDatum(callback) : (Datum)0,
+                       callback ? CStringGetTextDatum(GetUserNameFromId(owner, false)) : (Datum)0};
+    if (callback) {
+        char nulls[6] = {' ', ' ', ' ', key ? ' ' : 'n', ' ', ' '};
+        if (!full_plan) {
+            Oid types[6] = {INT8OID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
+            full_plan = awsq_keep_plan(INSERT_FULL_SQL, 6, types);
+        }
+        awsq_insert(full_plan, values, nulls);
+    } else if (key) {
         if (!keyed_plan) {
             Oid types[4] = {INT8OID, TEXTOID, JSONBOID, TEXTOID};
             keyed_plan = awsq_keep_plan(INSERT_KEYED_SQL, 4, types);

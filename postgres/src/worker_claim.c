@@ -161,6 +161,7 @@ static void add_entry(awsq_delivery *d, awsq_entry *e) {
     d->last = e;
     d->n++;
     d->bytes += (size_t)e->payload_len + 1;
+    if (e->callback) d->callbacks = true;
 }
 
 /* Files one claimed entry into a delivery. Returns the batch it went into
@@ -210,8 +211,9 @@ static awsq_delivery *file_entry(const char *fn, const char *q, const char *r, b
 }
 
 /* Makes a claimed row (columns as CLAIM_COLUMNS) an entry the worker
- * holds. key: its order_key (NULL: none). */
-static awsq_entry *hold_row(HeapTuple t, TupleDesc d, int64 id, const char *fn, const char *key) {
+ * holds. key: its order_key (NULL: none); callback: it has an on_result. */
+static awsq_entry *hold_row(HeapTuple t, TupleDesc d, int64 id, const char *fn, const char *key,
+                            bool callback) {
     awsq_worker *w = &awsq_w;
     bool isnull, found;
     char *payload = SPI_getvalue(t, d, 6);
@@ -221,6 +223,7 @@ static awsq_entry *hold_row(HeapTuple t, TupleDesc d, int64 id, const char *fn, 
     w->nheld++;
     e->id = id;
     e->attempts = DatumGetInt32(SPI_getbinval(t, d, 7, &isnull));
+    e->callback = callback;
     e->payload_len = (int)strlen(payload);
     e->payload = MemoryContextAlloc(w->cxt, e->payload_len + 1);
     memcpy(e->payload, payload, e->payload_len + 1);
@@ -249,7 +252,8 @@ static int take_successors(awsq_delivery *b, const char *fn, const char *key, in
         Oid types[4] = {TEXTOID, TEXTOID, INT8OID, INT8OID};
         plan = awsq_keep_plan("SELECT id, function_name, qualifier, region, "
                               "invocation_type = 'RequestResponse', payload::text, attempts, "
-                              "order_key, next_attempt_at <= now() FROM aws_lambda.queue "
+                              "order_key, next_attempt_at <= now(), on_result IS NOT NULL "
+                              "FROM aws_lambda.queue "
                               "WHERE order_key IS NOT NULL AND function_name = $1 AND "
                               "order_key = $2 AND id > $3 ORDER BY id LIMIT $4",
                               4, types);
@@ -277,7 +281,8 @@ static int take_successors(awsq_delivery *b, const char *fn, const char *key, in
             13 + b->bytes + len > (size_t)b->max_bytes || !awsq_flow_claimable(fn) ||
             w->held_bytes >= AWSQ_HOLD_BYTES)
             break;
-        add_entry(b, hold_row(t, d, id, fn, key));
+        bool cb = DatumGetBool(SPI_getbinval(t, d, 10, &isnull));
+        add_entry(b, hold_row(t, d, id, fn, key, cb));
         n++;
         if (b->n >= b->max_records || 13 + b->bytes >= (size_t)b->max_bytes) {
             awsq_delivery **pp;
@@ -292,7 +297,7 @@ static int take_successors(awsq_delivery *b, const char *fn, const char *key, in
 }
 
 /* Files the rows of a claim query (id, function_name, qualifier, region,
- * is RequestResponse, payload text, attempts [, order_key]), read through
+ * is RequestResponse, payload text, attempts [, order_key, has on_result]), read through
  * a cursor in small chunks; skips held ids and keys the worker holds
  * entries of; stops at limit entries or when the held payload bytes reach
  * AWSQ_HOLD_BYTES (then more_ready is set). */
@@ -330,7 +335,8 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
             char *q = SPI_getvalue(t, d, 3);
             char *r = SPI_getvalue(t, d, 4);
             bool rr = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
-            awsq_entry *e = hold_row(t, d, id, fn, key);
+            bool cb = d->natts >= 9 && DatumGetBool(SPI_getbinval(t, d, 9, &isnull));
+            awsq_entry *e = hold_row(t, d, id, fn, key, cb);
             awsq_delivery *open = file_entry(fn, q, r, rr, e, now_ms);
             if (key && open) claimed += take_successors(open, fn, key, id, limit - claimed);
         }
@@ -353,10 +359,10 @@ typedef struct claim_plans {
     "payload::text, attempts FROM aws_lambda.queue"
 #define CLAIM_COLUMNS                                                                             \
     "SELECT id, function_name, qualifier, region, invocation_type = 'RequestResponse', "         \
-    "payload::text, attempts, order_key FROM aws_lambda.queue"
+    "payload::text, attempts, order_key, on_result IS NOT NULL FROM aws_lambda.queue"
 #define CLAIM_COLUMNS_KEYED                                                                       \
     "SELECT q.id, q.function_name, q.qualifier, q.region, q.invocation_type = 'RequestResponse', " \
-    "q.payload::text, q.attempts, q.order_key "
+    "q.payload::text, q.attempts, q.order_key, q.on_result IS NOT NULL "
 
 static claim_plans *plans_for(bool ordered) {
     static claim_plans p10, p11;

@@ -14,8 +14,10 @@
  * entries leave the queue only when their outcome is recorded. It ends
  * for good (exit code 0, its slot freed) when the extension is not or no
  * longer in its database, or when the launcher stops it (DROP DATABASE);
- * any other exit is restarted by the postmaster. What it is doing shows in
- * pg_stat_activity (claiming, calling N, recording N, idle).
+ * any other exit is restarted by the postmaster. Between rounds it makes
+ * the on_result calls recorded outcomes left (worker_callback.c). What it is
+ * doing shows in pg_stat_activity (claiming, calling N, recording, calling
+ * back, idle).
  */
 #include "queue.h"
 
@@ -52,6 +54,9 @@ awsq_worker awsq_w;
  * waiting through a 120 s drain). One index probe a second. */
 #define IDLE_SWEEP_MS 1000.0
 #define PURGE_EVERY_MS 60000.0
+/* on_result calls run for about this long between delivery rounds (each
+ * at most aws_lambda.callback_timeout_ms). */
+#define CALLBACK_SLICE_MS 50.0
 
 double awsq_now_ms(void) { return (double)GetCurrentTimestamp() / 1000.0; }
 
@@ -202,6 +207,7 @@ void awsq_worker_main(Datum arg) {
             awsq_w.max_seen = 0; /* a re-created extension restarts its ids */
             awsq_w.next_retry_ms = awsq_first_retry_ms();
             awsq_purge_results();
+            awsq_w.callbacks_pending = true; /* calls left by an earlier worker */
         }
 
         /* Claim after a wake, when a retry is due, or when a sweep is owed. */
@@ -245,6 +251,11 @@ void awsq_worker_main(Datum arg) {
             awsq_publish();
         }
 
+        /* on_result calls, a slice at a time: deliveries go on between. */
+        if (awsq_w.callbacks_pending) {
+            report("calling back", -1);
+            awsq_callbacks_run(CALLBACK_SLICE_MS);
+        }
         double linger_at = awsq_flush_batches(awsq_now_ms(), false);
         if (!reload_client) awsq_send_ready(); /* a reload waits for calls in flight */
         double purge_every = Min(PURGE_EVERY_MS, awsq_result_ttl_s * 1000.0);
@@ -260,6 +271,7 @@ void awsq_worker_main(Datum arg) {
             timer = earliest(timer, awsq_w.last_sweep_ms + IDLE_SWEEP_MS);
         if (awsq_w.wake && awsq_w.nheld < AWSQ_HOLD_MAX)
             timer = earliest(timer, awsq_w.last_claim_ms + AWSQ_CLAIM_EVERY_MS);
+        if (awsq_w.callbacks_pending) timer = awsq_now_ms(); /* the next slice, no sleep */
 
         int pending = (int)awsq_send_pending();
         if (pending > 0) {

@@ -10,7 +10,8 @@
  * aws_lambda.delivery_counts. A delivery of entries with an order_key,
  * whatever its outcome, frees its key: the worker claims again at once so
  * the key's next entry (the same head again after a retry is due) follows
- * without waiting for a sweep. Also purges expired results and publishes
+ * without waiting for a sweep. Entries with an on_result get their callback
+ * queued in the same transaction (worker_callback.c). Also purges expired results and publishes
  * the held counts to shared memory.
  */
 #include "queue.h"
@@ -36,7 +37,8 @@ static SPIPlanPtr delete_plan, results_plan, retry_plan, dead_plan, dead_plan_10
 
 typedef enum { OUT_SUCCESS, OUT_RETRY, OUT_DEAD, OUT_RELEASE } outcome;
 
-/* Whether dead_letter has order_key (1.1.0 on; a database still at 1.0 has not). */
+/* Whether dead_letter has order_key and on_result (1.1.0 on; a database
+ * still at 1.0 has neither). */
 static bool ordered(void) {
     Oid nsp = get_namespace_oid("aws_lambda", true);
     Oid rel = OidIsValid(nsp) ? get_relname_relid("dead_letter", nsp) : InvalidOid;
@@ -101,7 +103,7 @@ static void exec(SPIPlanPtr p, Datum *v, const char *nulls) {
 }
 
 /* Whether a response body is valid JSON text (else it is stored as a string). */
-static bool is_json(const char *s, size_t len) {
+bool awsq_is_json(const char *s, size_t len) {
     if (memchr(s, '\0', len) || !pg_verifymbstr(s, (int)len, true)) return false;
     JsonLexContext *lex = makeJsonLexContextCstringLen((char *)s, (int)len, GetDatabaseEncoding(),
                                                        false);
@@ -112,7 +114,7 @@ static void store_result(const awsq_delivery *d, Datum ids) {
     Oid types[6] = {INT8ARRAYOID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TEXTOID};
     Datum v[6];
     char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-    bool valid = d->response && is_json(d->response, d->response_len);
+    bool valid = d->response && awsq_is_json(d->response, d->response_len);
     v[0] = ids;
     v[1] = CStringGetTextDatum(d->function);
     v[2] = Int32GetDatum((int32)d->http_status);
@@ -208,6 +210,7 @@ void awsq_record_done(void) {
         if (o == OUT_SUCCESS) {
             for (awsq_entry *e = d->first; e; e = e->next) done_ids[ndone_ids++] = Int64GetDatum(e->id);
             if (d->request_response) store_result(d, ids);
+            if (d->callbacks) awsq_callbacks_queue(d, true, ids); /* before the delete below */
             count(counts, &nfn, d->function, d->n, 0);
         } else if (o == OUT_RETRY) {
             Oid t[3] = {INT8ARRAYOID, FLOAT8OID, TEXTOID};
@@ -224,14 +227,16 @@ void awsq_record_done(void) {
         } else if (o == OUT_DEAD) {
             Oid t[2] = {INT8ARRAYOID, TEXTOID};
             Datum v[2] = {ids, CStringGetTextDatum(d->error ? d->error : "")};
+            if (d->callbacks) awsq_callbacks_queue(d, false, ids); /* while still queued */
             /* order_key goes with the entry (a 1.0 database has none) */
             if (ordered())
                 exec(plan(&dead_plan,
                           "WITH d AS (DELETE FROM aws_lambda.queue WHERE id = ANY ($1) RETURNING *) "
                           "INSERT INTO aws_lambda.dead_letter (id, function_name, qualifier, "
                           "region, invocation_type, payload, enqueued_at, attempts, last_error, "
-                          "order_key) SELECT id, function_name, qualifier, region, "
-                          "invocation_type, payload, enqueued_at, attempts + 1, $2, order_key "
+                          "order_key, on_result, on_result_role) SELECT id, function_name, "
+                          "qualifier, region, invocation_type, payload, enqueued_at, attempts + 1, "
+                          "$2, order_key, on_result, on_result_role "
                           "FROM d ON CONFLICT (id) DO NOTHING",
                           2, t),
                      v, NULL);

@@ -49,7 +49,7 @@ sq src <<'SQL' >/dev/null
 CREATE EXTENSION aws_lambda CASCADE;
 CREATE ROLE app_writer;
 GRANT USAGE ON SCHEMA aws_lambda TO app_writer;
-GRANT EXECUTE ON FUNCTION aws_lambda.enqueue(text, jsonb, text, text, text, text) TO app_writer;
+GRANT EXECUTE ON FUNCTION aws_lambda.enqueue(text, jsonb, text, text, text, text, text) TO app_writer;
 CREATE TABLE orders (id int PRIMARY KEY, item text);
 CREATE TRIGGER orders_q AFTER INSERT ON orders FOR EACH ROW
   EXECUTE FUNCTION aws_lambda.trigger_invoke('order-hook');
@@ -95,7 +95,7 @@ else
   printf '%s\n' "$d" | head -40 | sed 's/^/#   /'
 fi
 is "the user's grant on enqueue is restored" \
-  "$(sq dst -c "SELECT has_function_privilege('app_writer', 'aws_lambda.enqueue(text,jsonb,text,text,text,text)', 'EXECUTE')")" t
+  "$(sq dst -c "SELECT has_function_privilege('app_writer', 'aws_lambda.enqueue(text,jsonb,text,text,text,text,text)', 'EXECUTE')")" t
 
 # --- the target's worker delivers the restored entries, then new ones -------------------
 # (the restored CREATE EXTENSION asked the launcher for it)

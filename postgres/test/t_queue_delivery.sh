@@ -279,7 +279,7 @@ is "queue_status counts delivered and failed per function" \
 sq <<'SQL' >/dev/null
 CREATE ROLE queue_user LOGIN;
 GRANT USAGE ON SCHEMA aws_lambda TO queue_user;
-GRANT EXECUTE ON FUNCTION aws_lambda.enqueue(text, jsonb, text, text, text, text) TO queue_user;
+GRANT EXECUTE ON FUNCTION aws_lambda.enqueue(text, jsonb, text, text, text, text, text) TO queue_user;
 GRANT INSERT ON ev TO queue_user;
 SQL
 out=$(sq -U queue_user -c "SELECT aws_lambda.enqueue('granted', '{}') > 0" -c "INSERT INTO ev VALUES (100, 'by queue_user')" -c "SELECT count(*) FROM aws_lambda.queue" | tr '\n' ' ')

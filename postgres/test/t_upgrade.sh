@@ -132,9 +132,9 @@ sq -c "GRANT aws_lambda_invoker TO app" >/dev/null
 like "a member of aws_lambda_invoker may call awslambda_fn" \
   "$(sq -c "SET ROLE app" -c "SELECT aws_lambda.awslambda_fn('sync', '{\"x\": 2}')")" '"x": ?2'
 is "the user's own grant survives (app's EXECUTE on enqueue, now with order_key)" \
-  "$(sq -c "SELECT count(*) FROM pg_proc, aclexplode(proacl) a WHERE oid = 'aws_lambda.enqueue(text,jsonb,text,text,text,text)'::regprocedure AND a.grantee = 'app'::regrole")" 1
+  "$(sq -c "SELECT count(*) FROM pg_proc, aclexplode(proacl) a WHERE oid = 'aws_lambda.enqueue(text,jsonb,text,text,text,text,text)'::regprocedure AND a.grantee = 'app'::regrole")" 1
 is "... as an ordinary grant (not an initial privilege: pg_dump dumps it)" \
-  "$(sq -c "SELECT count(*) FROM pg_init_privs, aclexplode(initprivs) a WHERE objoid = 'aws_lambda.enqueue(text,jsonb,text,text,text,text)'::regprocedure AND a.grantee = 'app'::regrole")" 0
+  "$(sq -c "SELECT count(*) FROM pg_init_privs, aclexplode(initprivs) a WHERE objoid = 'aws_lambda.enqueue(text,jsonb,text,text,text,text,text)'::regprocedure AND a.grantee = 'app'::regrole")" 0
 like "app may queue an ordered entry" \
   "$(sq -c "SET ROLE app" -c "SELECT aws_lambda.enqueue('after-ordered', '{\"n\": 4}', order_key => 'k')")" '^SET
 [0-9]+$'
