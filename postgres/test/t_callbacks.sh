@@ -14,34 +14,13 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
-tmp=$(mktemp -d /tmp/aws_lambda-callbacks.XXXXXX)
-sink_pid=
-cleanup() {
-  "$top/scripts/pg-stop" "$tmp/pg" >/dev/null 2>&1
-  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod o+x "$tmp"
-mkdir "$tmp/ctl"
-chmod 777 "$tmp/ctl"
-
-python3 "$top/postgres/test/queue_sink.py" --port-file "$tmp/sink.port" --log "$tmp/sink.log" \
-  --control "$tmp/ctl" 2>"$tmp/sink.err" &
-sink_pid=$!
-for _ in $(seq 1 100); do [ -s "$tmp/sink.port" ] && break; sleep 0.05; done
-: "${AWS_ACCESS_KEY_ID:=regress}" "${AWS_SECRET_ACCESS_KEY:=regress}" "${AWS_REGION:=us-east-1}"
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED=true
-"$top/scripts/pg-start" "$tmp/pg" shared_preload_libraries=aws_lambda \
-  "aws_lambda.endpoint_override=http://127.0.0.1:$(cat "$tmp/sink.port")" lc_messages=C \
+source "$top/postgres/test/lib_queue_server.sh"
+qs_begin callbacks
+qs_sink --control
+qs_pg_start callbacks \
   aws_lambda.retry_base_ms=50 aws_lambda.retry_max_ms=100 aws_lambda.max_delivery_attempts=2 \
   aws_lambda.max_attempts=1 aws_lambda.breaker_failures=0 aws_lambda.callback_timeout_ms=1000 \
-  restart_after_crash=on >/dev/null ||
-  { not_ok "callbacks: server starts"; exit 1; }
-source "$tmp/pg/env"
-export PGDATABASE=postgres
-sq() { psql -X -At -v ON_ERROR_STOP=1 "$@" 2>&1; }
-wait_until() { local t=$1; shift; for _ in $(seq 1 $((t * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
+  restart_after_crash=on
 seen() { [ "$(sq -c "SELECT count(*) FROM app.seen WHERE $1")" -ge "${2:-1}" ]; }
 # row WHERE: the callback's row as "queue_id|fn|status|payload|error|who"
 row() { sq -c "SELECT queue_id, fn, status, coalesce(payload::text, '-'), coalesce(error, '-'), who FROM app.seen WHERE $1 ORDER BY at LIMIT 1"; }

@@ -14,33 +14,13 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
-tmp=$(mktemp -d /tmp/aws_lambda-dbs.XXXXXX)
-sink_pid=
-cleanup() {
-  "$top/scripts/pg-stop" "$tmp/pg" >/dev/null 2>&1
-  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod o+x "$tmp"
-mkdir "$tmp/ctl"
-
-python3 "$top/postgres/test/queue_sink.py" --port-file "$tmp/sink.port" --log "$tmp/sink.log" \
-  --control "$tmp/ctl" 2>"$tmp/sink.err" &
-sink_pid=$!
-for _ in $(seq 1 100); do [ -s "$tmp/sink.port" ] && break; sleep 0.05; done
-: "${AWS_ACCESS_KEY_ID:=regress}" "${AWS_SECRET_ACCESS_KEY:=regress}" "${AWS_REGION:=us-east-1}"
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED=true
-"$top/scripts/pg-start" "$tmp/pg" shared_preload_libraries=aws_lambda \
-  "aws_lambda.endpoint_override=http://127.0.0.1:$(cat "$tmp/sink.port")" lc_messages=C \
+source "$top/postgres/test/lib_queue_server.sh"
+qs_begin dbs
+qs_sink --control
+qs_pg_start databases \
   aws_lambda.max_workers=3 max_worker_processes=8 aws_lambda.retry_base_ms=50 \
   aws_lambda.retry_max_ms=200 aws_lambda.max_delivery_attempts=1000 aws_lambda.max_attempts=1 \
-  aws_lambda.breaker_failures=0 >/dev/null ||
-  { not_ok "databases: server starts"; exit 1; }
-source "$tmp/pg/env"
-export PGDATABASE=postgres
-sq() { psql -X -At -v ON_ERROR_STOP=1 "$@" 2>&1; }
-wait_until() { local t=$1; shift; for _ in $(seq 1 $((t * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
+  aws_lambda.breaker_failures=0
 workers_of() { sq -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND datname = '$1'"; }
 has_worker() { [ "$(workers_of "$1")" = 1 ]; }
 no_worker() { [ "$(workers_of "$1")" = 0 ]; }
