@@ -44,6 +44,9 @@ bool awsl_check_allowlist_setting(char **newval, void **extra, GucSource source)
  * credentials cached across calls. Raises ERROR when out of memory.
  */
 sqlambda_client *awsl_client(void);
+/* Set while the delivery worker runs an on_result callback: awsl_client
+ * refuses (the worker's session allowlist is not the callback role's). */
+extern bool awsl_in_callback;
 /* The same settings without the session's allowlist: only for validating
  * queue entries, whose allowlist is checked by queue_allowlist.c. */
 sqlambda_client *awsl_client_unrestricted(void);

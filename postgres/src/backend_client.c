@@ -7,7 +7,8 @@
  * few string compares) and rebuilds the client only when one has changed.
  * A second client, built from the same settings but without the session's
  * allowlist, validates queue entries (whose allowlist is the governing
- * role's, queue_allowlist.c); it never sends anything.
+ * role's, queue_allowlist.c); it never sends anything. Inside an on_result
+ * callback (worker_callback.c) the first is refused.
  */
 #include "aws_lambda.h"
 
@@ -31,6 +32,8 @@ typedef struct client_settings {
 
 static sqlambda_client *client;
 static sqlambda_client *unrestricted; /* same settings, no allowlist */
+
+bool awsl_in_callback;
 static client_settings built_from;
 static bool exit_hook_set;
 
@@ -98,6 +101,14 @@ static sqlambda_client *build(bool with_allowlist) {
 }
 
 sqlambda_client *awsl_client(void) {
+    /* In the delivery worker the session's allowlist is the server's, not
+     * the callback role's: a callback may queue calls (checked against its
+     * role), never make them. */
+    if (awsl_in_callback)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("aws_lambda: Lambda cannot be invoked from an on_result callback"),
+                        errhint("Queue the call with aws_lambda.enqueue: it is checked against "
+                                "the callback role's allowlist.")));
     refresh();
     if (!client) client = build(true);
     return client;

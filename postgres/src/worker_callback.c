@@ -5,17 +5,24 @@
  * aws_lambda.callbacks in the transaction that records the outcome, so a
  * crash loses none. awsq_callbacks_run then makes the waiting calls between
  * delivery rounds, each in its own transaction: as the entry's role
- * (on_result_role), as a security-restricted operation (no SET ROLE or
- * SESSION AUTHORIZATION, no temporary tables; settings it changes are undone
- * and session advisory locks it took are released after it), bounded by
- * aws_lambda.callback_timeout_ms. A call that returns deletes its row in
- * that same transaction (so its effects and its deletion commit together);
- * one that fails is logged and its row kept with failed_at and
- * callback_error, never retried. A row whose calls ended the worker itself
- * three times is given up the same way.
+ * (on_result_role, which must own the procedure), as a security-restricted
+ * operation (no SET ROLE or SESSION AUTHORIZATION, no temporary tables;
+ * settings it changes are undone and session advisory locks it took are
+ * released after it), with no Lambda calls of its own (awsl_in_callback).
+ * A call that returns deletes its row in that same transaction (its
+ * effects and its deletion commit together). Each call is marked begun in
+ * a committed transaction first, so it is made at most once: one that
+ * fails is logged and kept with failed_at and callback_error; one that did
+ * not end (the worker died during it) is found begun at the next start and
+ * kept as failed the same way. At aws_lambda.callback_timeout_ms the call
+ * is cancelled (statement timeout: it fails, the worker goes on); a
+ * callback that catches the cancel is ended a second later with the worker
+ * itself (FATAL, as die() does, which no handler can catch; the launcher
+ * starts it again), and so is one running at SIGTERM.
  */
 #include "queue.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
@@ -23,6 +30,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "postmaster/interrupt.h"
+#include "tcop/tcopprot.h"
 #include "storage/lock.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -30,18 +38,34 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timeout.h"
 
 #include <string.h>
 
-#define FETCH 4          /* calls read per transaction */
-#define GIVE_UP_STARTS 3 /* calls begun that never ended (the worker died) */
+#define FETCH 4 /* calls read per transaction */
+/* after the timeout's cancel, how long a callback that catches it has
+ * before the worker is ended */
+#define DEADLINE_GRACE_MS 1000
+#define UNFINISHED                                                                               \
+    "did not finish: it ran past aws_lambda.callback_timeout_ms, or the delivery worker ended "  \
+    "during it"
 
 typedef struct cb_call {
     int64 id, queue_id;
     char *function, *status, *payload, *error, *procedure, *role; /* payload/error may be NULL */
-    bool given_up;
 } cb_call;
+
+static TimeoutId deadline_timeout;
+static bool deadline_registered;
+
+/* The callback's time is up: end the worker the way die() does (FATAL at
+ * the next interrupt check), which no handler in the callback can catch. */
+static void deadline_passed(void) {
+    ProcDiePending = true;
+    InterruptPending = true;
+    SetLatch(MyLatch);
+}
 
 void awsq_callbacks_queue(const awsq_delivery *d, bool succeeded, Datum ids) {
     static SPIPlanPtr plan;
@@ -50,7 +74,9 @@ void awsq_callbacks_queue(const awsq_delivery *d, bool succeeded, Datum ids) {
     char nulls[5] = {' ', ' ', ' ', ' ', ' '};
     /* The function's answer: a RequestResponse success's, or a function
      * error's document; text that is not JSON is passed as a JSON string. */
-    bool answer = d->request_response && d->response &&
+    /* A batch's answer holds every entry's result, possibly of other
+     * roles: it goes to no callback. */
+    bool answer = d->n == 1 && d->request_response && d->response &&
                   (succeeded || d->status == SQLAMBDA_E_FUNCTION) &&
                   !memchr(d->response, '\0', d->response_len) &&
                   pg_verifymbstr(d->response, (int)d->response_len, true);
@@ -82,12 +108,12 @@ static char *copy(HeapTuple t, TupleDesc d, int col, MemoryContext cxt) {
     return s ? MemoryContextStrdup(cxt, s) : NULL;
 }
 
-/* Reads up to FETCH waiting calls, oldest first, counting each as begun
- * (in a committed transaction: a call that kills the worker is counted);
- * a row begun GIVE_UP_STARTS times before is marked failed instead.
- * Returns how many rows it read (-1: this database has no callbacks table). */
+/* Reads up to FETCH waiting calls, oldest first. Calls begun before and
+ * never ended (the worker died during them, or was ended at their
+ * deadline) are marked failed first and logged. Returns how many calls it
+ * read (-1: this database has no callbacks table). */
 static int fetch(cb_call *out, MemoryContext cxt) {
-    static SPIPlanPtr plan;
+    static SPIPlanPtr unfinished_plan, plan;
     int n = 0;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
@@ -97,20 +123,35 @@ static int fetch(cb_call *out, MemoryContext cxt) {
     if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("callbacks", nsp))) {
         n = -1; /* a database still at 1.0, or the extension is gone */
     } else {
+        if (!unfinished_plan)
+            unfinished_plan = awsq_keep_plan(
+                "UPDATE aws_lambda.callbacks SET failed_at = pg_catalog.now(), callback_error = '"
+                UNFINISHED "' WHERE failed_at IS NULL AND attempts > 0 "
+                "RETURNING id, queue_id, procedure, function_name",
+                0, NULL);
+        if (SPI_execute_plan(unfinished_plan, NULL, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+            elog(ERROR, "aws_lambda worker: reading aws_lambda.callbacks failed");
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            HeapTuple t = SPI_tuptable->vals[i];
+            TupleDesc d = SPI_tuptable->tupdesc;
+            ereport(LOG, (errmsg("aws_lambda: callback %s for queue entry %s (function \"%s\") "
+                                 "failed: " UNFINISHED,
+                                 SPI_getvalue(t, d, 3), SPI_getvalue(t, d, 2),
+                                 SPI_getvalue(t, d, 4)),
+                          errdetail("It is kept in aws_lambda.callbacks (id %s) and not called "
+                                    "again.",
+                                    SPI_getvalue(t, d, 1))));
+        }
         if (!plan) {
-            char sql[1024];
+            char sql[512];
             snprintf(sql, sizeof sql,
-                     "WITH c AS (UPDATE aws_lambda.callbacks SET attempts = attempts + 1, "
-                     "failed_at = CASE WHEN attempts >= %d THEN pg_catalog.now() END, "
-                     "callback_error = CASE WHEN attempts >= %d THEN 'the delivery worker ended "
-                     "during each of its %d calls' END "
-                     "WHERE id IN (SELECT id FROM aws_lambda.callbacks WHERE failed_at IS NULL "
-                     "ORDER BY id LIMIT %d) "
-                     "RETURNING id, queue_id, function_name, status, payload::text, error, "
-                     "procedure, role, failed_at IS NOT NULL) SELECT * FROM c ORDER BY id",
-                     GIVE_UP_STARTS, GIVE_UP_STARTS, GIVE_UP_STARTS, FETCH);
+                     "SELECT id, queue_id, function_name, status, payload::text, error, "
+                     "procedure, role FROM aws_lambda.callbacks WHERE failed_at IS NULL "
+                     "AND attempts = 0 ORDER BY id LIMIT %d",
+                     FETCH);
             plan = awsq_keep_plan(sql, 0, NULL);
         }
+        /* (not read-only: it must see the UPDATE above) */
         if (SPI_execute_plan(plan, NULL, NULL, false, 0) != SPI_OK_SELECT)
             elog(ERROR, "aws_lambda worker: reading aws_lambda.callbacks failed");
         for (uint64 i = 0; i < SPI_processed && n < FETCH; i++, n++) {
@@ -126,13 +167,32 @@ static int fetch(cb_call *out, MemoryContext cxt) {
             c->error = copy(t, d, 6, cxt);
             c->procedure = copy(t, d, 7, cxt);
             c->role = copy(t, d, 8, cxt);
-            c->given_up = DatumGetBool(SPI_getbinval(t, d, 9, &isnull));
         }
     }
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();
     return n;
+}
+
+/* Marks a call begun, committed before it is made: if the worker dies
+ * during it, the next fetch finds it begun and gives it up. */
+static void mark_begun(const cb_call *c) {
+    static SPIPlanPtr plan;
+    Oid t[1] = {INT8OID};
+    Datum v[1] = {Int64GetDatum(c->id)};
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    SPI_connect();
+    PushActiveSnapshot(GetTransactionSnapshot());
+    if (!plan)
+        plan = awsq_keep_plan("UPDATE aws_lambda.callbacks SET attempts = attempts + 1 WHERE id = $1",
+                              1, t);
+    if (SPI_execute_plan(plan, v, NULL, false, 0) < 0)
+        elog(ERROR, "aws_lambda worker: marking a callback begun failed");
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
 }
 
 /* Runs as the worker again: sets the row failed with its reason. */
@@ -167,6 +227,14 @@ static void call(const cb_call *c) {
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
                         errmsg("procedure %s(bigint, text, text, jsonb, text) does not exist",
                                c->procedure)));
+    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for function %u", fn);
+    Oid owner = ((Form_pg_proc)GETSTRUCT(tup))->proowner; /* the role's own code only */
+    ReleaseSysCache(tup);
+    if (owner != role && !is_member_of_role_nosuper(role, owner))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("%s is not owned by role \"%s\", which it runs as", c->procedure,
+                               c->role)));
     char *sql = psprintf("%s %s($1, $2, $3, $4, $5)",
                          get_func_prokind(fn) == PROKIND_PROCEDURE ? "CALL" : "SELECT",
                          c->procedure);
@@ -183,10 +251,17 @@ static void call(const cb_call *c) {
     int nest = NewGUCNestLevel();
     SetUserIdAndSecContext(role, save_sec | SECURITY_LOCAL_USERID_CHANGE |
                                      SECURITY_RESTRICTED_OPERATION);
+    awsl_in_callback = true;
+    /* At the timeout a cancel (the call fails, the worker goes on); if the
+     * callback catches it, FATAL a second later. */
     enable_timeout_after(STATEMENT_TIMEOUT, awsq_callback_timeout_ms);
+    enable_timeout_after(deadline_timeout, awsq_callback_timeout_ms + DEADLINE_GRACE_MS);
+    /* (one row at most is kept of what a function returns) */
     int rc = SPI_execute_with_args(sql, AWSQ_CALLBACK_NARGS, (Oid *)awsq_callback_argtypes, v,
-                                   nulls, false, 0);
+                                   nulls, false, 1);
     disable_timeout(STATEMENT_TIMEOUT, false);
+    disable_timeout(deadline_timeout, false);
+    awsl_in_callback = false;
     AtEOXact_GUC(false, nest); /* whatever it SET, the worker's settings stay */
     SetUserIdAndSecContext(save_user, save_sec);
     if (rc < 0) elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
@@ -201,6 +276,11 @@ static void call(const cb_call *c) {
 
 static void run_one(const cb_call *c, MemoryContext cxt) {
     char *failed = NULL;
+    mark_begun(c);
+    /* SIGTERM (a fast shutdown, pg_terminate_backend) ends the worker even
+     * in a callback that catches cancels. */
+    pqsignal(SIGTERM, die);
+    if (ShutdownRequestPending) die(SIGTERM);
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     PG_TRY();
@@ -215,14 +295,23 @@ static void run_one(const cb_call *c, MemoryContext cxt) {
     PG_CATCH();
     {
         disable_timeout(STATEMENT_TIMEOUT, false);
+        disable_timeout(deadline_timeout, false);
+        QueryCancelPending = false; /* a cancel that came after the error */
+        awsl_in_callback = false;
         MemoryContextSwitchTo(cxt);
         ErrorData *e = CopyErrorData();
         FlushErrorState();
         AbortCurrentTransaction(); /* also restores the worker's user and settings */
+        MemoryContextSwitchTo(cxt);
         failed = psprintf("%s: %s", unpack_sql_state(e->sqlerrcode), e->message);
         FreeErrorData(e);
     }
     PG_END_TRY();
+    pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+    if (ProcDiePending) { /* a SIGTERM between the call's end and here */
+        ProcDiePending = false;
+        ShutdownRequestPending = true;
+    }
     LockReleaseSession(USER_LOCKMETHOD); /* session advisory locks it took */
     if (failed) {
         ereport(LOG, (errmsg("aws_lambda: callback %s for queue entry " INT64_FORMAT
@@ -238,6 +327,10 @@ static void run_one(const cb_call *c, MemoryContext cxt) {
 void awsq_callbacks_run(double budget_ms) {
     static MemoryContext cxt;
     if (!awsq_w.callbacks_pending) return;
+    if (!deadline_registered) {
+        deadline_timeout = RegisterTimeout(USER_TIMEOUT, deadline_passed);
+        deadline_registered = true;
+    }
     if (!cxt)
         cxt = AllocSetContextCreate(TopMemoryContext, "aws_lambda callbacks",
                                     ALLOCSET_SMALL_SIZES);
@@ -246,15 +339,7 @@ void awsq_callbacks_run(double budget_ms) {
         cb_call calls[FETCH];
         MemoryContextReset(cxt);
         int n = fetch(calls, cxt);
-        for (int i = 0; i < n; i++) {
-            if (calls[i].given_up)
-                ereport(LOG, (errmsg("aws_lambda: callback %s for queue entry " INT64_FORMAT
-                                     " given up: the delivery worker ended during each of its "
-                                     "%d calls",
-                                     calls[i].procedure, calls[i].queue_id, GIVE_UP_STARTS)));
-            else
-                run_one(&calls[i], cxt);
-        }
+        for (int i = 0; i < n && !ShutdownRequestPending; i++) run_one(&calls[i], cxt);
         if (n < FETCH) {
             awsq_w.callbacks_pending = false;
             break;

@@ -7,10 +7,14 @@
 # the callback, a trigger's callback (as the table's owner), a callback as
 # the role that queued the entry, a failing callback (logged, recorded,
 # never retried; later entries and callbacks go on), a slow one (cancelled
-# at callback_timeout_ms while other entries keep being delivered), one that
-# tries SET ROLE (refused) and one whose SET does not outlive it, a kill -9
-# of the worker during a callback (the call is made again, its effects
-# committed once), and the refusals at enqueue time.
+# at callback_timeout_ms while other entries keep being delivered), one
+# that catches the cancel in a loop (the worker is ended at the deadline,
+# the call given up, deliveries go on), one that tries SET ROLE (refused),
+# one that invokes Lambda (refused), one whose SET does not outlive it, a
+# batch (no answer passed: it holds other entries'), a kill -9 of the worker
+# during a callback (not made again: given up, its effects rolled back), and
+# the refusals at enqueue time (a procedure the role does not own: the way
+# TRIGGER on a superuser's table would have run one's code as superuser).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
@@ -51,6 +55,20 @@ CREATE PROCEDURE app.on_slow(queue_id bigint, fn text, status text, payload json
 LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); END $$;
 CREATE PROCEDURE app.on_set_role(queue_id bigint, fn text, status text, payload jsonb, error text)
 LANGUAGE plpgsql AS $$ BEGIN SET ROLE postgres; INSERT INTO app.seen (queue_id, who) VALUES (queue_id, current_user); END $$;
+ALTER PROCEDURE app.on_set_role(bigint, text, text, jsonb, text) OWNER TO app_user;
+CREATE PROCEDURE app.user_cb(queue_id bigint, fn text, status text, payload jsonb, error text)
+LANGUAGE plpgsql AS $$ BEGIN INSERT INTO app.seen VALUES (queue_id, fn, status, payload, error, current_user); END $$;
+ALTER PROCEDURE app.user_cb(bigint, text, text, jsonb, text) OWNER TO app_user;
+CREATE PROCEDURE app.on_invoke(queue_id bigint, fn text, status text, payload jsonb, error text)
+LANGUAGE plpgsql AS $$ BEGIN PERFORM aws_lambda.invoke('cb_inner', '{}'::json); END $$;
+-- catches the cancel and goes on: only ending the worker stops it
+CREATE PROCEDURE app.on_hang(queue_id bigint, fn text, status text, payload jsonb, error text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  LOOP
+    BEGIN PERFORM pg_sleep(3600); EXCEPTION WHEN query_canceled THEN NULL; END;
+  END LOOP;
+END $$;
 CREATE PROCEDURE app.on_set(queue_id bigint, fn text, status text, payload jsonb, error text)
 LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.mark', 'leaked', false);
   INSERT INTO app.seen (queue_id, fn, who, setting) VALUES (queue_id, fn, current_user, current_setting('app.mark')); END $$;
@@ -64,9 +82,10 @@ BEGIN
   END IF;
   INSERT INTO app.seen VALUES (queue_id, fn, status, payload, error, current_user, 'once');
 END $$;
-CREATE PROCEDURE app.private_cb(queue_id bigint, fn text, status text, payload jsonb, error text)
+CREATE SCHEMA locked;
+CREATE PROCEDURE locked.cb(queue_id bigint, fn text, status text, payload jsonb, error text)
 LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
-REVOKE EXECUTE ON PROCEDURE app.private_cb(bigint, text, text, jsonb, text) FROM PUBLIC;
+ALTER PROCEDURE locked.cb(bigint, text, text, jsonb, text) OWNER TO app_user;
 CREATE PROCEDURE app.wrong_args(queue_id bigint) LANGUAGE sql AS $$ SELECT 1 $$;
 SQL
 
@@ -99,7 +118,7 @@ is "redeliver keeps the callback: the dead letter's, then the success's" \
   "dead_lettered,succeeded"
 
 # ---- roles
-id_user=$(sq -U app_user -c "SELECT aws_lambda.enqueue('cb_user', '{}', on_result => 'app.on_done')")
+id_user=$(sq -U app_user -c "SELECT aws_lambda.enqueue('cb_user', '{}', on_result => 'app.user_cb')")
 is "a callback runs as the role that queued the entry" \
   "$(wait_until 10 seen "queue_id = $id_user" && sq -c "SELECT who FROM app.seen WHERE queue_id = $id_user")" app_user
 sq >/dev/null <<'SQL'
@@ -108,9 +127,15 @@ GRANT USAGE ON SCHEMA app TO table_owner;
 GRANT INSERT, SELECT ON app.seen TO table_owner;
 CREATE TABLE app.orders (id int PRIMARY KEY);
 ALTER TABLE app.orders OWNER TO table_owner;
+CREATE PROCEDURE app.owner_cb(queue_id bigint, fn text, status text, payload jsonb, error text)
+LANGUAGE plpgsql AS $$ BEGIN INSERT INTO app.seen VALUES (queue_id, fn, status, payload, error, current_user); END $$;
+ALTER PROCEDURE app.owner_cb(bigint, text, text, jsonb, text) OWNER TO table_owner;
 CREATE TRIGGER orders_cb AFTER INSERT ON app.orders FOR EACH ROW
-  EXECUTE FUNCTION aws_lambda.trigger_invoke('cb_trig', 'on_result=app.on_done');
+  EXECUTE FUNCTION aws_lambda.trigger_invoke('cb_trig', 'on_result=app.owner_cb');
 GRANT INSERT ON app.orders TO app_user;
+-- a superuser's table, TRIGGER granted: the trigger may not name its writer's code
+CREATE TABLE app.audit (id int);
+GRANT TRIGGER, INSERT ON app.audit TO app_user;
 SQL
 sq -U app_user -c "INSERT INTO app.orders VALUES (1)" >/dev/null
 is "a trigger's callback runs as the table's owner, whoever inserted the row" \
@@ -155,6 +180,35 @@ id_next=$(sq -c "SELECT aws_lambda.enqueue('cb_next', '{}', on_result => 'app.on
 is "a setting a callback SETs does not outlive it (the next callback does not see it)" \
   "$(wait_until 10 seen "queue_id = $id_next" && sq -c "SELECT coalesce(nullif(setting, ''), 'unset') FROM app.seen WHERE queue_id = $id_next")" unset
 
+# ---- no Lambda calls from a callback (the worker's allowlist is not the role's)
+id_inv=$(sq -c "SELECT aws_lambda.enqueue('cb_inv', '{}', on_result => 'app.on_invoke')")
+wait_until 10 bash -c "[ -n \"\$(psql -X -At -c 'SELECT 1 FROM aws_lambda.callbacks WHERE queue_id = $id_inv AND failed_at IS NOT NULL')\" ]"
+like "a callback cannot invoke Lambda (it may enqueue)" \
+  "$(sq -c "SELECT callback_error FROM aws_lambda.callbacks WHERE queue_id = $id_inv")" 'Lambda cannot be invoked from an on_result callback'
+is "... and nothing reached the endpoint" "$(grep -c '"cb_inner"' "$tmp/sink.log")" 0
+
+# ---- a batch's answer holds every entry's: none is passed
+sq -c "SELECT aws_lambda.set_batching('cb_batch', 2, 262144, 500)" >/dev/null
+ids_b=$(sq -c "SELECT string_agg(aws_lambda.enqueue('cb_batch', jsonb_build_object('i', g), 'RequestResponse', on_result => 'app.on_done')::text, ',') FROM generate_series(1, 2) g")
+is "a batched RequestResponse entry's callback gets no payload (the batch's answer is every entry's)" \
+  "$(wait_until 10 seen "queue_id IN ($ids_b)" 2 && sq -c "SELECT string_agg(status || ' ' || coalesce(payload::text, '-'), ',') FROM app.seen WHERE queue_id IN ($ids_b)")" \
+  "succeeded -,succeeded -"
+like "... (the two went in one call)" "$(grep '"cb_batch"' "$tmp/sink.log" | head -1)" '"records": \['
+
+# ---- a callback that catches the cancel: the worker is ended at the deadline
+wpid=$(sq -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker'")
+id_hang=$(sq -c "SELECT aws_lambda.enqueue('cb_hang', '{}', on_result => 'app.on_hang')")
+sleep 0.5
+id_later=$(sq -c "SELECT aws_lambda.enqueue('cb_later', '{}', on_result => 'app.on_done')")
+is "a callback that catches the cancel: the worker is ended at the deadline, later entries' callbacks run" \
+  "$(wait_until 20 seen "queue_id = $id_later" && echo yes)" yes
+is "... the worker is a new one" \
+  "$(sq -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND pid <> $wpid")" 1
+like "... and the call is given up, not made again" \
+  "$(sq -c "SELECT attempts || ' ' || callback_error FROM aws_lambda.callbacks WHERE queue_id = $id_hang")" \
+  '^1 did not finish: it ran past aws_lambda.callback_timeout_ms'
+like "... logged" "$(grep -a "callback app.on_hang for queue entry $id_hang" "$tmp/pg/server.log" | head -1)" 'did not finish'
+
 # ---- kill -9 of the worker during a callback
 sq -c "ALTER SYSTEM SET aws_lambda.callback_timeout_ms = 10000" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
@@ -162,8 +216,10 @@ id_kill=$(sq -c "SELECT aws_lambda.enqueue('cb_kill', '{}', on_result => 'app.on
 wait_until 10 bash -c "[ -n \"\$(psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND query = 'calling back'\")\" ]"
 wpid=$(sq -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker'")
 kill -9 "$wpid"
-is "kill -9 during a callback: the call is made again after the restart, its effects committed once" \
-  "$(wait_until 30 seen "queue_id = $id_kill" && sleep 4 && sq -c "SELECT count(*) FROM app.seen WHERE queue_id = $id_kill")" 1
+wait_until 30 bash -c "[ -n \"\$(psql -X -At -c 'SELECT 1 FROM aws_lambda.callbacks WHERE queue_id = $id_kill AND failed_at IS NOT NULL' 2>/dev/null)\" ]"
+like "kill -9 during a callback: the call is not made again, it is kept as failed" \
+  "$(sq -c "SELECT attempts || ' ' || callback_error FROM aws_lambda.callbacks WHERE queue_id = $id_kill")" '^1 did not finish'
+is "... and its effects were rolled back with it" "$(sq -c "SELECT count(*) FROM app.seen WHERE queue_id = $id_kill")" 0
 is "... nothing left waiting" "$(sq -c "SELECT count(*) FROM aws_lambda.callbacks WHERE failed_at IS NULL")" 0
 
 # ---- refusals when the entry is queued
@@ -171,8 +227,15 @@ like "on_result naming no such procedure: 42883, naming it" \
   "$(sq -c "SELECT aws_lambda.enqueue('f', '{}', on_result => 'app.nope')" 2>&1)" 'aws_lambda.enqueue: on_result procedure app.nope\(bigint, text, text, jsonb, text\) does not exist'
 like "on_result with other arguments: refused the same way" \
   "$(sq -c "SELECT aws_lambda.enqueue('f', '{}', on_result => 'app.wrong_args')" 2>&1)" 'on_result procedure app.wrong_args\(bigint, text, text, jsonb, text\) does not exist'
-like "on_result the role may not execute: 42501" \
-  "$(sq -U app_user -c "SELECT aws_lambda.enqueue('f', '{}', on_result => 'app.private_cb')" 2>&1)" 'role "app_user" may not execute on_result app.private_cb'
+like "on_result in a schema the role may not use: 42501, naming on_result" \
+  "$(sq -U app_user -c "SELECT aws_lambda.enqueue('f', '{}', on_result => 'locked.cb')" 2>&1 | tr '\n' ' ')" \
+  'permission denied for schema locked.*aws_lambda.enqueue: on_result "locked.cb"'
+like "on_result owned by another role: refused, naming both" \
+  "$(sq -U app_user -c "SELECT aws_lambda.enqueue('f', '{}', on_result => 'app.on_done')" 2>&1)" 'on_result app.on_done must be owned by role "app_user", which it runs as \(its owner is "postgres"\)'
+sq -U app_user -c "CREATE TRIGGER audit_cb AFTER INSERT ON app.audit FOR EACH ROW EXECUTE FUNCTION aws_lambda.trigger_invoke('f', 'on_result=app.user_cb')" >/dev/null
+like "TRIGGER on a superuser's table: a trigger naming the writer's own procedure is refused (it would run as the superuser)" \
+  "$(sq -U app_user -c "INSERT INTO app.audit VALUES (1)" 2>&1)" 'trigger "audit_cb": on_result app.user_cb must be owned by role "postgres"'
+
 like "an empty on_result: 22023" \
   "$(sq -c "SELECT aws_lambda.enqueue('f', '{}', on_result => '')" 2>&1)" 'on_result must name a procedure'
 like "a malformed on_result: the error names it" \
@@ -181,4 +244,16 @@ sq -c "CREATE TABLE app.bad (id int); CREATE TRIGGER bad_cb AFTER INSERT ON app.
 like "a trigger's on_result naming no such procedure: the INSERT errors, naming the trigger" \
   "$(sq -c "INSERT INTO app.bad VALUES (1)" 2>&1)" 'trigger "bad_cb": on_result procedure app.nope'
 is "... and nothing was queued" "$(sq -c "SELECT count(*) FROM aws_lambda.queue WHERE function_name = 'f'")" 0
+
+# ---- a fast shutdown during a callback that catches cancels (last: it stops the server)
+sq -c "ALTER SYSTEM SET aws_lambda.callback_timeout_ms = 600000" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+sq -c "SELECT aws_lambda.enqueue('cb_hang2', '{}', on_result => 'app.on_hang')" >/dev/null
+wait_until 10 bash -c "[ -n \"\$(psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND query = 'calling back'\")\" ]"
+t0=$(date +%s.%N)
+"$top/scripts/pg-stop" "$tmp/pg" >/dev/null 2>&1
+took=$(python3 -c "import time; print(round(time.time() - $t0, 1))")
+python3 -c "import sys; sys.exit(0 if $took < 10 else 1)" &&
+  ok "a fast shutdown ends the worker even in a callback that catches cancels (${took} s)" ||
+  not_ok "a fast shutdown ends the worker even in a callback that catches cancels (${took} s)"
 tap_exit
