@@ -99,6 +99,7 @@ sqlambda_client *sqlambda_client_new(const sqlambda_options *opts) {
     snprintf(c->user_agent, ualen, "sqlambda/%s%s%s", SQLAMBDA_VERSION, extra && *extra ? " " : "",
              extra && *extra ? extra : "");
     sqlambda_retry_quota_init(&c->quota);
+    if (c->cfg.retry_adaptive) sqlambda_rl_init(&c->limiter, sqlambda_now_ms() / 1000.0);
     if (getrandom(&c->rng, sizeof c->rng, GRND_NONBLOCK) != (ssize_t)sizeof c->rng)
         c->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)c;
     c->rng |= 1;

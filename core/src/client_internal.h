@@ -7,6 +7,7 @@
 #define SQLAMBDA_CLIENT_INTERNAL_H
 
 #include "internal.h"
+#include "adaptive.h"
 #include "retry.h"
 #include <curl/curl.h>
 
@@ -34,6 +35,9 @@ struct sqlambda_client {
     size_t max_response;
     int max_attempts;
     sqlambda_retry_quota quota;
+    /* retry_mode adaptive: the client-side rate limiter every call of this
+     * client (and every multi of it) takes its tokens from (multi.c) */
+    sqlambda_rate_limiter limiter;
     uint64_t rng; /* jitter source (per client: no shared state) */
     CURLM *multi;
     CURLSH *share; /* DNS cache and TLS sessions across easy handles */

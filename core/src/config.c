@@ -79,8 +79,8 @@ static void resolve_flag(const sqlambda_profiles *pf, const char *profile, const
 /* retry_mode (botocore's names, exact case): AWS_RETRY_MODE, else the
  * profile's retry_mode, else standard (botocore's default is legacy; the
  * AWS CLI v2 and the other SDKs default to standard, as sqlambda always
- * did). adaptive is refused: its client-side rate limiter is not built, and
- * running it as another mode would hide that. */
+ * did). adaptive is standard plus botocore's client-side rate limiter
+ * (adaptive.c, one per client). */
 static void resolve_retry_mode(const sqlambda_profiles *pf, sqlambda_config *out) {
     const char *v = env("AWS_RETRY_MODE");
     char what[420];
@@ -101,12 +101,12 @@ static void resolve_retry_mode(const sqlambda_profiles *pf, sqlambda_config *out
         out->retry_legacy = true;
         return;
     }
-    if (!strcmp(v, "adaptive"))
-        sqlambda_fmt(msg, sizeof msg, "%s \"adaptive\" is not supported (its client-side rate "
-                     "limiter is not built): use standard or legacy", what);
-    else
-        sqlambda_fmt(msg, sizeof msg, "invalid %s \"%s\": must be standard, legacy or adaptive",
-                     what, shown);
+    if (!strcmp(v, "adaptive")) {
+        out->retry_adaptive = true;
+        return;
+    }
+    sqlambda_fmt(msg, sizeof msg, "invalid %s \"%s\": must be standard, legacy or adaptive", what,
+                 shown);
     set_error(out, msg);
 }
 

@@ -207,7 +207,8 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
              add_flag(out, "use_fips_endpoint", cfg.use_fips, &cfg.fips_from, &cfg) != 0 ||
              add_flag(out, "use_dualstack_endpoint", cfg.use_dualstack, &cfg.dualstack_from,
                       &cfg) != 0 ||
-             add_origin(out, "retry_mode", cfg.retry_legacy ? "legacy" : "standard",
+             add_origin(out, "retry_mode",
+                        cfg.retry_legacy ? "legacy" : cfg.retry_adaptive ? "adaptive" : "standard",
                         &cfg.retry_mode_from) != 0 ||
              add_origin(out, "max_attempts", num, &cfg.attempts_from) != 0 ||
              add_origin(out, "ca_bundle", cfg.ca_bundle, &cfg.ca_from) != 0;

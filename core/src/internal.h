@@ -91,6 +91,8 @@ typedef struct sqlambda_config {
                              3 (standard) or 5 (legacy) */
     bool retry_legacy;    /* retry_mode legacy (botocore's): no retry quota, 509
                              retried too; else standard */
+    bool retry_adaptive;  /* retry_mode adaptive: standard plus the client-side
+                             rate limiter (adaptive.h) */
     bool endpoint_bad;    /* a configured endpoint URL was rejected (see error) */
     bool use_fips;        /* derived endpoints: lambda-fips.<region>... */
     bool use_dualstack;   /* derived endpoints: the partition's dual-stack suffix */

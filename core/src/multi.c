@@ -4,7 +4,9 @@
  * multi_sockets.c; curl's timer callback), the host's wait hook (given the
  * one epoll fd; never asked to wait more than 1000 ms; epoll_wait itself
  * when there is no hook), the concurrency limit, retries on a min-heap of
- * due times (other transfers keep going during backoff), cancellation, and
+ * due times (other transfers keep going during backoff), retry_mode
+ * adaptive's rate limit (a call short of a token waits on the same heap),
+ * cancellation, and
  * delivery of each result as soon as it completes. Work per event is
  * independent of the number of calls in flight.
  */
@@ -69,8 +71,32 @@ static void finish(sqlambda_call *call) {
     move_to(call, CALL_DONE);
 }
 
+/* retry_mode adaptive: takes a token from the client's rate limiter, or
+ * puts the call on the due-time heap for when one will be there, without
+ * blocking the other calls (start_due asks again then: the rate may have
+ * changed meanwhile). 1: the call waits (or failed). */
+static int wait_for_token(sqlambda_call *call) {
+    sqlambda_client *c = call->m->c;
+    double now = sqlambda_now_ms();
+    double wait_s = sqlambda_rl_acquire(&c->limiter, now / 1000.0);
+    if (wait_s <= 0) return 0;
+    call_list *from = list_of(call);
+    if (from) list_remove(from, call);
+    call->state = CALL_BACKOFF; /* in no list: finish() puts it in done */
+    double wait_ms = wait_s * 1000.0;
+    /* > now even after rounding (start_due pops what is due, then stops) */
+    call->retry_at = now + (wait_ms > 0.001 ? wait_ms : 0.001);
+    if (sqlambda_heap_push(&call->m->backoff, call) != 0) {
+        call->res.status = SQLAMBDA_E_NOMEM;
+        sqlambda_result_message(&call->res, "out of memory");
+        finish(call);
+    }
+    return 1;
+}
+
 static void start_attempt(sqlambda_call *call) {
     sqlambda_client *c = call->m->c;
+    if (c->cfg.retry_adaptive && wait_for_token(call)) return;
     call->easy = sqlambda_client_easy_get(c);
     sqlambda_status st = call->easy ? sqlambda_call_setup_attempt(c, call) : SQLAMBDA_E_NOMEM;
     if (st != SQLAMBDA_OK) {
@@ -122,6 +148,16 @@ static void attempt_done(sqlambda_call *call, CURLcode cc) {
     sqlambda_retry_kind kind =
         c->cfg.retry_legacy ? sqlambda_retry_classify_legacy(res->status, code, res->error_type, sent)
                             : sqlambda_retry_classify(res->status, code, res->error_type, sent);
+    if (c->cfg.retry_adaptive) {
+        /* every outcome feeds the rate limiter, as botocore's needs-retry */
+        int throttled = kind == SQLAMBDA_RETRY_THROTTLE;
+        double rate = sqlambda_rl_on_response(&c->limiter, now / 1000.0, throttled);
+        if (throttled)
+            sqlambda_client_log(c, SQLAMBDA_LOG_DEBUG,
+                                "retry_mode adaptive: throttled; sending at most %.2f calls/s "
+                                "(measured %.2f/s)",
+                                rate, c->limiter.measured_rate);
+    }
     if (cert_or_setup_error(cc)) kind = SQLAMBDA_RETRY_NO;
     /* a stream that delivered chunks cannot be taken back: never again */
     if (call->stream && (call->stream->chunks || call->stream->stopped)) kind = SQLAMBDA_RETRY_NO;

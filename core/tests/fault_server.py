@@ -24,6 +24,9 @@ Invoke: POST /2015-03-31/functions/<NAME>/invocations
     slow<MS>     like ok after sleeping MS milliseconds (slow100)
     throttle     429 TooManyRequestsException (header + JSON body) always
     throttleRA<S> 429 with Retry-After: S seconds
+    rate<R>      a per-NAME rate limit: like ok while fewer than R answers
+                 were let through in the last second, else 429
+                 TooManyRequestsException (no Retry-After) (rate20)
     fail<C>x<N>  HTTP C (500/502/503/504, JSON ServiceException body) for
                  the first N attempts, then like ok (fail503x2, fail500x5)
     reset        reads the request, then resets the connection (RST)
@@ -53,6 +56,9 @@ Control:
                          "connections_by_name": {NAME: connections that carried NAME}}
                         ("connections" includes control requests' own)
   GET  /_last?name=NAME {"path", "query", "headers"} of NAME's last request
+  GET  /_times?name=NAME [[t, code], ...]: when each of NAME's requests
+                        arrived (monotonic seconds) and what it was answered
+                        (kept for rate<R> scenarios only)
   POST /_reset          clears counts
 """
 import argparse, base64, json, os, signal, socket, struct, sys, threading, time
@@ -61,7 +67,7 @@ from urllib.parse import urlsplit, parse_qs, unquote
 
 lock = threading.Lock()
 state = {"attempts": {}, "requests": 0, "connections": 0, "connections_by_name": {}, "last": {},
-         "sig_failures": 0, "sig_checked": 0}
+         "sig_failures": 0, "sig_checked": 0, "times": {}}
 VERIFY_SECRET = None
 
 
@@ -140,6 +146,8 @@ class Handler(BaseHTTPRequestHandler):
                                              "sig_failures", "sig_checked")}
             elif u.path == "/_last":
                 out = state["last"].get(parse_qs(u.query).get("name", [""])[0], {})
+            elif u.path == "/_times":
+                out = state["times"].get(parse_qs(u.query).get("name", [""])[0], [])
             else:
                 return self.send(404, b'{"message":"no such control endpoint"}')
             body = json.dumps(out).encode()
@@ -151,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
         if u.path == "/_reset":
             with lock:
                 state.update(attempts={}, requests=0, connections=0, connections_by_name={}, last={},
-                             sig_failures=0, sig_checked=0)
+                             sig_failures=0, sig_checked=0, times={})
             return self.send(200, b"{}")
         self.stream = u.path.startswith(STREAM_PREFIX) and u.path.endswith(STREAM_SUFFIX)
         if self.stream:
@@ -179,6 +187,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.scenario("xml403", n, body)
         parts = name.split(":")
         base = parts[parts.index("function") + 1] if "function" in parts[:-1] else parts[0]
+        self.fault_name = name
         self.scenario(base.split("_")[0], n, body)
 
     def ok(self, body):
@@ -219,8 +228,22 @@ class Handler(BaseHTTPRequestHandler):
         body = json.dumps({"Type": "Service", "message": message}).encode()
         self.send(code, body, {"x-amzn-ErrorType": etype})
 
+    def rate_limited(self, limit):
+        """rate<R>: True (and logged) when R answers went through in the last second."""
+        now = time.monotonic()
+        with lock:
+            log = state["times"].setdefault(self.fault_name, [])
+            passed = sum(1 for t, c in log if c == 200 and t > now - 1.0)
+            limited = passed >= limit
+            log.append([now, 429 if limited else 200])
+        return limited
+
     def scenario(self, s, n, body):
         if s == "ok":
+            return self.ok(body)
+        if s.startswith("rate") and s[4:].isdigit():
+            if self.rate_limited(int(s[4:])):
+                return self.error(429, "TooManyRequestsException", "Rate exceeded")
             return self.ok(body)
         if s.startswith("slow"):
             time.sleep(int(s[4:] or 100) / 1000.0)

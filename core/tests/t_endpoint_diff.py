@@ -15,9 +15,9 @@ deliberate differences (docs/configuration.md, "Compared with botocore")
 are checked to hold: AWS_REGION (botocore ignores it), an empty
 AWS_DEFAULT_REGION (botocore: no region), a FIPS/dual-stack value other
 than true/false (botocore reads it as false, core refuses it), the default
-retry mode (botocore: legacy, core: standard) and adaptive (refused).
-Retry mode and max attempts from variables and both files are compared
-with botocore's client config too."""
+retry mode (botocore: legacy, core: standard). Retry mode (adaptive too)
+and max attempts from variables and both files are compared with
+botocore's client config too."""
 import json
 import os
 import subprocess
@@ -316,6 +316,11 @@ RETRY_CASES = [
     ("credentials-file legacy", {}, "retry_mode = standard\n", "retry_mode = legacy\n"),
     ("AWS_MAX_ATTEMPTS beats the profile's", {"AWS_MAX_ATTEMPTS": "9"},
      "retry_mode = standard\nmax_attempts = 2\n", ""),
+    ("AWS_RETRY_MODE=adaptive", {"AWS_RETRY_MODE": "adaptive"}, "", ""),
+    ("adaptive + AWS_MAX_ATTEMPTS=2", {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "2"}, "", ""),
+    ("profile adaptive + max_attempts 4", {}, "retry_mode = adaptive\nmax_attempts = 4\n", ""),
+    ("variable legacy beats profile adaptive", {"AWS_RETRY_MODE": "legacy"},
+     "retry_mode = adaptive\n", ""),
 ]
 
 
@@ -389,15 +394,6 @@ report(b_mode == "legacy" and s["retry_mode"]["value"] == "standard"
        "retry_mode unset: standard, 3 attempts for sqlambda (as the AWS CLI v2 and the other "
        "SDKs); botocore's default is legacy",
        [f"botocore {b_mode} {b_attempts}, sqlambda {s['retry_mode']} {s['max_attempts']}"])
-case = {"env": {"AWS_RETRY_MODE": "adaptive"}}
-write_files(case)
-b_mode = botocore_retries(case)[0]
-d = core_view(case)[0]
-report(b_mode == "adaptive" and d["status"] == "ConfigError"
-       and 'AWS_RETRY_MODE "adaptive" is not supported' in d["error"],
-       "AWS_RETRY_MODE=adaptive: botocore's client-side rate limiter; sqlambda refuses it, "
-       "naming the variable",
-       [f"botocore {b_mode}, sqlambda {d['status']}: {d['error']}"])
 case = {"env": {"AWS_REGION": "eu-south-2", "AWS_DEFAULT_REGION": "us-east-2"}}
 write_files(case)
 b_region = botocore_view(case)[0]

@@ -5,9 +5,11 @@
 # when the variable is unset, legacy retries HTTP 509 (standard does not)
 # and takes no retry quota (30 calls of 5 attempts against a throttling
 # function: standard stops retrying when the quota of 500 tokens is spent,
-# after 100 retries; legacy makes all 150 attempts); adaptive and unknown
+# after 100 retries; legacy makes all 150 attempts); adaptive makes
+# standard's 3 attempts (its rate limiter, which t_adaptive.sh tests, holds
+# them back ~2 s each) and describe shows it with its origin; unknown
 # values are configuration errors naming the variable or key. Retries are
-# answered with Retry-After: 0, so nothing waits.
+# answered with Retry-After: 0, so nothing else waits.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib/tap.sh"
@@ -60,9 +62,15 @@ AWS_RETRY_MODE=legacy inv --repeat 30 --max-attempts 5 throttleRA0_noquota
 is "legacy: no retry quota (30 x 5 attempts)" "$(count throttleRA0_noquota)" 150
 
 AWS_RETRY_MODE=adaptive inv throttleRA0_adaptive
-is "adaptive: a configuration error, nothing sent" "$(f status)/$(count throttleRA0_adaptive)" ConfigError/0
-like "adaptive: the message names the variable and says why" "$(f message)" \
-  'AWS_RETRY_MODE "adaptive" is not supported \(its client-side rate limiter is not built\): use standard or legacy'
+is "adaptive: standard's 3 attempts" "$(f status)/$(f attempts)/$(count throttleRA0_adaptive)" Throttled/3/3
+D=${SQLAMBDA_BUILD:-$here/../build}/tests/tool_describe
+mode_of() { python3 -c 'import json,sys; s=json.load(sys.stdin)["settings"]["retry_mode"]; print(s["value"], s["type"], s["location"])'; }
+is "describe: AWS_RETRY_MODE=adaptive, from the variable" \
+  "$(AWS_RETRY_MODE=adaptive $W "$D" --region us-east-1 --no-credentials | mode_of)" "adaptive env AWS_RETRY_MODE"
+printf '[default]\nretry_mode = adaptive\n' >"$tmp/config3"
+is "describe: profile retry_mode = adaptive, from the config file" \
+  "$(AWS_CONFIG_FILE=$tmp/config3 $W "$D" --region us-east-1 --no-credentials | mode_of)" \
+  "adaptive config-file $tmp/config3 (profile \"default\")"
 AWS_RETRY_MODE=Legacy inv throttleRA0_case
 like "AWS_RETRY_MODE=Legacy (botocore's names are lowercase): refused" "$(f status) $(f message)" \
   '^ConfigError .*invalid AWS_RETRY_MODE "Legacy": must be standard, legacy or adaptive'

@@ -390,16 +390,25 @@ int main(void) {
         sqlambda_config_free(&c);
         unsetenv("AWS_MAX_ATTEMPTS");
         setenv("AWS_RETRY_MODE", "adaptive", 1);
-        CHECK_ERROR(&o, "AWS_RETRY_MODE \"adaptive\" is not supported",
-                    "AWS_RETRY_MODE=adaptive refused, saying why");
+        c = R(&o);
+        ok(c.retry_adaptive && !c.retry_legacy && c.max_attempts == 5 && !c.error[0],
+           "AWS_RETRY_MODE=adaptive (the default profile's max_attempts 5)");
+        is_str(c.retry_mode_from.where, "AWS_RETRY_MODE", "adaptive's origin: the variable");
+        sqlambda_config_free(&c);
         setenv("AWS_RETRY_MODE", "STANDARD", 1);
         CHECK_ERROR(&o, "invalid AWS_RETRY_MODE \"STANDARD\": must be standard, legacy or adaptive",
                     "AWS_RETRY_MODE=STANDARD refused (exact names, as botocore)");
         unsetenv("AWS_RETRY_MODE");
         o.profile = "adaptive";
-        CHECK_ERROR(&o, "retry_mode of ", "profile retry_mode = adaptive refused");
-        CHECK_ERROR(&o, "(profile \"adaptive\") \"adaptive\" is not supported",
-                    "... naming the profile");
+        c = R(&o);
+        ok(c.retry_adaptive && c.max_attempts == 3 && !c.error[0], "profile retry_mode = adaptive");
+        is_str(c.retry_mode_from.type, "config-file", "adaptive's origin: the config file");
+        sqlambda_config_free(&c);
+        setenv("AWS_RETRY_MODE", "legacy", 1);
+        c = R(&o);
+        ok(c.retry_legacy && !c.retry_adaptive, "AWS_RETRY_MODE=legacy wins over profile adaptive");
+        sqlambda_config_free(&c);
+        unsetenv("AWS_RETRY_MODE");
         o.profile = NULL;
     }
 
