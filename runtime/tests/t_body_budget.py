@@ -157,9 +157,42 @@ is_(st, 200, "the budget is returned when the holders go away")
 # each sleeping 3 s) pile up until 128 MiB, then 429.
 pad = b'{"sleep": 3, "pad": "' + b"p" * (1000 * 1000 - 40) + b'"}'
 codes = []
+
+
+def send_event(s, fn, body):
+    """One Event request on a raw socket: (status, x-amzn-ErrorType). A
+    refusal may come before the body is read, and serve then closes: the
+    rest of the body hits a closed socket (EPIPE/ECONNRESET, which urllib
+    raised in a loaded CI run); the answer is read all the same."""
+    u = urllib.parse.urlparse(s.url)
+    c = connect(s)
+    try:
+        c.sendall(("POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: %s\r\n"
+                   "Content-Type: application/json\r\nX-Amz-Invocation-Type: Event\r\n"
+                   "Content-Length: %d\r\n\r\n" % (fn, u.netloc, len(body))).encode())
+        try:
+            c.sendall(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = b""
+        while b"\r\n\r\n" not in data:
+            try:
+                chunk = c.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        c.close()
+    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else None
+    hdrs = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
+    return status, hdrs.get("x-amzn-errortype")
+
+
 for i in range(145):
-    st, h, b = s.invoke("sleeper", pad, {"X-Amz-Invocation-Type": "Event"})
-    codes.append((st, h.get("x-amzn-errortype")))
+    codes.append(send_event(s, "sleeper", pad))
 accepted = sum(1 for c in codes if c[0] == 202)
 # 134 fit at once; an event that finishes meanwhile (3 s, a slow run) frees
 # its megabyte for one more, so a 202 may follow a 429 (CI saw 429, 429,
