@@ -6,8 +6,8 @@
  * callback will run as may execute it, and returns the name to store
  * (schema-qualified and quoted, so the worker resolves the same object
  * whatever its search_path). The role is the one whose allowlist governs
- * the entry: enqueue's current user, a trigger's table owner; that role
- * (or one it is a member of) must own the procedure. Names, not
+ * the entry: enqueue's current user, a trigger's table owner; the
+ * procedure's owner must be that role or have its privileges. Names, not
  * OIDs, are stored: a dump restores them by name (and pg_upgrade refuses
  * reg* columns in tables). The worker's side is worker_callback.c.
  */
@@ -74,18 +74,21 @@ char *awsq_callback_check(const char *who, const char *name, Oid role) {
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("%s: on_result %s is not a procedure or a plain function", who,
                                qualified)));
-    /* Its code must be the role's own: else a role allowed to name a
-     * callback for another (TRIGGER on its table, a SECURITY DEFINER
-     * wrapper) would run code it wrote with that role's rights. */
-    if (owner != role && !is_member_of_role_nosuper(role, owner))
+    /* Whoever can change its code must already have the role's rights:
+     * its owner is the role, or has the role's privileges (a superuser, or
+     * a member of the role). Else a role allowed to name a callback for
+     * another (TRIGGER on its table, a SECURITY DEFINER wrapper), or a
+     * fellow member of a group that owns it, would run its code with that
+     * role's rights. */
+    if (owner != role && !has_privs_of_role(owner, role))
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("%s: on_result %s must be owned by role \"%s\", which it runs as "
                                "(its owner is \"%s\")",
                                who, qualified, GetUserNameFromId(role, false),
                                GetUserNameFromId(owner, false)),
                         errhint("The callback runs as the role that queued the entry (a "
-                                "trigger's: the table's owner); that role, or a role it is a "
-                                "member of, must own it.")));
+                                "trigger's: the table's owner); it must be owned by that role, "
+                                "or by a role that has its privileges.")));
     if (pg_proc_aclcheck(fn, role, ACL_EXECUTE) != ACLCHECK_OK ||
         pg_namespace_aclcheck(nsp, role, ACL_USAGE) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -18,7 +18,10 @@
  * is cancelled (statement timeout: it fails, the worker goes on); a
  * callback that catches the cancel is ended a second later with the worker
  * itself (FATAL, as die() does, which no handler can catch; the launcher
- * starts it again), and so is one running at SIGTERM.
+ * starts it again), and so is one still running a second after a SIGTERM
+ * (a fast shutdown, pg_terminate_backend, DROP DATABASE). Calls in flight
+ * when the worker ends that way are sent again by the next (at least
+ * once).
  */
 #include "queue.h"
 
@@ -47,6 +50,7 @@
 /* after the timeout's cancel, how long a callback that catches it has
  * before the worker is ended */
 #define DEADLINE_GRACE_MS 1000
+#define SHUTDOWN_GRACE_TICKS 10 /* x 100 ms */
 #define UNFINISHED                                                                               \
     "did not finish: it ran past aws_lambda.callback_timeout_ms, or the delivery worker ended "  \
     "during it"
@@ -56,8 +60,9 @@ typedef struct cb_call {
     char *function, *status, *payload, *error, *procedure, *role; /* payload/error may be NULL */
 } cb_call;
 
-static TimeoutId deadline_timeout;
+static TimeoutId deadline_timeout, shutdown_watch;
 static bool deadline_registered;
+static volatile sig_atomic_t shutdown_ticks;
 
 /* The callback's time is up: end the worker the way die() does (FATAL at
  * the next interrupt check), which no handler in the callback can catch. */
@@ -65,6 +70,13 @@ static void deadline_passed(void) {
     ProcDiePending = true;
     InterruptPending = true;
     SetLatch(MyLatch);
+}
+
+/* Every 100 ms while a callback runs: once a shutdown (SIGTERM: a fast
+ * shutdown, pg_terminate_backend, DROP DATABASE) has been asked for, the
+ * callback has a second to end, then the worker ends as at the deadline. */
+static void watch_shutdown(void) {
+    if (ShutdownRequestPending && ++shutdown_ticks >= SHUTDOWN_GRACE_TICKS) deadline_passed();
 }
 
 void awsq_callbacks_queue(const awsq_delivery *d, bool succeeded, Datum ids) {
@@ -176,9 +188,11 @@ static int fetch(cb_call *out, MemoryContext cxt) {
 }
 
 /* Marks a call begun, committed before it is made: if the worker dies
- * during it, the next fetch finds it begun and gives it up. */
-static void mark_begun(const cb_call *c) {
+ * during it, the next fetch finds it begun and gives it up. False when the
+ * row was deleted or failed since it was read (nothing to call). */
+static bool mark_begun(const cb_call *c) {
     static SPIPlanPtr plan;
+    bool marked;
     Oid t[1] = {INT8OID};
     Datum v[1] = {Int64GetDatum(c->id)};
     SetCurrentStatementStartTimestamp();
@@ -186,13 +200,16 @@ static void mark_begun(const cb_call *c) {
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     if (!plan)
-        plan = awsq_keep_plan("UPDATE aws_lambda.callbacks SET attempts = attempts + 1 WHERE id = $1",
+        plan = awsq_keep_plan("UPDATE aws_lambda.callbacks SET attempts = attempts + 1 "
+                              "WHERE id = $1 AND attempts = 0 AND failed_at IS NULL",
                               1, t);
     if (SPI_execute_plan(plan, v, NULL, false, 0) < 0)
         elog(ERROR, "aws_lambda worker: marking a callback begun failed");
+    marked = SPI_processed == 1;
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();
+    return marked;
 }
 
 /* Runs as the worker again: sets the row failed with its reason. */
@@ -231,7 +248,7 @@ static void call(const cb_call *c) {
     if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for function %u", fn);
     Oid owner = ((Form_pg_proc)GETSTRUCT(tup))->proowner; /* the role's own code only */
     ReleaseSysCache(tup);
-    if (owner != role && !is_member_of_role_nosuper(role, owner))
+    if (owner != role && !has_privs_of_role(owner, role))
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("%s is not owned by role \"%s\", which it runs as", c->procedure,
                                c->role)));
@@ -256,11 +273,15 @@ static void call(const cb_call *c) {
      * callback catches it, FATAL a second later. */
     enable_timeout_after(STATEMENT_TIMEOUT, awsq_callback_timeout_ms);
     enable_timeout_after(deadline_timeout, awsq_callback_timeout_ms + DEADLINE_GRACE_MS);
+    shutdown_ticks = 0;
+    enable_timeout_every(shutdown_watch, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 100),
+                         100);
     /* (one row at most is kept of what a function returns) */
     int rc = SPI_execute_with_args(sql, AWSQ_CALLBACK_NARGS, (Oid *)awsq_callback_argtypes, v,
                                    nulls, false, 1);
     disable_timeout(STATEMENT_TIMEOUT, false);
     disable_timeout(deadline_timeout, false);
+    disable_timeout(shutdown_watch, false);
     awsl_in_callback = false;
     AtEOXact_GUC(false, nest); /* whatever it SET, the worker's settings stay */
     SetUserIdAndSecContext(save_user, save_sec);
@@ -276,11 +297,7 @@ static void call(const cb_call *c) {
 
 static void run_one(const cb_call *c, MemoryContext cxt) {
     char *failed = NULL;
-    mark_begun(c);
-    /* SIGTERM (a fast shutdown, pg_terminate_backend) ends the worker even
-     * in a callback that catches cancels. */
-    pqsignal(SIGTERM, die);
-    if (ShutdownRequestPending) die(SIGTERM);
+    if (!mark_begun(c)) return; /* deleted or failed meanwhile */
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     PG_TRY();
@@ -296,6 +313,7 @@ static void run_one(const cb_call *c, MemoryContext cxt) {
     {
         disable_timeout(STATEMENT_TIMEOUT, false);
         disable_timeout(deadline_timeout, false);
+        disable_timeout(shutdown_watch, false);
         QueryCancelPending = false; /* a cancel that came after the error */
         awsl_in_callback = false;
         MemoryContextSwitchTo(cxt);
@@ -307,11 +325,6 @@ static void run_one(const cb_call *c, MemoryContext cxt) {
         FreeErrorData(e);
     }
     PG_END_TRY();
-    pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
-    if (ProcDiePending) { /* a SIGTERM between the call's end and here */
-        ProcDiePending = false;
-        ShutdownRequestPending = true;
-    }
     LockReleaseSession(USER_LOCKMETHOD); /* session advisory locks it took */
     if (failed) {
         ereport(LOG, (errmsg("aws_lambda: callback %s for queue entry " INT64_FORMAT
@@ -329,6 +342,7 @@ void awsq_callbacks_run(double budget_ms) {
     if (!awsq_w.callbacks_pending) return;
     if (!deadline_registered) {
         deadline_timeout = RegisterTimeout(USER_TIMEOUT, deadline_passed);
+        shutdown_watch = RegisterTimeout(USER_TIMEOUT, watch_shutdown);
         deadline_registered = true;
     }
     if (!cxt)
