@@ -246,15 +246,20 @@ static void call(const cb_call *c) {
                                c->procedure)));
     HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
     if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for function %u", fn);
-    Oid owner = ((Form_pg_proc)GETSTRUCT(tup))->proowner; /* the role's own code only */
+    Form_pg_proc proc = (Form_pg_proc)GETSTRUCT(tup);
+    Oid owner = proc->proowner; /* the role's own code only */
+    char kind = proc->prokind;
+    /* The name spliced below is the found object's, quoted, never the
+     * stored text (a queue row the extension's owner edited). */
+    char *name = quote_qualified_identifier(get_namespace_name(proc->pronamespace),
+                                            NameStr(proc->proname));
     ReleaseSysCache(tup);
     if (owner != role && !has_privs_of_role(owner, role))
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("%s is not owned by role \"%s\", which it runs as", c->procedure,
                                c->role)));
-    char *sql = psprintf("%s %s($1, $2, $3, $4, $5)",
-                         get_func_prokind(fn) == PROKIND_PROCEDURE ? "CALL" : "SELECT",
-                         c->procedure);
+    char *sql = psprintf("%s %s($1, $2, $3, $4, $5)", kind == PROKIND_PROCEDURE ? "CALL" : "SELECT",
+                         name);
     Datum v[AWSQ_CALLBACK_NARGS] = {
         Int64GetDatum(c->queue_id), CStringGetTextDatum(c->function),
         CStringGetTextDatum(c->status),

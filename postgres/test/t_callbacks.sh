@@ -180,6 +180,15 @@ id_next=$(sq -c "SELECT aws_lambda.enqueue('cb_next', '{}', on_result => 'app.on
 is "a setting a callback SETs does not outlive it (the next callback does not see it)" \
   "$(wait_until 10 seen "queue_id = $id_next" && sq -c "SELECT coalesce(nullif(setting, ''), 'unset') FROM app.seen WHERE queue_id = $id_next")" unset
 
+# ---- a procedure dropped between the enqueue and the call: the call fails, recorded
+sq -c "CREATE PROCEDURE app.gone_cb(q bigint, f text, s text, p jsonb, e text) LANGUAGE sql AS 'SELECT 1'" -c "SELECT aws_lambda.pause('cb_gone')" >/dev/null
+id_gone=$(sq -c "SELECT aws_lambda.enqueue('cb_gone', '{}', on_result => 'app.gone_cb')")
+sq -c "DROP PROCEDURE app.gone_cb(bigint, text, text, jsonb, text)" -c "SELECT aws_lambda.resume('cb_gone')" >/dev/null
+wait_until 10 bash -c "[ -n \"\$(psql -X -At -c 'SELECT 1 FROM aws_lambda.callbacks WHERE queue_id = $id_gone AND failed_at IS NOT NULL')\" ]"
+like "a callback dropped after the entry was queued: the call fails with 42883, recorded" \
+  "$(sq -c "SELECT callback_error FROM aws_lambda.callbacks WHERE queue_id = $id_gone")" \
+  '^42883: procedure app.gone_cb\(bigint, text, text, jsonb, text\) does not exist$'
+
 # ---- no Lambda calls from a callback (the worker's allowlist is not the role's)
 id_inv=$(sq -c "SELECT aws_lambda.enqueue('cb_inv', '{}', on_result => 'app.on_invoke')")
 wait_until 10 bash -c "[ -n \"\$(psql -X -At -c 'SELECT 1 FROM aws_lambda.callbacks WHERE queue_id = $id_inv AND failed_at IS NOT NULL')\" ]"
