@@ -75,7 +75,7 @@ is "--json dual-stack: true from the config file" \
   "$(json 'd["settings"]["use_dualstack_endpoint"]["value"], d["settings"]["use_dualstack_endpoint"]["type"]')" \
   "('true', 'config-file')"
 is "--json names in order" "$(json '",".join(d["settings"])')" \
-  profile,region,endpoint_url,use_fips_endpoint,use_dualstack_endpoint,retry_mode,max_attempts,ca_bundle,access_key,secret_key,session_token
+  profile,region,endpoint_url,use_fips_endpoint,use_dualstack_endpoint,retry_mode,max_attempts,ca_bundle,ec2_metadata_endpoint,access_key,secret_key,session_token
 is "--json session token null" "$(json 'd["settings"]["session_token"]["value"]')" None
 
 # variables win, and say so
@@ -174,6 +174,14 @@ printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' >"$tm
 AWS_CA_BUNDLE=$tmp/ca.pem run_json --no-credentials
 is "ca_bundle from AWS_CA_BUNDLE" "$(json 'd["settings"]["ca_bundle"]["value"], d["settings"]["ca_bundle"]["type"], d["settings"]["ca_bundle"]["location"]')" \
   "('$tmp/ca.pem', 'env', 'AWS_CA_BUNDLE')"
+like "ec2_metadata_endpoint: not set with AWS_EC2_METADATA_DISABLED=true" \
+  "$($WRAP "$CLI" config --no-credentials 2>&1)" 'ec2_metadata_endpoint +<not set> +- +-'
+like "ec2_metadata_endpoint: IPv6 from AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE" \
+  "$(AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 $WRAP "$CLI" config --no-credentials 2>&1)" \
+  'ec2_metadata_endpoint +http://\[fd00:ec2::254\] +env +AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: IPv6'
+out=$(AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=v6 $WRAP "$CLI" config --no-credentials 2>&1); rc=$?
+like "a bad endpoint mode: exit 3 (configuration), the message names the variable" "$rc $out" \
+  '^3 .*invalid AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE "v6": must be IPv4 or IPv6'
 like "ca_bundle row in the table" "$(AWS_CA_BUNDLE=$tmp/ca.pem $WRAP "$CLI" config --no-credentials 2>&1)" \
   "ca_bundle +$tmp/ca.pem +env +AWS_CA_BUNDLE"
 out=$(AWS_CA_BUNDLE=$tmp/nowhere.pem $WRAP "$CLI" config --no-credentials 2>&1); rc=$?

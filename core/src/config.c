@@ -328,6 +328,12 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
 
     /* the CA bundle: checked now, so a bad path is named before any call */
     if (!out->error[0]) resolve_ca(opts, &pf, out);
+    /* the metadata settings: a bad one fails every client, as botocore's
+     * credential resolver does when it is built */
+    sqlambda_imds_conf imds_conf;
+    char imds_err[300];
+    int imds_bad = sqlambda_imds_resolve(&pf, out->profile, &imds_conf, imds_err, sizeof imds_err);
+    if (imds_bad && !out->error[0]) set_error(out, imds_err);
 
     /* the timeouts' caps (0: the default) */
     check_ms(opts->connect_timeout_ms, "connect_timeout_ms", SQLAMBDA_CONNECT_TIMEOUT_MS_MAX, out);
@@ -363,8 +369,8 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     }
     if (v && *v) {
         take_region_fips(v, what, out);
-    } else if (!out->error[0]) {
-        char *imds = sqlambda_imds_region(opts, IMDS_REGION_TIMEOUT_MS);
+    } else if (!out->error[0] && !imds_bad) {
+        char *imds = sqlambda_imds_region(opts, &imds_conf, IMDS_REGION_TIMEOUT_MS);
         if (imds) {
             origin(ro, "imds", "/latest/meta-data/placement/region");
             take_region_fips(imds, "the region EC2 instance metadata returned", out);

@@ -111,6 +111,8 @@ static char *cache_key(const sqlambda_creds_provider *p) {
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
                                  "AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                                 "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+                                 "AWS_EC2_METADATA_V1_DISABLED", "AWS_IMDS_USE_IPV6",
                                  "AWS_STS_REGIONAL_ENDPOINTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
                                  /* credential_source = Environment's keys: the id
                                   * only, the secret stays out of the key */

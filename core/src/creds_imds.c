@@ -2,7 +2,7 @@
  * creds_imds.c — the EC2 instance role's credentials from IMDSv2:
  * /latest/meta-data/iam/security-credentials/ names the role, the role's
  * document holds AccessKeyId, SecretAccessKey, Token and Expiration.
- * Skipped when AWS_EC2_METADATA_DISABLED=true; unreachable metadata means
+ * Where metadata is: imds.c. Skipped when AWS_EC2_METADATA_DISABLED=true; unreachable metadata means
  * "not on EC2" (the chain ends with "no credentials"); so does a metadata
  * endpoint that does not answer within the timeout (each request is
  * bounded, 1 s by default like botocore). A cancel stops the chain.
@@ -18,9 +18,14 @@
 int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen) {
     if (sqlambda_imds_disabled()) return CREDS_ABSENT;
     char why[256];
+    sqlambda_imds_conf conf;
+    if (sqlambda_imds_resolve(ctx->files, ctx->profile, &conf, why, sizeof why) != 0) {
+        sqlambda_fmt(err, errlen, "instance metadata: %s", why);
+        return CREDS_ERROR;
+    }
     long tmo = sqlambda_creds_timeout(ctx, CREDS_IMDS_TIMEOUT_MS);
     sqlambda_status fail = SQLAMBDA_OK;
-    char *roles = sqlambda_imds_get(ROLES_PATH, ctx->w, tmo, &fail, why, sizeof why);
+    char *roles = sqlambda_imds_get(&conf, ROLES_PATH, ctx->w, tmo, &fail, why, sizeof why);
     if (!roles) {
         if (fail == SQLAMBDA_E_CANCELLED) {
             sqlambda_fmt(err, errlen, "instance metadata: cancelled while waiting");
@@ -40,7 +45,7 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
     }
     char path[512];
     sqlambda_fmt(path, sizeof path, "%s%.300s", ROLES_PATH, roles);
-    char *doc = sqlambda_imds_get(path, ctx->w, tmo, &fail, why, sizeof why);
+    char *doc = sqlambda_imds_get(&conf, path, ctx->w, tmo, &fail, why, sizeof why);
     int ret = CREDS_ERROR;
     if (!doc) {
         if (fail == SQLAMBDA_E_CANCELLED) {

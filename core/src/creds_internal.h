@@ -116,14 +116,13 @@ int sqlambda_parse_rfc3339(const char *s, time_t *out);
 char *sqlambda_read_small_file(const char *path, size_t cap);
 
 /* ---- imds.c: EC2 instance metadata (IMDSv2) ---- */
-/* 1 if AWS_EC2_METADATA_DISABLED is "true". */
-int sqlambda_imds_disabled(void);
-/* GETs path (e.g. "/latest/meta-data/placement/region") with a session
- * token (falls back to no token if the token PUT is refused with 403/404/405
- * as the SDKs do). Returns the body (malloc'd) on HTTP 200, else NULL with
- * err set. */
-char *sqlambda_imds_get(const char *path, const sqlambda_waiter *w, long timeout_ms,
-                        sqlambda_status *failure, char *err, size_t errlen);
+/* GETs path (e.g. "/latest/meta-data/placement/region") at conf's endpoint
+ * with a session token (falls back to no token when the token PUT answers
+ * anything but 200 or 400, as botocore, unless conf->v1_disabled). Returns the
+ * body (malloc'd) on HTTP 200, else NULL with err set. */
+char *sqlambda_imds_get(const sqlambda_imds_conf *conf, const char *path,
+                        const sqlambda_waiter *w, long timeout_ms, sqlambda_status *failure,
+                        char *err, size_t errlen);
 /* ... *failure (may be NULL) gets E_TIMEOUT / E_CANCELLED / E_TRANSPORT /
  * E_CREDENTIALS (an answer that is not 200) when NULL is returned. */
 

@@ -81,6 +81,25 @@ static int add_flag(sqlambda_description *d, const char *name, bool on, const sq
     return add(d, name, on ? "true" : "false", o->type, where);
 }
 
+/* Where instance metadata would be asked (the region when nothing else
+ * names one, the instance role's credentials); not set when
+ * AWS_EC2_METADATA_DISABLED is true or a setting is bad (the error says
+ * so). */
+static int add_imds(sqlambda_description *d, const sqlambda_config *cfg) {
+    sqlambda_profiles pf;
+    sqlambda_imds_conf ic;
+    char why[300];
+    if (sqlambda_imds_disabled()) return add(d, "ec2_metadata_endpoint", NULL, NULL, NULL);
+    if (sqlambda_profiles_load(&pf) != 0) return -1;
+    int rc;
+    if (sqlambda_imds_resolve(&pf, cfg->profile, &ic, why, sizeof why) != 0)
+        rc = add(d, "ec2_metadata_endpoint", NULL, NULL, NULL);
+    else
+        rc = add(d, "ec2_metadata_endpoint", ic.endpoint, ic.from.type, ic.from.where);
+    sqlambda_profiles_free(&pf);
+    return rc;
+}
+
 /* Where credentials of this source came from (never their values). */
 static void creds_location(const sqlambda_creds *cr, const sqlambda_profiles *pf,
                            const char *profile, char *out, size_t outlen) {
@@ -110,11 +129,14 @@ static void creds_location(const sqlambda_creds *cr, const sqlambda_profiles *pf
         sqlambda_fmt(out, outlen, "%s", rel && *rel ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
                                                      : "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     } else if (!strcmp(src, "imds")) {
-        const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-        char shown[200];
-        sqlambda_show_value(shown, sizeof shown, ep && *ep ? ep : "http://169.254.169.254",
-                            strlen(ep && *ep ? ep : "http://169.254.169.254"), 100);
-        sqlambda_fmt(out, outlen, "%s", shown);
+        sqlambda_imds_conf ic;
+        char why[300], shown[200];
+        if (sqlambda_imds_resolve(pf, profile, &ic, why, sizeof why) != 0) {
+            sqlambda_fmt(out, outlen, "%s", why);
+        } else {
+            sqlambda_show_value(shown, sizeof shown, ic.endpoint, strlen(ic.endpoint), 100);
+            sqlambda_fmt(out, outlen, "%s", shown);
+        }
     } else if (!strcmp(src, "sso")) {
         const char *sess = sqlambda_profile_get_config(pf, profile, "sso_session");
         const char *role = sqlambda_profile_get_config(pf, profile, "sso_role_name");
@@ -193,7 +215,7 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
     char num[16];
     memset(out, 0, sizeof *out);
     if (!opts) opts = &none;
-    if (!(out->settings = calloc(11, sizeof *out->settings))) goto oom;
+    if (!(out->settings = calloc(12, sizeof *out->settings))) goto oom;
     sqlambda_config_resolve(opts, &cfg);
     if (cfg.error[0]) {
         out->status = SQLAMBDA_E_CONFIG;
@@ -211,7 +233,8 @@ sqlambda_status sqlambda_describe(const sqlambda_options *opts, int flags,
                         cfg.retry_legacy ? "legacy" : cfg.retry_adaptive ? "adaptive" : "standard",
                         &cfg.retry_mode_from) != 0 ||
              add_origin(out, "max_attempts", num, &cfg.attempts_from) != 0 ||
-             add_origin(out, "ca_bundle", cfg.ca_bundle, &cfg.ca_from) != 0;
+             add_origin(out, "ca_bundle", cfg.ca_bundle, &cfg.ca_from) != 0 ||
+             add_imds(out, &cfg);
     if (!rc)
         rc = (flags & SQLAMBDA_DESCRIBE_NO_CREDENTIALS) || cfg.error[0]
                  ? add_none(out)

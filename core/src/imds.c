@@ -1,9 +1,15 @@
 /*
  * imds.c — EC2 instance metadata service client (IMDSv2: PUT a session
  * token, then GET with it), used for the region and the instance role's
- * credentials. Endpoint: AWS_EC2_METADATA_SERVICE_ENDPOINT, else
- * http://169.254.169.254. The region is cached per process. Each request
- * is bounded by the caller's timeout and waits through its wait hook.
+ * credentials. Where it is, as botocore resolves it (sqlambda_imds_resolve):
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT, else the profile's
+ * ec2_metadata_service_endpoint, else by the endpoint mode
+ * (AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE / ec2_metadata_service_endpoint_mode
+ * IPv4 or IPv6, else AWS_IMDS_USE_IPV6 / imds_use_ipv6) http://169.254.169.254
+ * or http://[fd00:ec2::254]. AWS_EC2_METADATA_V1_DISABLED /
+ * ec2_metadata_v1_disabled forbid the IMDSv1 fallback. The region is cached
+ * per process and endpoint. Each request is bounded by the caller's timeout
+ * and waits through its wait hook.
  */
 #include "creds_internal.h"
 
@@ -12,14 +18,76 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define IMDS_DEFAULT_ENDPOINT "http://169.254.169.254"
+#define IMDS_IPV4_ENDPOINT "http://169.254.169.254"
+#define IMDS_IPV6_ENDPOINT "http://[fd00:ec2::254]"
 
 int sqlambda_imds_disabled(void) { return sqlambda_is_true(getenv("AWS_EC2_METADATA_DISABLED")); }
 
-static const char *imds_endpoint(void) {
-    const char *e = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    return e && *e ? e : IMDS_DEFAULT_ENDPOINT;
+/* The variable if it is set (even empty: botocore's chain stops at a set
+ * variable), else the profile's key; o (may be NULL) says which. */
+static const char *setting(const sqlambda_profiles *pf, const char *profile, const char *var,
+                           const char *key, sqlambda_origin *o) {
+    sqlambda_origin scratch;
+    if (!o) o = &scratch;
+    const char *v = getenv(var);
+    if (v) {
+        o->type = "env";
+        sqlambda_fmt(o->where, sizeof o->where, "%s", var);
+        return v;
+    }
+    if (pf && profile && (v = sqlambda_profile_get(pf, profile, key))) {
+        sqlambda_origin_of_key(pf, profile, key, false, o);
+        char where[sizeof o->where];
+        sqlambda_fmt(where, sizeof where, "%s of %s", key, o->where);
+        memcpy(o->where, where, sizeof where);
+    }
+    return v;
+}
+
+/* botocore's ensure_boolean on a string: "true" in any case. */
+static int flag(const sqlambda_profiles *pf, const char *profile, const char *var,
+                const char *key) {
+    const char *v = setting(pf, profile, var, key, NULL);
+    return v && strcasecmp(v, "true") == 0;
+}
+
+int sqlambda_imds_resolve(const sqlambda_profiles *pf, const char *profile, sqlambda_imds_conf *c,
+                          char *err, size_t errlen) {
+    sqlambda_origin mo = {0}, eo = {0};
+    memset(c, 0, sizeof *c);
+    const char *mode = setting(pf, profile, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+                               "ec2_metadata_service_endpoint_mode", &mo);
+    int ipv6;
+    if (mode) {
+        /* as botocore: any other value is an error, even an empty one, and
+         * even when an endpoint is named too */
+        if (strcasecmp(mode, "ipv4") && strcasecmp(mode, "ipv6")) {
+            char shown[100];
+            sqlambda_show_value(shown, sizeof shown, mode, strlen(mode), 40);
+            sqlambda_fmt(err, errlen, "invalid %s \"%s\": must be IPv4 or IPv6", mo.where, shown);
+            return -1;
+        }
+        ipv6 = strcasecmp(mode, "ipv6") == 0;
+    } else if ((ipv6 = flag(pf, profile, "AWS_IMDS_USE_IPV6", "imds_use_ipv6"))) {
+        setting(pf, profile, "AWS_IMDS_USE_IPV6", "imds_use_ipv6", &mo);
+    }
+    const char *ep = setting(pf, profile, "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                             "ec2_metadata_service_endpoint", &eo);
+    if (ep && *ep) {
+        if (sqlambda_check_endpoint_what(ep, eo.where, err, errlen) != SQLAMBDA_OK) return -1;
+        sqlambda_fmt(c->endpoint, sizeof c->endpoint, "%s", ep);
+        c->from = eo;
+    } else {
+        sqlambda_fmt(c->endpoint, sizeof c->endpoint, "%s",
+                     ipv6 ? IMDS_IPV6_ENDPOINT : IMDS_IPV4_ENDPOINT);
+        c->from.type = mo.type ? mo.type : "default";
+        sqlambda_fmt(c->from.where, sizeof c->from.where, "%s%s%s", mo.type ? mo.where : "",
+                     mo.type ? ": " : "", ipv6 ? "IPv6" : "IPv4");
+    }
+    c->v1_disabled = flag(pf, profile, "AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
+    return 0;
 }
 
 /* endpoint without a trailing '/', then path */
@@ -31,9 +99,10 @@ static char *join(const char *base, const char *path) {
     return u;
 }
 
-char *sqlambda_imds_get(const char *path, const sqlambda_waiter *w, long timeout_ms,
-                        sqlambda_status *failure, char *err, size_t errlen) {
-    const char *base = imds_endpoint();
+char *sqlambda_imds_get(const sqlambda_imds_conf *conf, const char *path,
+                        const sqlambda_waiter *w, long timeout_ms, sqlambda_status *failure,
+                        char *err, size_t errlen) {
+    const char *base = conf->endpoint;
     char *turl = join(base, "/latest/api/token"), *url = join(base, path);
     char *result = NULL, tokhdr[1200] = "";
     sqlambda_status fail = SQLAMBDA_E_CREDENTIALS;
@@ -60,13 +129,20 @@ char *sqlambda_imds_get(const char *path, const sqlambda_waiter *w, long timeout
         }
         sqlambda_fmt(tokhdr, sizeof tokhdr, "X-aws-ec2-metadata-token: %.*s", (int)n,
                      r.body.data);
-    } else if (r.status != 403 && r.status != 404 && r.status != 405) {
+    } else if (r.status == 400) {
+        /* botocore's BadIMDSRequestError; any other answer means no token
+         * (IMDSv1, as botocore after its attempts) */
         sqlambda_fmt(err, errlen, "instance metadata token request to %s failed: HTTP %ld", base,
                      r.status);
         sqlambda_http_response_free(&r);
         goto out;
     }
     sqlambda_http_response_free(&r);
+    if (!tokhdr[0] && conf->v1_disabled) {
+        sqlambda_fmt(err, errlen, "instance metadata at %s gave no IMDSv2 token and IMDSv1 is "
+                     "disabled (ec2_metadata_v1_disabled)", base);
+        goto out;
+    }
     const char *get_h[] = {tokhdr[0] ? tokhdr : NULL, NULL};
     if (sqlambda_http_simple("GET", url, get_h, NULL, w, timeout_ms, &r) != 0) {
         fail = r.failure;
@@ -108,9 +184,11 @@ static int valid_region(const char *s) {
 
 /* The lookup runs without region_lock held (a hung metadata endpoint must
  * not hold up other threads' clients); a cancelled lookup is not cached. */
-char *sqlambda_imds_region(const sqlambda_options *opts, long timeout_ms) {
+char *sqlambda_imds_region(const sqlambda_options *opts, const sqlambda_imds_conf *conf,
+                           long timeout_ms) {
     if (sqlambda_imds_disabled()) return NULL;
-    const char *ep = imds_endpoint();
+    char ep[sizeof conf->endpoint + 4];
+    sqlambda_fmt(ep, sizeof ep, "%s %d", conf->endpoint, conf->v1_disabled);
     char *out = NULL;
     pthread_mutex_lock(&region_lock);
     int cached = region_done && region_endpoint && strcmp(region_endpoint, ep) == 0;
@@ -120,8 +198,8 @@ char *sqlambda_imds_region(const sqlambda_options *opts, long timeout_ms) {
     char err[256];
     sqlambda_status fail = SQLAMBDA_OK;
     sqlambda_waiter w = {opts ? opts->wait : NULL, opts ? opts->wait_arg : NULL};
-    char *v = sqlambda_imds_get("/latest/meta-data/placement/region", &w, timeout_ms, &fail, err,
-                                sizeof err);
+    char *v = sqlambda_imds_get(conf, "/latest/meta-data/placement/region", &w, timeout_ms, &fail,
+                                err, sizeof err);
     if (v) {
         size_t n = strlen(v);
         while (n && isspace((unsigned char)v[n - 1])) v[--n] = 0;

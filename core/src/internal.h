@@ -118,9 +118,23 @@ const char *sqlambda_partition_of(const char *region);
 /* "https://lambda[-fips].<region>.<partition's (dual-stack) DNS suffix>"
  * (malloc'd), as botocore's Lambda endpoint rules; NULL for a bad region. */
 char *sqlambda_default_endpoint(const char *region, bool fips, bool dualstack);
+/* Where EC2 instance metadata is and how to ask it (imds.c). */
+typedef struct sqlambda_imds_conf {
+    char endpoint[1100]; /* checked like an endpoint override */
+    int v1_disabled;     /* no IMDSv1 fallback without a token */
+    sqlambda_origin from; /* the endpoint's source (or the mode's) */
+} sqlambda_imds_conf;
+/* 1 if AWS_EC2_METADATA_DISABLED is "true" (any case). */
+int sqlambda_imds_disabled(void);
+/* As botocore: the variables, then the profile's config keys. 0, or -1
+ * with err naming the bad setting (a mode other than IPv4/IPv6, an
+ * endpoint the endpoint rule refuses). */
+int sqlambda_imds_resolve(const struct sqlambda_profiles *pf, const char *profile,
+                          sqlambda_imds_conf *c, char *err, size_t errlen);
 /* Region from EC2 instance metadata (IMDSv2), NULL if unavailable; waits
  * through opts' wait hook (a cancelled lookup is not cached). */
-char *sqlambda_imds_region(const sqlambda_options *opts, long timeout_ms);
+char *sqlambda_imds_region(const sqlambda_options *opts, const sqlambda_imds_conf *conf,
+                           long timeout_ms);
 
 /* ---- credentials*.c: the default chain, cached ------------------------- */
 

@@ -10,7 +10,10 @@ AWS_PROFILE or named explicitly), botocore resolves a Lambda client (the
 URL its Invoke would go to is captured before sending: no network) and
 core resolves the same with sqlambda_describe (tool_describe). Region,
 endpoint and the access key id (masked but for its last 4 characters, as
-both print it) must be equal; every mismatch is printed. Then the
+both print it) must be equal; every mismatch is printed. The instance
+metadata endpoint (endpoint, endpoint mode, imds_use_ipv6, from variables
+and both files) must be the one botocore's IMDS fetcher picks, and a
+setting botocore refuses must be refused. Then the
 deliberate differences (docs/configuration.md, "Compared with botocore")
 are checked to hold: AWS_REGION (botocore ignores it), an empty
 AWS_DEFAULT_REGION (botocore: no region), a FIPS/dual-stack value other
@@ -339,10 +342,78 @@ def botocore_retries(case):
         os.environ.update(saved)
 
 
+# Where instance metadata is: (name, env, [default] config lines, [default]
+# credentials lines). None as a value unsets AWS_EC2_METADATA_DISABLED.
+IMDS_CASES = [
+    ("nothing set", {}, "", ""),
+    ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6",
+     {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"}, "", ""),
+    ("mode ipv4 in the variable beats the profile's IPv6",
+     {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "ipv4"},
+     "ec2_metadata_service_endpoint_mode = IPv6\n", ""),
+    ("profile mode IPv6", {}, "ec2_metadata_service_endpoint_mode = IPv6\n", ""),
+    ("credentials-file mode ipv6", {}, "", "ec2_metadata_service_endpoint_mode = ipv6\n"),
+    ("AWS_IMDS_USE_IPV6=TRUE", {"AWS_IMDS_USE_IPV6": "TRUE"}, "", ""),
+    ("profile imds_use_ipv6", {}, "imds_use_ipv6 = true\n", ""),
+    ("imds_use_ipv6 = 1 is not true", {}, "imds_use_ipv6 = 1\n", ""),
+    ("mode IPv4 beats imds_use_ipv6", {"AWS_IMDS_USE_IPV6": "true"},
+     "ec2_metadata_service_endpoint_mode = IPv4\n", ""),
+    ("endpoint variable", {"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1338"}, "", ""),
+    ("endpoint variable beats mode IPv6",
+     {"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://[::1]:1338/",
+      "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"}, "", ""),
+    ("profile endpoint", {}, "ec2_metadata_service_endpoint = http://localhost:1339\n", ""),
+    ("profile endpoint beats profile mode", {},
+     "ec2_metadata_service_endpoint = http://127.0.0.2\n"
+     "ec2_metadata_service_endpoint_mode = IPv6\n", ""),
+    ("endpoint variable beats profile endpoint",
+     {"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.3:80"},
+     "ec2_metadata_service_endpoint = http://localhost:1339\n", ""),
+    ("empty endpoint variable hides the profile's: the mode decides",
+     {"AWS_EC2_METADATA_SERVICE_ENDPOINT": ""},
+     "ec2_metadata_service_endpoint = http://localhost:1339\n"
+     "ec2_metadata_service_endpoint_mode = IPv6\n", ""),
+    ("bad mode in the variable", {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "ipv5"}, "", ""),
+    ("bad mode in the profile", {}, "ec2_metadata_service_endpoint_mode = dual\n", ""),
+    ("empty mode variable", {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": ""}, "", ""),
+    ("bad mode with an endpoint", {"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1338",
+                                   "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "v6"}, "", ""),
+    ("endpoint without a host", {"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://"}, "", ""),
+    ("endpoint with a space", {"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://a b"}, "", ""),
+    ("metadata disabled", {"AWS_EC2_METADATA_DISABLED": "TRUE"}, "", ""),
+]
+
+
+def botocore_imds(case):
+    """The base URL botocore's IMDS fetcher would use (trailing '/' dropped),
+    None when metadata is disabled, or the name of the error it raises."""
+    from botocore.utils import IMDSFetcher, resolve_imds_endpoint_mode
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(case_env(case))
+    try:
+        session = botocore.session.Session()
+        try:
+            config = {
+                "ec2_metadata_service_endpoint":
+                    session.get_config_variable("ec2_metadata_service_endpoint"),
+                "ec2_metadata_service_endpoint_mode": resolve_imds_endpoint_mode(session),
+            }
+            fetcher = IMDSFetcher(config=config)
+        except Exception as e:  # botocore's Invalid...Error classes
+            return type(e).__name__
+        if os.environ.get("AWS_EC2_METADATA_DISABLED", "false").lower() == "true":
+            return None
+        return fetcher.get_base_url().rstrip("/")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 # ---- run --------------------------------------------------------------------
 
 cases = region_cases() + endpoint_cases() + profile_cases()
-print(f"1..{len(cases) + len(RETRY_CASES) + 7}")
+print(f"1..{len(cases) + len(RETRY_CASES) + len(IMDS_CASES) + 7}")
 n = 0
 failed = 0
 
@@ -383,6 +454,26 @@ for name, env, conf, cred in RETRY_CASES:
     c_mode, c_attempts = s["retry_mode"]["value"], int(s["max_attempts"]["value"])
     report((b_mode, b_attempts) == (c_mode, c_attempts), f"retries: {name}",
            [f"botocore {b_mode} {b_attempts}, sqlambda {c_mode} {c_attempts}"])
+
+for name, env, conf, cred in IMDS_CASES:
+    env = dict({"AWS_DEFAULT_REGION": "us-east-1"}, **env)
+    case = {"env": env, "config": "[default]\n" + conf, "credentials": "[default]\n" + KEYS + cred}
+    case["env"].setdefault("AWS_EC2_METADATA_DISABLED", "false")
+    write_files(case)
+    want = botocore_imds(case)
+    d = core_view(case)[0]
+    got = d["settings"]["ec2_metadata_endpoint"]["value"]
+    got = got.rstrip("/") if got else got  # both join paths after dropping it
+    if want and want.startswith("Invalid"):
+        # botocore refuses when it builds its credential resolver; sqlambda
+        # when it resolves the client's settings, naming the setting
+        good = d["status"] == "ConfigError" and got is None and (
+            "ENDPOINT" in d["error"] or "endpoint" in d["error"])
+        shown = f"sqlambda {d['status']}: {d['error']}"
+    else:
+        good = d["status"] == "OK" and got == want
+        shown = f"sqlambda {got!r} ({d['status']}: {d['error']})"
+    report(good, f"instance metadata endpoint: {name}", [f"botocore {want!r}, {shown}"])
 
 # The deliberate differences hold.
 case = {"env": {}}
@@ -435,7 +526,8 @@ report(d["status"] == "ConfigError" and "invalid use_fips_endpoint of " in d["er
 for f in (CONF, CRED):
     os.unlink(f)
 os.rmdir(tmp)
-print(f"# {len(cases)} cases and {len(RETRY_CASES)} retry cases compared with botocore, "
+print(f"# {len(cases)} cases, {len(RETRY_CASES)} retry cases and {len(IMDS_CASES)} instance "
+      f"metadata cases compared with botocore, "
       f"{failed} failed (deliberate differences included); "
       f"{len(legacy_refusals)} compared with botocore's Lambda endpoint rule set alone "
       f"(its endpoints.json check refused a client): {', '.join(legacy_refusals)}")
