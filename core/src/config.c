@@ -322,6 +322,7 @@ void sqlambda_config_resolve(const sqlambda_options *opts, sqlambda_config *out)
     if (!out->error[0]) {
         resolve_flag(&pf, out->profile, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint",
                      &out->use_fips, &out->fips_from, out);
+        out->use_fips_setting = out->use_fips; /* before any pseudo-region */
         resolve_flag(&pf, out->profile, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint",
                      &out->use_dualstack, &out->dualstack_from, out);
     }

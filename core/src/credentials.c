@@ -43,6 +43,8 @@ struct sqlambda_creds_provider {
     long timeout_ms; /* 0: each source's default */
     char *setting;   /* the host's name for the timeout setting */
     char *ca_file;   /* the client's CA bundle (STS, SSO portal), or NULL */
+    bool use_fips, use_dualstack; /* the client's (STS, SSO portal) */
+    bool use_fips_setting;        /* FIPS not from a pseudo-region (SSO portal) */
 };
 
 typedef struct file_stamp {
@@ -118,7 +120,9 @@ static char *cache_key(const sqlambda_creds_provider *p) {
                                   * only, the secret stays out of the key */
                                  "AWS_ACCESS_KEY_ID"};
     sqlambda_buf b = {0};
-    int rc = sqlambda_buf_printf(&b, "%s\x1f%s", p->profile, p->region ? p->region : "");
+    int rc = sqlambda_buf_printf(&b, "%s\x1f%s\x1f%d%d%d", p->profile,
+                                 p->region ? p->region : "", p->use_fips, p->use_dualstack,
+                                 p->use_fips_setting);
     for (size_t i = 0; i < sizeof vars / sizeof vars[0] && rc == 0; i++) {
         const char *v = getenv(vars[i]);
         rc = sqlambda_buf_printf(&b, "\x1f%s", v ? v : "");
@@ -175,6 +179,9 @@ sqlambda_creds_provider *sqlambda_creds_provider_new(const sqlambda_options *opt
     p->explicit_profile = opts && opts->profile && *opts->profile && strcmp(prof, opts->profile) == 0;
     p->region = cfg && cfg->region ? strdup(cfg->region) : NULL;
     p->ca_file = cfg && cfg->ca_bundle ? strdup(cfg->ca_bundle) : NULL;
+    p->use_fips = cfg && cfg->use_fips;
+    p->use_fips_setting = cfg && cfg->use_fips_setting;
+    p->use_dualstack = cfg && cfg->use_dualstack;
     int bad = !p->profile || (cfg && cfg->region && !p->region) ||
               (cfg && cfg->ca_bundle && !p->ca_file);
     p->setting = strdup(opts && opts->credential_timeout_setting &&
@@ -240,7 +247,7 @@ static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
     stamp(files.credentials_path, cred_file);
     stamp(files.config_path, conf_file);
     creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting, 0,
-                     p->ca_file};
+                     p->ca_file, p->profile, p->use_fips, p->use_dualstack, p->use_fips_setting};
     int rc = CREDS_ABSENT;
     char last[300] = "";
     for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
@@ -359,7 +366,7 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
         return SQLAMBDA_OK;
     }
     creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting, 0,
-                      p->ca_file};
+                      p->ca_file, p->profile, p->use_fips, p->use_dualstack, p->use_fips_setting};
     int rc = sqlambda_creds_env(&ectx, out, err, errlen);
     if (rc == CREDS_FOUND && p->explicit_profile && explicit_role_profile(p)) {
         sqlambda_creds_clear(out); /* botocore: a named profile negates the environment */

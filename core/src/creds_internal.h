@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <curl/curl.h>
+#include <stdbool.h>
 
 /* What a provider returns. */
 #define CREDS_FOUND 1   /* *out filled */
@@ -38,6 +39,13 @@ typedef struct creds_ctx {
                                          disable_env_vars): web identity
                                          reads only the profile's keys */
     const char *ca_file;              /* CA bundle for STS and the SSO portal, or NULL */
+    const char *client_profile;       /* the client's profile: STS's and the SSO
+                                         portal's endpoint settings come from it
+                                         (botocore makes those clients from the
+                                         session), not from a source profile */
+    bool use_fips, use_dualstack;     /* the client's FIPS / dual-stack settings */
+    bool use_fips_setting;            /* FIPS set, not from a pseudo-region: the
+                                         SSO portal (in sso_region) follows this */
 } creds_ctx;
 
 /* The bound for a source: ctx->timeout_ms if set, else dflt. */
@@ -61,6 +69,12 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
 /* creds_sso.c: sso_session / legacy sso_* keys, the token aws sso login
  * cached, exchanged at the portal's GetRoleCredentials. */
 int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen);
+/* The portal's URL (malloc'd) for sso_region region: AWS_ENDPOINT_URL_SSO or
+ * the client profile's [services] sso (checked), else
+ * https://portal.sso[-fips].<region>.<suffix or dual-stack suffix>; NULL
+ * with err set. */
+char *sqlambda_sso_portal_url(const creds_ctx *ctx, const char *region, char *err,
+                              size_t errlen);
 /* creds_assume_role.c: role_arn + source_profile / credential_source. */
 int sqlambda_creds_assume_role(const creds_ctx *ctx, sqlambda_creds *out, char *err,
                                size_t errlen);
@@ -91,8 +105,16 @@ int sqlambda_role_credential_source(const char *s);
 /* Appends "&k=<v URL-escaped>" to an STS request's form body; -1 when out
  * of memory. */
 int sqlambda_sts_form_add(sqlambda_buf *b, CURL *h, const char *k, const char *v);
+/* A configured endpoint for STS or the SSO portal (botocore's order): var
+ * (AWS_ENDPOINT_URL_STS / _SSO), AWS_ENDPOINT_URL if generic, the client
+ * profile's [services] <service> endpoint_url; never the profile's generic
+ * endpoint_url (docs/security.md); NULL when none or
+ * ignore_configured_endpoint_urls. *what names the source. Not checked. */
+const char *sqlambda_service_endpoint_config(const creds_ctx *ctx, const char *var,
+                                             const char *service, bool generic,
+                                             const char **what);
 /* The STS endpoint URL (malloc'd) and the region to sign for, or NULL with
- * err set (a bad sts_regional_endpoints value, out of memory). */
+ * err set (a bad sts_regional_endpoints value or endpoint, out of memory). */
 char *sqlambda_sts_url(const creds_ctx *ctx, const char **sign_region, char *err,
                        size_t errlen);
 /* AWS_STS_REGIONAL_ENDPOINTS, else the profile's sts_regional_endpoints:

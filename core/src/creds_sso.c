@@ -125,21 +125,11 @@ static char *token_path(const char *key) {
  * endpoint_url are not used: they commonly point at a local Lambda
  * (sqlambda serve, moto) over plain http, and the portal request carries
  * the SSO bearer token, which must reach only an endpoint named for SSO. */
-static char *portal_url(const creds_ctx *ctx, const char *region, char *err, size_t errlen) {
-    const char *url = NULL, *what = NULL;
-    const char *ign = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-    int ignore = ign && *ign ? sqlambda_is_true(ign)
-                             : sqlambda_is_true(sqlambda_profile_get_config(
-                                   ctx->files, ctx->profile, "ignore_configured_endpoint_urls"));
-    if (!ignore) {
-        if ((url = getenv("AWS_ENDPOINT_URL_SSO")) && *url)
-            what = "AWS_ENDPOINT_URL_SSO";
-        else if ((url = sqlambda_profile_service_get(ctx->files, ctx->profile, "sso",
-                                                     "endpoint_url")) && *url)
-            what = "the profile's services section (sso)";
-        else
-            url = NULL;
-    }
+char *sqlambda_sso_portal_url(const creds_ctx *ctx, const char *region, char *err,
+                              size_t errlen) {
+    const char *what = NULL;
+    const char *url = sqlambda_service_endpoint_config(ctx, "AWS_ENDPOINT_URL_SSO", "sso", false,
+                                                       &what);
     char *out = NULL;
     if (url) {
         if (sqlambda_check_endpoint_what(url, what, err, errlen) != SQLAMBDA_OK) return NULL;
@@ -148,11 +138,9 @@ static char *portal_url(const creds_ctx *ctx, const char *region, char *err, siz
         if (n && url[n - 1] == '/') n--;
         if (asprintf(&out, "%.*s", (int)n, url) < 0) out = NULL;
     } else {
-        char *lambda = sqlambda_default_endpoint(region, false, false);
-        /* https://lambda.<region>.<suffix> -> https://portal.sso.<region>.<suffix> */
-        if (lambda && asprintf(&out, "https://portal.sso.%s", lambda + strlen("https://lambda.")) < 0)
-            out = NULL;
-        free(lambda);
+        /* SSO's rule set, with the client's FIPS and dual-stack settings */
+        out = sqlambda_service_endpoint("portal.sso", region, ctx->use_fips_setting,
+                                        ctx->use_dualstack, true);
     }
     if (!out) sqlambda_fmt(err, errlen, "out of memory");
     return out;
@@ -204,7 +192,7 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
                      "%s: %s", ctx->profile, kind, shown, when, login_hint(ctx, hint, sizeof hint));
         goto out;
     }
-    if (!(url = portal_url(ctx, c.region, err, errlen))) goto out;
+    if (!(url = sqlambda_sso_portal_url(ctx, c.region, err, errlen))) goto out;
     if (!(h = curl_easy_init()) || !(role = curl_easy_escape(h, c.role, 0)) ||
         sqlambda_buf_printf(&full, "%s/federation/credentials?role_name=%s&account_id=%s", url,
                             role, c.account) != 0 ||

@@ -1,13 +1,15 @@
 /*
  * creds_sts.c — where the credential providers reach STS, and how an STS
  * failure is reported, shared by web identity (creds_web_identity.c) and
- * AssumeRole (creds_assume_role.c). Endpoint: AWS_ENDPOINT_URL_STS, else
- * AWS_ENDPOINT_URL (both ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
- * is true), else https://sts.<region>.<suffix>; without a region, or with
- * sts_regional_endpoints = legacy and one of the regions that used the
- * global endpoint before 2025, https://sts.amazonaws.com signed for
- * us-east-1 (botocore's rules; its default is "regional"). Also the
- * form both build their request body with.
+ * AssumeRole (creds_assume_role.c). Endpoint, as botocore's STS client of
+ * the session: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's
+ * [services] sts (not its generic endpoint_url; none when
+ * ignore_configured_endpoint_urls is true), else STS's rule set: https://sts[-fips].<region>.<suffix or
+ * dual-stack suffix> (FIPS alone in GovCloud: the plain host); without a
+ * region, or with sts_regional_endpoints = legacy, one of the regions that
+ * used the global endpoint before 2025 and neither FIPS nor dual-stack,
+ * https://sts.amazonaws.com signed for us-east-1 (botocore's default mode is
+ * "regional"). Also the form both build their request body with.
  */
 #include "creds_internal.h"
 #include "creds_parse.h"
@@ -43,29 +45,65 @@ int sqlambda_sts_mode(const creds_ctx *ctx, int *legacy, char *err, size_t errle
     return -1;
 }
 
+const char *sqlambda_service_endpoint_config(const creds_ctx *ctx, const char *var,
+                                             const char *service, bool generic,
+                                             const char **what) {
+    const sqlambda_profiles *f = ctx->files;
+    const char *prof = ctx->client_profile ? ctx->client_profile : ctx->profile;
+    const char *ign = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), *v;
+    int ignore = ign && *ign ? sqlambda_is_true(ign)
+                             : f && sqlambda_is_true(sqlambda_profile_get_config(
+                                        f, prof, "ignore_configured_endpoint_urls"));
+    if (ignore) return NULL;
+    if ((v = getenv(var)) && *v) {
+        *what = var;
+        return v;
+    }
+    if (generic && (v = getenv("AWS_ENDPOINT_URL")) && *v) {
+        *what = "AWS_ENDPOINT_URL";
+        return v;
+    }
+    if (f && (v = sqlambda_profile_service_get(f, prof, service, "endpoint_url")) && *v) {
+        *what = strcmp(service, "sts") == 0 ? "the profile's services section (sts)"
+                                            : "the profile's services section (sso)";
+        return v;
+    }
+    /* never the profile's generic endpoint_url (botocore's last source): it
+     * commonly names a local Lambda over plain http, and a signed AssumeRole
+     * (replayable at STS for minutes), a web identity token or an SSO
+     * bearer token must reach only an endpoint named for its service */
+    return NULL;
+}
+
 char *sqlambda_sts_url(const creds_ctx *ctx, const char **sign_region, char *err,
                        size_t errlen) {
-    const char *e = getenv("AWS_ENDPOINT_URL_STS");
+    const char *what = NULL;
+    const char *e = sqlambda_service_endpoint_config(ctx, "AWS_ENDPOINT_URL_STS", "sts", true,
+                                                     &what);
     const char *region = ctx->region && *ctx->region ? ctx->region : NULL;
-    if (!e || !*e) e = getenv("AWS_ENDPOINT_URL");
-    if (sqlambda_is_true(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) e = NULL;
     int legacy = 0;
     if (sqlambda_sts_mode(ctx, &legacy, err, errlen) != 0) return NULL;
     *sign_region = region ? region : "us-east-1";
     char *u = NULL;
-    if (e && *e) {
+    if (e) {
+        /* a configured endpoint wins over FIPS and dual-stack (botocore
+         * passes neither with one) */
+        if (sqlambda_check_endpoint_what(e, what, err, errlen) != SQLAMBDA_OK) return NULL;
         if (!(u = strdup(e))) sqlambda_fmt(err, errlen, "out of memory");
         return u;
     }
-    int global = !region || strcmp(region, "aws-global") == 0;
-    for (size_t i = 0; legacy && !global && i < sizeof legacy_global / sizeof legacy_global[0]; i++)
+    /* the global endpoint: no region, or a legacy-mode region without FIPS
+     * or dual-stack (STS's rule set) */
+    int global = !region;
+    for (size_t i = 0; legacy && !global && !ctx->use_fips && !ctx->use_dualstack &&
+                       i < sizeof legacy_global / sizeof legacy_global[0];
+         i++)
         global = strcmp(region, legacy_global[i]) == 0;
     if (global) {
         *sign_region = "us-east-1";
         u = strdup("https://sts.amazonaws.com");
     } else {
-        const char *suffix = strncmp(region, "cn-", 3) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
-        if (asprintf(&u, "https://sts.%s.%s", region, suffix) < 0) u = NULL;
+        u = sqlambda_service_endpoint("sts", region, ctx->use_fips, ctx->use_dualstack, true);
     }
     if (!u) sqlambda_fmt(err, errlen, "out of memory");
     return u;

@@ -5,7 +5,10 @@
  * partitions aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e,
  * aws-iso-f (every one supports FIPS and dual-stack; the table is also
  * what an ARN's partition is checked against). Only for a valid region name
- * (check_region.c): anything else gets no endpoint at all.
+ * (check_region.c): anything else gets no endpoint at all. STS and the SSO
+ * portal (creds_sts.c, creds_sso.c) build theirs here too, by their own
+ * rule sets: sts[-fips] and portal.sso[-fips], the plain host for FIPS
+ * alone in aws-us-gov.
  */
 #include "internal.h"
 
@@ -38,14 +41,23 @@ const char *sqlambda_partition_of(const char *region) {
     return i < 0 ? "aws" : partitions[i].partition;
 }
 
-char *sqlambda_default_endpoint(const char *region, bool fips, bool dualstack) {
+char *sqlambda_service_endpoint(const char *service, const char *region, bool fips,
+                                bool dualstack, bool gov_fips_plain) {
     char *out = NULL;
     /* the region becomes the host: never paste anything but a region name */
     if (!region || !sqlambda_region_ok(region, strlen(region))) return NULL;
     int i = partition_index(region);
     const char *suffix = i < 0 ? (dualstack ? "api.aws" : "amazonaws.com")
                                : (dualstack ? partitions[i].dualstack_suffix : partitions[i].suffix);
-    if (asprintf(&out, "https://lambda%s.%s.%s", fips ? "-fips" : "", region, suffix) < 0)
+    /* STS's and SSO's rule sets: FIPS alone in GovCloud is the plain host */
+    if (fips && !dualstack && gov_fips_plain && i >= 0 &&
+        !strcmp(partitions[i].partition, "aws-us-gov"))
+        fips = false;
+    if (asprintf(&out, "https://%s%s.%s.%s", service, fips ? "-fips" : "", region, suffix) < 0)
         return NULL;
     return out;
+}
+
+char *sqlambda_default_endpoint(const char *region, bool fips, bool dualstack) {
+    return sqlambda_service_endpoint("lambda", region, fips, dualstack, false);
 }

@@ -95,6 +95,9 @@ typedef struct sqlambda_config {
                              rate limiter (adaptive.h) */
     bool endpoint_bad;    /* a configured endpoint URL was rejected (see error) */
     bool use_fips;        /* derived endpoints: lambda-fips.<region>... */
+    bool use_fips_setting; /* use_fips from the settings alone, not from a
+                              FIPS pseudo-region (the SSO portal, in its own
+                              region, follows only this) */
     bool use_dualstack;   /* derived endpoints: the partition's dual-stack suffix */
     char *ca_bundle;      /* CA file for TLS (options ca_file, AWS_CA_BUNDLE,
                              profile ca_bundle), checked readable; NULL: the
@@ -118,6 +121,11 @@ const char *sqlambda_partition_of(const char *region);
 /* "https://lambda[-fips].<region>.<partition's (dual-stack) DNS suffix>"
  * (malloc'd), as botocore's Lambda endpoint rules; NULL for a bad region. */
 char *sqlambda_default_endpoint(const char *region, bool fips, bool dualstack);
+/* The same for another service's host prefix ("sts", "portal.sso");
+ * gov_fips_plain: FIPS alone in aws-us-gov keeps the plain host (STS's and
+ * SSO's rule sets). */
+char *sqlambda_service_endpoint(const char *service, const char *region, bool fips,
+                                bool dualstack, bool gov_fips_plain);
 /* Where EC2 instance metadata is and how to ask it (imds.c). */
 typedef struct sqlambda_imds_conf {
     char endpoint[1100]; /* checked like an endpoint override */

@@ -399,6 +399,11 @@ is "STS endpoint: default (regional), eu-west-1 uses its own" "$got" "https://st
 printf '[profile legacyprof]\nsts_regional_endpoints = legacy\nrole_arn = %s/r1\nsource_profile = base\n' "$A" >>"$AWS_CONFIG_FILE"
 got=$(tool get --profile legacyprof --region eu-west-1 | grep -o 'STS at https://[^ ]*' | head -1)
 is "STS endpoint: the profile's sts_regional_endpoints = legacy" "$got" "STS at https://sts.amazonaws.com"
+got=$(AWS_USE_FIPS_ENDPOINT=true sts_host us-gov-east-1)
+is "STS endpoint: FIPS in GovCloud is the plain regional host (STS's rule set)" "$got" "https://sts.us-gov-east-1.amazonaws.com"
+got=$(AWS_USE_FIPS_ENDPOINT=true AWS_USE_DUALSTACK_ENDPOINT=true AWS_STS_REGIONAL_ENDPOINTS=legacy sts_host eu-west-1)
+is "STS endpoint: FIPS + dual-stack, even in legacy mode" "$got" "https://sts-fips.eu-west-1.api.aws"
+# (t_sts_sso_endpoints.py compares 106 such cases with botocore)
 # botocore's endpoint for each region x mode, in one python run (boto3's
 # import is the slow part)
 python3 - >"$tmp/boto_sts.txt" <<'PY'

@@ -5,11 +5,15 @@
  *   tool_creds get [--profile P] [--region R] [--access-key K] [--secret-key S]
  *                  [--session-token T] [--repeat N] [--threads T]
  *                  [--between CMD] [--show-secret]
+ *   tool_creds endpoints [--profile P] [--region R] [--sso-region R]
+ *     prints "sts=<url> sign_region=<r>" and "sso=<portal url>" (or
+ *     "sts-error=<message>" / "sso-error=<message>") as the credential
+ *     providers would reach them, for t_sts_sso_endpoints.py
  * get prints one line per successful get:
  *   source=<s> akid=<id> token=<yes|no> expires_in=<seconds|never> [secret=<s>]
  * or "error status=<name> <message>" and exits 2.
  */
-#include "internal.h"
+#include "creds_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +23,7 @@
 
 static sqlambda_options opts;
 static int repeat = 1, nthreads = 0, show_secret = 0;
-static const char *between = NULL;
+static const char *between = NULL, *sso_region = "us-east-1";
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int one_get(sqlambda_creds_provider *p) {
@@ -64,6 +68,35 @@ static int run_gets(void) {
     return p ? rc : 3;
 }
 
+/* The STS and SSO portal URLs a chain of this client would use. */
+static int run_endpoints(void) {
+    sqlambda_config cfg;
+    sqlambda_profiles files;
+    sqlambda_config_resolve(&opts, &cfg);
+    if (cfg.error[0]) {
+        printf("error status=%s %s\n", sqlambda_status_name(SQLAMBDA_E_CONFIG), cfg.error);
+        sqlambda_config_free(&cfg);
+        return 2;
+    }
+    if (sqlambda_profiles_load(&files) != 0) return 3;
+    sqlambda_waiter w = {0};
+    creds_ctx ctx = {cfg.profile, &files, cfg.region, &w, 0, "t", 0, NULL, cfg.profile,
+                     cfg.use_fips, cfg.use_dualstack, cfg.use_fips_setting};
+    char err[400];
+    const char *sign = NULL;
+    char *u = sqlambda_sts_url(&ctx, &sign, err, sizeof err);
+    if (u) printf("sts=%s sign_region=%s\n", u, sign);
+    else printf("sts-error=%s\n", err);
+    free(u);
+    u = sqlambda_sso_portal_url(&ctx, sso_region, err, sizeof err);
+    if (u) printf("sso=%s\n", u);
+    else printf("sso-error=%s\n", err);
+    free(u);
+    sqlambda_profiles_free(&files);
+    sqlambda_config_free(&cfg);
+    return 0;
+}
+
 static void *thread_main(void *arg) {
     (void)arg;
     return (void *)(long)run_gets();
@@ -91,6 +124,7 @@ int main(int argc, char **argv) {
         OPT("--repeat", repeat = atoi(v))
         OPT("--threads", nthreads = atoi(v))
         OPT("--between", between = v)
+        OPT("--sso-region", sso_region = v)
         if (strcmp(a, "--show-secret") == 0) {
             show_secret = 1;
             continue;
@@ -108,6 +142,7 @@ int main(int argc, char **argv) {
         sqlambda_config_free(&c);
         return rc;
     }
+    if (strcmp(argv[1], "endpoints") == 0) return run_endpoints();
     if (strcmp(argv[1], "get") != 0) {
         fprintf(stderr, "tool_creds: unknown command %s\n", argv[1]);
         return 64;
