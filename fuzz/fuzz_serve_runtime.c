@@ -6,8 +6,10 @@
  * body built from an /error post (the runtime's JSON object, or its text
  * and Lambda-Runtime-Function-Error-Type, in any bytes).
  * Properties: a result route carries a non-empty request id without '/';
- * the error body is always a JSON object whose errorType, if any, is a
- * string (it becomes the client's answer; a body that was not UTF-8 once
+ * the error body is always a JSON object: the runtime's own object as it
+ * is (Lambda passes it on: its errorType may be anything, even with the
+ * header set; the fuzzer found the old property's claim otherwise), else a
+ * wrapper whose errorType is a string (a body that was not UTF-8 once
  * crashed serve). The same fields as the trailers of a streamed response
  * (Lambda-Runtime-Function-Error-Type / -Error-Body, base64 or not) give a
  * JSON object too, and the InvokeComplete payload built from it is a JSON
@@ -34,8 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         rapi_error_body(&b, ff.f[3], ff.len[3], ff.n > 2 && ff.len[2] ? ff.f[2] : NULL);
         json_t *j = json_loadb(b.data, b.len, 0, NULL);
         if (!json_is_object(j)) abort();
-        json_t *t = json_object_get(j, "errorType");
-        if (t && !json_is_string(t) && ff.len[2]) abort();
+        /* the runtime's own JSON object goes to the caller as it is (as
+         * Lambda passes it on, whatever its errorType); anything else is
+         * wrapped, with errorType a string (the header's, or
+         * Runtime.Unknown) */
+        json_t *in = ff.len[3] ? json_loadb(ff.f[3], ff.len[3], 0, NULL) : NULL;
+        if (json_is_object(in)) {
+            if (b.len != ff.len[3] || memcmp(b.data, ff.f[3], b.len) != 0) abort();
+        } else if (!json_is_string(json_object_get(j, "errorType"))) {
+            abort();
+        }
+        json_decref(in);
         json_decref(j);
         sqlambda_buf_free(&b);
         rapi_stream_error_body(&b, ff.len[2] ? ff.f[2] : NULL, ff.f[3]);
