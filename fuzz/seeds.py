@@ -163,7 +163,7 @@ def function():
 
 def creds():
     # byte 0: 0 credential_process, 1 container, 2 IMDS, 3 STS XML (AWS documentation shapes),
-    # 4 SSO token cache, 5 SSO GetRoleCredentials
+    # 4 SSO token cache, 5 SSO GetRoleCredentials, 6 its refresh fields, 7 CreateToken
     proc = {"Version": 1, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey":
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "FwoGZXIvYXdzEJr",
             "Expiration": "2026-12-01T07:00:00Z"}
@@ -192,6 +192,17 @@ def creds():
         "accessToken": "aoaAAAAAGZ0eXAiOiJKV1Qi", "expiresAt": "2026-12-02T10:00:00Z",
         "clientId": "c", "clientSecret": "s", "registrationExpiresAt": "2027-01-01T00:00:00Z",
         "refreshToken": "r"}, indent=2).encode())
+    # 6: the same file read for a refresh; 7: sso-oidc CreateToken's answer
+    put("fuzz_creds", "sso_refresh", b"\6" + json.dumps({
+        "startUrl": "https://d-1234567890.awsapps.com/start", "region": "us-east-1",
+        "accessToken": "aoaAAAAAGZ0eXAiOiJKV1Qi", "expiresAt": "2026-12-02T10:00:00Z",
+        "clientId": "_yzkThXVzLWVhc3QtMQEXAMPLECLIENTID", "clientSecret": "eyJraWQiOiJrZXktMTU2",
+        "registrationExpiresAt": "2027-03-01T00:00:00Z", "refreshToken": "aorvJYubGpU6i91YnH7Mfo"},
+        indent=2).encode())
+    put("fuzz_creds", "create_token", b"\7" + json.dumps({
+        "accessToken": "aoal-YigITUDiNX1xZwOMXM5MxOWDL0E0jg9P6_C_jKQPxS_SKCP6f0kh1Up4g7TtvQqkMnD-GJiU_S1gvug6SrggAkc0:MGYCMQD3IatVjV7jAJU91kK3PkS/SfA2wtgWzOgZWDOR7sDGN9t0phCZz5It/aes/3C1Zj0CMQCKWOgRaiz6AIhza3DSXQNMLjRKXC8F8ceCsHlgYLMZ7hZidEXAMPLEACCESSTOKEN",
+        "expiresIn": 28800, "idToken": "eyJraWQiOiJrZXktMTU2",
+        "refreshToken": "aorvJYubGpU6i91YnH7Mfo", "tokenType": "Bearer"}).encode())
     put("fuzz_creds", "sso_role", b"\5" + json.dumps({"roleCredentials": {
         "accessKeyId": "ASIAIOSFODNN7EXAMPLE", "secretAccessKey": "wJalrXUtnFEMI/K7MDENG",
         "sessionToken": "IQoJb3JpZ2lu", "expiration": 1764669600000}}).encode())

@@ -107,7 +107,7 @@ static char *cache_key(const sqlambda_creds_provider *p) {
     static const char *vars[] = {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "HOME",
                                  "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
                                  "AWS_ROLE_SESSION_NAME", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL",
-                                 "AWS_ENDPOINT_URL_SSO",
+                                 "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
                                  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                                  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN",

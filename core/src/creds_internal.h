@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* What a provider returns. */
 #define CREDS_FOUND 1   /* *out filled */
@@ -69,6 +70,21 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
 /* creds_sso.c: sso_session / legacy sso_* keys, the token aws sso login
  * cached, exchanged at the portal's GetRoleCredentials. */
 int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, size_t errlen);
+/* creds_sso_refresh.c: an sso-session's token within this many seconds of
+ * its expiry is refreshed first (botocore's SSOTokenProvider window). */
+#define SSO_REFRESH_WINDOW_S (15 * 60)
+typedef struct sso_refresh_in {
+    const char *path;      /* the cache file */
+    const char *doc;       /* its contents */
+    const char *start_url; /* the sso-session's, written back */
+    const char *region;    /* its sso_region: sso-oidc's region */
+} sso_refresh_in;
+/* CreateToken with the cached refresh token, the cache file replaced.
+ * CREDS_FOUND: *token (freed and replaced) and *expires are the new ones
+ * (why may say the file could not be saved); CREDS_ABSENT: not refreshed,
+ * why says why; CREDS_CANCELLED: the wait hook cancelled. */
+int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **token,
+                         time_t *expires, char *why, size_t whylen);
 /* The portal's URL (malloc'd) for sso_region region: AWS_ENDPOINT_URL_SSO or
  * the client profile's [services] sso (checked), else
  * https://portal.sso[-fips].<region>.<suffix or dual-stack suffix>; NULL

@@ -77,6 +77,85 @@ int sqlambda_sso_token_parse(const char *text, size_t len, char **token, time_t 
     return rc;
 }
 
+
+void sqlambda_sso_refresh_fields_clear(sso_refresh_fields *f) {
+    char *secret[] = {f->refresh_token, f->client_secret};
+    for (int i = 0; i < 2; i++)
+        if (secret[i]) explicit_bzero(secret[i], strlen(secret[i]));
+    free(f->refresh_token);
+    free(f->client_id);
+    free(f->client_secret);
+    free(f->registration_expires_at);
+    memset(f, 0, sizeof *f);
+}
+
+int sqlambda_sso_refresh_fields(const char *text, size_t len, sso_refresh_fields *out, char *why,
+                                size_t whylen) {
+    memset(out, 0, sizeof *out);
+    json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, NULL);
+    int rc = -1;
+    if (!json_is_object(j)) {
+        sqlambda_fmt(why, whylen, "is not a JSON object");
+        goto out;
+    }
+    const char *rt = jstr(j, "refreshToken"), *id = jstr(j, "clientId");
+    const char *cs = jstr(j, "clientSecret"), *reg = jstr(j, "registrationExpiresAt");
+    if (!rt || !id || !cs || !reg) {
+        sqlambda_fmt(why, whylen, "has no %s", !rt ? "refreshToken" : !id ? "clientId"
+                                               : !cs ? "clientSecret" : "registrationExpiresAt");
+        rc = 1;
+    } else if (sqlambda_parse_rfc3339(reg, &out->registration_expires) != 0) {
+        sqlambda_fmt(why, whylen, "has a registrationExpiresAt that is not an RFC 3339 time");
+    } else if (!(out->refresh_token = strdup(rt)) ||
+               !(out->client_id = strdup(id)) ||
+               !(out->client_secret = strdup(cs)) ||
+               !(out->registration_expires_at = strdup(reg))) {
+        sqlambda_fmt(why, whylen, "out of memory");
+    } else {
+        rc = 0;
+    }
+out:
+    if (rc != 0) {
+        time_t keep = out->registration_expires;
+        sqlambda_sso_refresh_fields_clear(out);
+        out->registration_expires = keep;
+    }
+    json_decref(j);
+    return rc;
+}
+
+int sqlambda_sso_create_token_parse(const char *text, size_t len, char **access,
+                                    long *expires_in, char **refresh, char *why, size_t whylen) {
+    json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, NULL);
+    int rc = -1;
+    *access = *refresh = NULL;
+    *expires_in = 0;
+    const char *tok = json_is_object(j) ? jstr(j, "accessToken") : NULL;
+    const char *rt = json_is_object(j) ? jstr(j, "refreshToken") : NULL;
+    json_t *ei = json_is_object(j) ? json_object_get(j, "expiresIn") : NULL;
+    if (!json_is_object(j))
+        sqlambda_fmt(why, whylen, "is not a JSON object");
+    else if (!tok)
+        sqlambda_fmt(why, whylen, "has no accessToken");
+    else if (strpbrk(tok, "\r\n"))
+        sqlambda_fmt(why, whylen, "has an accessToken with a line break");
+    else if (!json_is_integer(ei) || json_integer_value(ei) < 1 ||
+             json_integer_value(ei) > 366L * 86400)
+        sqlambda_fmt(why, whylen, "has no expiresIn of 1 second to a year");
+    else if (!(*access = strdup(tok)) || (rt && !(*refresh = strdup(rt))))
+        sqlambda_fmt(why, whylen, "out of memory");
+    else
+        rc = 0;
+    if (rc == 0) *expires_in = (long)json_integer_value(ei);
+    if (rc != 0) {
+        if (*access) explicit_bzero(*access, strlen(*access));
+        free(*access);
+        *access = NULL;
+    }
+    json_decref(j);
+    return rc;
+}
+
 int sqlambda_creds_parse_sso(const char *text, size_t len, sqlambda_creds *out, char *why,
                              size_t whylen) {
     json_t *j = json_loadb(text ? text : "", text ? len : 0, 0, NULL);

@@ -24,6 +24,24 @@ int sqlambda_creds_parse_json(creds_json_kind kind, const char *text, size_t len
  * it) and *expires set, or -1 with why (never a value from the file). */
 int sqlambda_sso_token_parse(const char *text, size_t len, char **token, time_t *expires,
                              char *why, size_t whylen);
+/* The refresh fields of an sso-session's cached token (botocore's
+ * SSOTokenProvider refreshes only with all four). */
+typedef struct sso_refresh_fields {
+    char *refresh_token, *client_id, *client_secret; /* malloc'd; wipe with _clear */
+    char *registration_expires_at;                    /* as written, copied back */
+    time_t registration_expires;
+} sso_refresh_fields;
+/* 0 with all four (registrationExpiresAt parsed), 1 when one is missing
+ * (no refresh, as botocore), -1 when one is malformed, with why (never a
+ * value from the file). */
+int sqlambda_sso_refresh_fields(const char *text, size_t len, sso_refresh_fields *out, char *why,
+                                size_t whylen);
+void sqlambda_sso_refresh_fields_clear(sso_refresh_fields *f);
+/* sso-oidc CreateToken's answer: "accessToken" (no line break: it becomes a
+ * header), "expiresIn" (seconds, 1 .. a year), "refreshToken" (optional).
+ * 0 with *access and *refresh (NULL when absent) malloc'd, or -1 with why. */
+int sqlambda_sso_create_token_parse(const char *text, size_t len, char **access,
+                                    long *expires_in, char **refresh, char *why, size_t whylen);
 /* The SSO portal's GetRoleCredentials answer: {"roleCredentials":
  * {"accessKeyId", "secretAccessKey", "sessionToken", "expiration": ms}}.
  * 0 with *out filled (source "sso"), or -1 with why. */

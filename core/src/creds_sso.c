@@ -6,11 +6,12 @@
  * token `aws sso login` cached in $HOME/.aws/sso/cache/<sha1>.json (sha1
  * of the session name, or of the start URL for a legacy profile) is sent
  * to the portal's GetRoleCredentials (GET /federation/credentials,
- * x-amz-sso_bearer_token) at AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, the
- * profile's [services] sso endpoint_url or endpoint_url (as botocore's
- * configured endpoints for service "sso"), else
- * https://portal.sso.<sso_region>.<suffix>. The token is never refreshed
- * here: an expired or missing one says to run `aws sso login`.
+ * x-amz-sso_bearer_token) at AWS_ENDPOINT_URL_SSO or the client profile's
+ * [services] sso endpoint_url (never the generic endpoints botocore also
+ * uses), else https://portal.sso[-fips].<sso_region>.<suffix>. An sso-session's token
+ * within 15 minutes of expiry is refreshed first (creds_sso_refresh.c); an
+ * expired one that could not be, or a missing one, says to run
+ * `aws sso login`.
  */
 #include "creds_internal.h"
 #include "creds_parse.h"
@@ -183,13 +184,26 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
                      ctx->profile, path, why, login_hint(ctx, hint, sizeof hint));
         goto out;
     }
+    char refresh_why[240] = "";
+    if (c.session && expires - time(NULL) < SSO_REFRESH_WINDOW_S) {
+        sso_refresh_in in = {path, doc, c.start_url, c.region};
+        if (sqlambda_sso_refresh(ctx, &in, &token, &expires, refresh_why, sizeof refresh_why) ==
+            CREDS_CANCELLED) {
+            sqlambda_fmt(err, errlen, "SSO (profile \"%.64s\"): cancelled while refreshing the SSO "
+                         "token", ctx->profile);
+            ret = CREDS_CANCELLED;
+            goto out;
+        }
+    }
     if (expires <= time(NULL)) {
         struct tm tm;
         char when[32];
         gmtime_r(&expires, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         sqlambda_fmt(err, errlen, "SSO (profile \"%.64s\"): the SSO token for %s \"%s\" expired at "
-                     "%s: %s", ctx->profile, kind, shown, when, login_hint(ctx, hint, sizeof hint));
+                     "%s%s%.200s%s: %s", ctx->profile, kind, shown, when,
+                     refresh_why[0] ? " (not refreshed: " : "", refresh_why,
+                     refresh_why[0] ? ")" : "", login_hint(ctx, hint, sizeof hint));
         goto out;
     }
     if (!(url = sqlambda_sso_portal_url(ctx, c.region, err, errlen))) goto out;

@@ -200,7 +200,7 @@ like "legacy: token found by sha1(start URL)" "$(cat "$tmp/portal.log")" "token=
 # ---- the token: expired, missing, malformed, refused -------------------------------
 out=$(tool get --profile expired)
 like "expired token: error with its time and the login command" "$out" \
-  "^error status=CredentialsError .*SSO token for sso-session \"expired\" expired at $EARLIER: run \`aws sso login --profile expired\`"
+  "^error status=CredentialsError .*SSO token for sso-session \"expired\" expired at $EARLIER \(not refreshed: has no refreshToken\): run \`aws sso login --profile expired\`"
 out=$(tool get --profile nologin)
 like "no cached token: names the file and the login command" "$out" \
   "no cached SSO token for sso-session \"nologin\" \\($HOME/.aws/sso/cache/$(sha1 nologin).json: No such file or directory\\): run \`aws sso login --profile nologin\`"
