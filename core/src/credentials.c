@@ -247,7 +247,8 @@ static int run_chain(const sqlambda_creds_provider *p, file_stamp *cred_file,
     stamp(files.credentials_path, cred_file);
     stamp(files.config_path, conf_file);
     creds_ctx ctx = {p->profile, &files, p->region, &p->w, p->timeout_ms, p->setting, 0,
-                     p->ca_file, p->profile, p->use_fips, p->use_dualstack, p->use_fips_setting};
+                     p->ca_file, p->profile, p->use_fips, p->use_dualstack, p->use_fips_setting,
+                     p->log, p->log_arg};
     int rc = CREDS_ABSENT;
     char last[300] = "";
     for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
@@ -366,7 +367,8 @@ sqlambda_status sqlambda_creds_get(sqlambda_creds_provider *p, sqlambda_creds *o
         return SQLAMBDA_OK;
     }
     creds_ctx ectx = {p->profile, NULL, p->region, &p->w, p->timeout_ms, p->setting, 0,
-                      p->ca_file, p->profile, p->use_fips, p->use_dualstack, p->use_fips_setting};
+                      p->ca_file, p->profile, p->use_fips, p->use_dualstack, p->use_fips_setting,
+                     p->log, p->log_arg};
     int rc = sqlambda_creds_env(&ectx, out, err, errlen);
     if (rc == CREDS_FOUND && p->explicit_profile && explicit_role_profile(p)) {
         sqlambda_creds_clear(out); /* botocore: a named profile negates the environment */

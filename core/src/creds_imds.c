@@ -19,7 +19,10 @@ int sqlambda_creds_imds(const creds_ctx *ctx, sqlambda_creds *out, char *err, si
     if (sqlambda_imds_disabled()) return CREDS_ABSENT;
     char why[256];
     sqlambda_imds_conf conf;
-    if (sqlambda_imds_resolve(ctx->files, ctx->profile, &conf, why, sizeof why) != 0) {
+    /* the client's profile's settings (botocore's session), also when a
+     * source profile's credential_source = Ec2InstanceMetadata asks */
+    if (sqlambda_imds_resolve(ctx->files, ctx->client_profile ? ctx->client_profile : ctx->profile,
+                              &conf, why, sizeof why) != 0) {
         sqlambda_fmt(err, errlen, "instance metadata: %s", why);
         return CREDS_ERROR;
     }

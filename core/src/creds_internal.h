@@ -47,6 +47,8 @@ typedef struct creds_ctx {
     bool use_fips, use_dualstack;     /* the client's FIPS / dual-stack settings */
     bool use_fips_setting;            /* FIPS set, not from a pseudo-region: the
                                          SSO portal (in sso_region) follows this */
+    sqlambda_log_fn log;              /* the client's log hook, or NULL */
+    void *log_arg;
 } creds_ctx;
 
 /* The bound for a source: ctx->timeout_ms if set, else dflt. */
@@ -85,6 +87,12 @@ typedef struct sso_refresh_in {
  * why says why; CREDS_CANCELLED: the wait hook cancelled. */
 int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **token,
                          time_t *expires, char *why, size_t whylen);
+/* sso-oidc's URL (malloc'd) for sso_region region: AWS_ENDPOINT_URL_SSO_OIDC
+ * or the client profile's [services] sso_oidc (checked; never a generic
+ * endpoint), else https://oidc[-fips].<region>.<suffix or dual-stack
+ * suffix>; NULL with err set. */
+char *sqlambda_sso_oidc_url(const creds_ctx *ctx, const char *region, char *err,
+                            size_t errlen);
 /* The portal's URL (malloc'd) for sso_region region: AWS_ENDPOINT_URL_SSO or
  * the client profile's [services] sso (checked), else
  * https://portal.sso[-fips].<region>.<suffix or dual-stack suffix>; NULL

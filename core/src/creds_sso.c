@@ -147,6 +147,26 @@ char *sqlambda_sso_portal_url(const creds_ctx *ctx, const char *region, char *er
     return out;
 }
 
+/* Another process may have refreshed the file meanwhile (with a rotated
+ * refresh token this one's refresh is then refused): its token replaces an
+ * expired one when it is newer and valid. */
+static void reread(const char *path, char **token, time_t *expires) {
+    char *doc = sqlambda_read_small_file(path, SSO_TOKEN_MAX), *tok = NULL, why[80];
+    time_t exp = 0;
+    if (doc && sqlambda_sso_token_parse(doc, strlen(doc), &tok, &exp, why, sizeof why) == 0 &&
+        exp > time(NULL) && strcmp(tok, *token) != 0) {
+        explicit_bzero(*token, strlen(*token));
+        free(*token);
+        *token = tok;
+        *expires = exp;
+        tok = NULL;
+    }
+    if (tok) explicit_bzero(tok, strlen(tok));
+    free(tok);
+    if (doc) explicit_bzero(doc, strlen(doc));
+    free(doc);
+}
+
 static const char *login_hint(const creds_ctx *ctx, char *buf, size_t len) {
     sqlambda_fmt(buf, len, "run `aws sso login --profile %.64s`", ctx->profile);
     return buf;
@@ -187,13 +207,14 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
     char refresh_why[240] = "";
     if (c.session && expires - time(NULL) < SSO_REFRESH_WINDOW_S) {
         sso_refresh_in in = {path, doc, c.start_url, c.region};
-        if (sqlambda_sso_refresh(ctx, &in, &token, &expires, refresh_why, sizeof refresh_why) ==
-            CREDS_CANCELLED) {
+        int rr = sqlambda_sso_refresh(ctx, &in, &token, &expires, refresh_why, sizeof refresh_why);
+        if (rr == CREDS_CANCELLED) {
             sqlambda_fmt(err, errlen, "SSO (profile \"%.64s\"): cancelled while refreshing the SSO "
                          "token", ctx->profile);
             ret = CREDS_CANCELLED;
             goto out;
         }
+        if (rr != CREDS_FOUND && expires <= time(NULL)) reread(path, &token, &expires);
     }
     if (expires <= time(NULL)) {
         struct tm tm;
@@ -201,7 +222,7 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
         gmtime_r(&expires, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         sqlambda_fmt(err, errlen, "SSO (profile \"%.64s\"): the SSO token for %s \"%s\" expired at "
-                     "%s%s%.200s%s: %s", ctx->profile, kind, shown, when,
+                     "%s%s%.100s%s: %s", ctx->profile, kind, shown, when,
                      refresh_why[0] ? " (not refreshed: " : "", refresh_why,
                      refresh_why[0] ? ")" : "", login_hint(ctx, hint, sizeof hint));
         goto out;

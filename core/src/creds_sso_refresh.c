@@ -9,8 +9,10 @@
  * the answer replaces the cache file with botocore's keys (startUrl,
  * region, accessToken, expiresAt, clientId, clientSecret,
  * registrationExpiresAt, refreshToken): written to a new 0600 file in the
- * same directory, fsync'd and renamed over the old one, so a reader never
- * sees half a file. Legacy profiles (sso_start_url without sso_session)
+ * same directory (made before CreateToken is asked: a rotated refresh
+ * token is never received where it cannot be kept), fsync'd and renamed
+ * over the old one, as botocore's JSONFileCache, so a reader never sees
+ * half a file. Legacy profiles (sso_start_url without sso_session)
  * are not refreshed (botocore neither). A failed refresh leaves the file
  * alone and the caller keeps the old token while it is valid.
  */
@@ -26,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The sso-oidc endpoint (malloc'd) or NULL with err. */
-static char *oidc_url(const creds_ctx *ctx, const char *region, char *err, size_t errlen) {
+char *sqlambda_sso_oidc_url(const creds_ctx *ctx, const char *region, char *err,
+                            size_t errlen) {
     const char *what = NULL;
     const char *url = sqlambda_service_endpoint_config(ctx, "AWS_ENDPOINT_URL_SSO_OIDC",
                                                        "sso_oidc", false, &what);
@@ -45,44 +47,80 @@ static char *oidc_url(const creds_ctx *ctx, const char *region, char *err, size_
     return out;
 }
 
-/* Writes doc to path through a temporary file and a rename. 0, or -1 with
- * why. */
-static int save(const char *path, const char *doc, char *why, size_t whylen) {
-    char *tmp = NULL;
-    if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+/* The cache file's replacement: a new file beside it, made before
+ * CreateToken is asked (a rotated refresh token must never be received
+ * where it cannot be kept). */
+typedef struct pending_file {
+    char *tmp; /* "<path>.XXXXXX", O_EXCL, 0600, close-on-exec */
+    int fd;
+} pending_file;
+
+static int pending_open(pending_file *pf, const char *path, char *why, size_t whylen) {
+    pf->fd = -1;
+    if (asprintf(&pf->tmp, "%s.XXXXXX", path) < 0) {
+        pf->tmp = NULL;
         sqlambda_fmt(why, whylen, "out of memory");
         return -1;
     }
-    int fd = mkstemp(tmp); /* O_EXCL, mode 0600: never follows a planted link */
-    int rc = -1;
-    if (fd < 0) {
-        sqlambda_fmt(why, whylen, "cannot create a file beside %.120s: %s", path, strerror(errno));
-        free(tmp);
+    /* never follows a planted link; not inherited by credential_process */
+    if ((pf->fd = mkostemp(pf->tmp, O_CLOEXEC)) < 0) {
+        sqlambda_fmt(why, whylen, "the cache file cannot be rewritten (a new file beside %.120s: "
+                     "%s)", path, strerror(errno));
+        free(pf->tmp);
+        pf->tmp = NULL;
         return -1;
     }
+    return 0;
+}
+
+static void pending_drop(pending_file *pf) {
+    if (pf->fd >= 0) close(pf->fd);
+    if (pf->tmp) unlink(pf->tmp);
+    free(pf->tmp);
+    pf->tmp = NULL;
+    pf->fd = -1;
+}
+
+/* Writes doc, fsyncs, renames over path and syncs the directory. 0, or -1
+ * with why (the temporary file removed). */
+static int pending_commit(pending_file *pf, const char *path, const char *doc, char *why,
+                          size_t whylen) {
     size_t n = strlen(doc), off = 0;
+    int rc = -1;
     while (off < n) {
-        ssize_t w = write(fd, doc + off, n - off);
+        ssize_t w = write(pf->fd, doc + off, n - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            break;
+        }
         off += (size_t)w;
     }
-    if (off != n || fsync(fd) != 0) {
-        sqlambda_fmt(why, whylen, "cannot write %.120s: %s", tmp, strerror(errno));
-    } else if (close(fd) != 0) {
-        fd = -1;
-        sqlambda_fmt(why, whylen, "cannot write %.120s: %s", tmp, strerror(errno));
+    if (off != n || fsync(pf->fd) != 0) {
+        sqlambda_fmt(why, whylen, "cannot write %.120s: %s", pf->tmp, strerror(errno));
+    } else if (rename(pf->tmp, path) != 0) {
+        sqlambda_fmt(why, whylen, "cannot replace %.120s: %s", path, strerror(errno));
     } else {
-        fd = -1;
-        if (rename(tmp, path) != 0)
-            sqlambda_fmt(why, whylen, "cannot replace %.120s: %s", path, strerror(errno));
-        else
-            rc = 0;
+        free(pf->tmp); /* renamed: nothing to remove */
+        pf->tmp = NULL;
+        rc = 0;
+        char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash) {
+            *slash = '\0';
+            int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                (void)fsync(dfd); /* the rename itself survives a crash */
+                close(dfd);
+            }
+        }
+        free(dir);
     }
-    if (fd >= 0) close(fd);
-    if (rc != 0) unlink(tmp);
-    free(tmp);
+    pending_drop(pf);
     return rc;
+}
+
+static void warn(const creds_ctx *ctx, const char *msg) {
+    if (ctx->log) ctx->log(ctx->log_arg, SQLAMBDA_LOG_WARNING, msg);
 }
 
 int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **token,
@@ -92,20 +130,27 @@ int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **
     char *url = NULL, *body = NULL, *access = NULL, *refresh = NULL, *doc = NULL;
     json_t *req = NULL, *cache = NULL;
     sqlambda_http_response r = {0};
+    pending_file pf = {NULL, -1};
     long expires_in = 0;
     if (sqlambda_sso_refresh_fields(in->doc, strlen(in->doc), &f, why, whylen) != 0) return ret;
     if (f.registration_expires <= time(NULL)) {
         sqlambda_fmt(why, whylen, "its client registration expired (registrationExpiresAt)");
         goto out;
     }
-    if (!(url = oidc_url(ctx, in->region, why, whylen))) goto out;
+    if (!(url = sqlambda_sso_oidc_url(ctx, in->region, why, whylen))) goto out;
+    /* what the new file keeps (botocore's keys), checked before asking:
+     * jansson refuses a value that is not UTF-8 */
+    cache = json_pack("{s:s, s:s, s:s, s:s, s:s}", "startUrl", in->start_url, "region",
+                      in->region, "clientId", f.client_id, "clientSecret", f.client_secret,
+                      "registrationExpiresAt", f.registration_expires_at);
     req = json_pack("{s:s, s:s, s:s, s:s}", "clientId", f.client_id, "clientSecret",
                     f.client_secret, "grantType", "refresh_token", "refreshToken",
                     f.refresh_token);
-    if (!req || !(body = json_dumps(req, JSON_COMPACT))) {
-        sqlambda_fmt(why, whylen, "out of memory");
+    if (!cache || !req || !(body = json_dumps(req, JSON_COMPACT))) {
+        sqlambda_fmt(why, whylen, "the cached values cannot be sent (not UTF-8, or out of memory)");
         goto out;
     }
+    if (pending_open(&pf, in->path, why, whylen) != 0) goto out;
     char full[1200];
     sqlambda_fmt(full, sizeof full, "%s/token", url);
     const char *hdrs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
@@ -113,7 +158,11 @@ int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **
     if (sqlambda_http_simple_ca("POST", full, hdrs, body, ctx->w, tmo, ctx->ca_file, &r) != 0) {
         int code = sqlambda_creds_http_code(&r);
         if (code == CREDS_CANCELLED) ret = CREDS_CANCELLED;
-        sqlambda_fmt(why, whylen, "CreateToken at %.100s: %s", url, r.error);
+        if (code == CREDS_TIMEOUT)
+            sqlambda_fmt(why, whylen, "CreateToken at %.100s timed out after %ld ms (%s)", url,
+                         tmo, ctx->setting ? ctx->setting : "");
+        else
+            sqlambda_fmt(why, whylen, "CreateToken at %.100s: %s", url, r.error);
         goto out;
     }
     if (r.status != 200) {
@@ -140,24 +189,22 @@ int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **
     char when[32];
     gmtime_r(&exp, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cache = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "startUrl", in->start_url, "region",
-                      in->region, "accessToken", access, "expiresAt", when, "clientId",
-                      f.client_id, "clientSecret", f.client_secret, "registrationExpiresAt",
-                      f.registration_expires_at);
-    if (cache && refresh && json_object_set_new(cache, "refreshToken", json_string(refresh)) != 0) {
-        json_decref(cache);
-        cache = NULL;
+    /* from here the new token is used whatever happens to the file */
+    char unsaved[240] = "";
+    if (json_object_set_new(cache, "accessToken", json_string(access)) != 0 ||
+        json_object_set_new(cache, "expiresAt", json_string(when)) != 0 ||
+        (refresh && json_object_set_new(cache, "refreshToken", json_string(refresh)) != 0) ||
+        !(doc = json_dumps(cache, 0)))
+        sqlambda_fmt(unsaved, sizeof unsaved, "out of memory");
+    else
+        pending_commit(&pf, in->path, doc, unsaved, sizeof unsaved);
+    if (unsaved[0]) {
+        char msg[400];
+        sqlambda_fmt(msg, sizeof msg, "SSO (profile \"%.64s\"): the SSO token was refreshed but "
+                     "the cache file was not rewritten (%s); the next process may have to run "
+                     "`aws sso login`", ctx->profile, unsaved);
+        warn(ctx, msg);
     }
-    if (!cache || !(doc = json_dumps(cache, 0))) {
-        sqlambda_fmt(why, whylen, "out of memory");
-        goto out;
-    }
-    /* the new token is good even if the file cannot be written; the next
-     * process then refreshes again (or, with a rotated refresh token, asks
-     * for aws sso login) */
-    char unsaved[200] = "";
-    if (save(in->path, doc, unsaved, sizeof unsaved) != 0)
-        sqlambda_fmt(why, whylen, "refreshed, but not saved: %s", unsaved);
     if (*token) {
         explicit_bzero(*token, strlen(*token));
         free(*token);
@@ -167,6 +214,7 @@ int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **
     *expires = exp;
     ret = CREDS_FOUND;
 out:
+    pending_drop(&pf);
     sqlambda_sso_refresh_fields_clear(&f);
     if (body) explicit_bzero(body, strlen(body));
     if (doc) explicit_bzero(doc, strlen(doc));

@@ -28,8 +28,10 @@ static const char *const legacy_global[] = {
 
 int sqlambda_sts_mode(const creds_ctx *ctx, int *legacy, char *err, size_t errlen) {
     const char *v = getenv("AWS_STS_REGIONAL_ENDPOINTS"), *what = "AWS_STS_REGIONAL_ENDPOINTS";
+    /* the session's setting (botocore's STS client), not a source profile's */
+    const char *prof = ctx->client_profile ? ctx->client_profile : ctx->profile;
     if ((!v || !*v) && ctx->files) {
-        v = sqlambda_profile_get(ctx->files, ctx->profile, "sts_regional_endpoints");
+        v = sqlambda_profile_get(ctx->files, prof, "sts_regional_endpoints");
         what = "sts_regional_endpoints";
     }
     *legacy = 0;
@@ -41,7 +43,7 @@ int sqlambda_sts_mode(const creds_ctx *ctx, int *legacy, char *err, size_t errle
     char shown[80];
     sqlambda_show_value(shown, sizeof shown, v, strlen(v), 32);
     sqlambda_fmt(err, errlen, "%s (profile \"%.64s\") must be \"regional\" or \"legacy\", not %s",
-                 what, ctx->profile, shown);
+                 what, prof, shown);
     return -1;
 }
 
@@ -91,6 +93,13 @@ char *sqlambda_sts_url(const creds_ctx *ctx, const char **sign_region, char *err
         if (sqlambda_check_endpoint_what(e, what, err, errlen) != SQLAMBDA_OK) return NULL;
         if (!(u = strdup(e))) sqlambda_fmt(err, errlen, "out of memory");
         return u;
+    }
+    /* botocore would send FIPS or dual-stack calls without a region to
+     * sts[-fips].aws-global.<suffix>, no endpoint of STS's: refused */
+    if (!region && (ctx->use_fips || ctx->use_dualstack)) {
+        sqlambda_fmt(err, errlen, "STS with %s needs a region (AWS_REGION or the profile's "
+                     "region)", ctx->use_fips ? "FIPS" : "dual-stack");
+        return NULL;
     }
     /* the global endpoint: no region, or a legacy-mode region without FIPS
      * or dual-stack (STS's rule set) */

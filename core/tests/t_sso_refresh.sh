@@ -22,6 +22,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
+  mountpoint -q "$tmp/ro" 2>/dev/null && umount "$tmp/ro"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -37,7 +38,7 @@ tool() {
 }
 
 python3 "$here/fixtures/sso_portal.py" "$tmp/portal.port" "$tmp/portal.log" \
-  --token tok-live --client "client-1:csecret-XYZZY" \
+  --token tok-live --client "client-1:csecret-XYZZY" --race-file "$cache/$(printf raced | sha1sum | cut -d' ' -f1).json" \
   --refresh rt-a --refresh rt-b --refresh rt-c --refresh rt-d --refresh rt-e --refresh rt-boto &
 pids+=($!)
 for _ in $(seq 1 600); do [ -f "$tmp/portal.port" ] && break; sleep 0.05; done
@@ -46,7 +47,7 @@ export AWS_ENDPOINT_URL_SSO=$PORTAL AWS_ENDPOINT_URL_SSO_OIDC=$PORTAL
 export AWS_CONFIG_FILE=$tmp/config AWS_SHARED_CREDENTIALS_FILE=$tmp/credentials
 : >"$AWS_SHARED_CREDENTIALS_FILE"
 {
-  for s in soon expired later legacyish noreg refused partial; do
+  for s in soon expired later legacyish noreg refused partial raced ro; do
     printf '[sso-session %s]\nsso_start_url = https://d-%s.awsapps.com/start\nsso_region = eu-west-1\n\n' "$s" "$s"
     printf '[profile %s]\nsso_session = %s\nsso_account_id = 123456789012\nsso_role_name = Admin\n\n' "$s" "$s"
   done
@@ -128,6 +129,27 @@ out=$(AWS_ENDPOINT_URL_SSO_OIDC=http://127.0.0.1:$(free_port) tool get --profile
 like "CreateToken unreachable: named in the error" "$out" 'not refreshed: CreateToken at http://127\.0\.0\.1:[0-9]+: '
 out=$(AWS_ENDPOINT_URL_SSO_OIDC='http://u@x' tool get --profile refused)
 like "a bad AWS_ENDPOINT_URL_SSO_OIDC: refused, naming it" "$out" 'not refreshed: invalid endpoint URL .*AWS_ENDPOINT_URL_SSO_OIDC'
+
+# ---- another process refreshed first ------------------------------------------------------
+cache raced tok-gone "$(at '-5 minutes')" rt-rotated-elsewhere
+like "an expired token whose refresh is refused because another process rotated it: its new token is used" \
+  "$(tool get --profile raced)" '^source=sso akid=ASIA123456789012'
+like "... (the one that process wrote)" "$(grep federation "$tmp/portal.log" | tail -1)" 'token=tok-raced$'
+
+# ---- a cache that cannot be rewritten: CreateToken is not asked ------------------------------
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$tmp/ro" && mount -t tmpfs -o size=1M tmpfs "$tmp/ro" 2>/dev/null; then
+  mkdir -p "$tmp/ro/.aws/sso/cache"
+  python3 -c 'import json,sys; json.dump({"startUrl": "https://d-ro.awsapps.com/start", "region": "eu-west-1", "accessToken": "tok-live", "expiresAt": sys.argv[2], "clientId": "client-1", "clientSecret": "csecret-XYZZY", "refreshToken": "rt-e", "registrationExpiresAt": "2099-01-01T00:00:00Z"}, open(sys.argv[1], "w"))' \
+    "$tmp/ro/.aws/sso/cache/$(sha1 ro).json" "$(at '+5 minutes')"
+  mount -o remount,ro "$tmp/ro"
+  n=$(posts)
+  like "a read-only cache directory: the valid token is used" "$(HOME=$tmp/ro tool get --profile ro)" '^source=sso'
+  is "... and CreateToken is not asked (its rotated refresh token could not be kept)" "$(posts)" "$n"
+  umount "$tmp/ro"
+else
+  ok "a read-only cache directory # SKIP needs root to mount a read-only tmpfs"
+  ok "... CreateToken not asked # SKIP needs root to mount a read-only tmpfs"
+fi
 
 # ---- the same file as botocore's ---------------------------------------------------------------
 mkdir -p "$tmp/boto/.aws/sso/cache"

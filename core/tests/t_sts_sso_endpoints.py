@@ -13,8 +13,10 @@ source, botocore's URL (captured before sending: no network) and the region
 its STS signature names must equal what core's sqlambda_sts_url and
 sqlambda_sso_portal_url give (tool_creds endpoints). The deliberate
 differences (docs/configuration.md: the profile's generic endpoint_url never
-receives a signed AssumeRole, a web identity token or the SSO bearer token;
-AWS_ENDPOINT_URL not the SSO bearer token) are checked to hold."""
+receives a signed AssumeRole, a web identity token, the SSO bearer token or
+sso-oidc's refresh token; AWS_ENDPOINT_URL neither of the last two; no STS
+call with FIPS or dual-stack but no region) are checked to hold. The
+sso-oidc URL (the SSO token's refresh) is compared the same way."""
 import os
 import re
 import subprocess
@@ -37,7 +39,7 @@ tmp = tempfile.mkdtemp(prefix="sqlambda-stsdiff-")
 CONF = os.path.join(tmp, "config")
 _loader = botocore.session.Session().get_component("data_loader")
 rules = {s: EndpointProvider(_loader.load_service_model(s, "endpoint-rule-set-1"),
-                             _loader.load_data("partitions")) for s in ("sts", "sso")}
+                             _loader.load_data("partitions")) for s in ("sts", "sso", "sso-oidc")}
 
 
 class Stop(Exception):
@@ -101,7 +103,15 @@ def botocore_view(case):
         except EndpointVariantError:
             sso_url = rule_set_url("sso", session, case["sso_region"])
         sso_url = sso_url.split("/federation/")[0].rstrip("/")
-        return sts_url, sign, sso_url
+        try:
+            oidc = session.create_client("sso-oidc", config=Config(
+                signature_version=UNSIGNED, region_name=case["sso_region"]))
+            oidc_url, _ = capture(oidc, lambda c: c.create_token(
+                clientId="c", clientSecret="s", grantType="refresh_token", refreshToken="r"))
+        except EndpointVariantError:
+            oidc_url = rule_set_url("sso-oidc", session, case["sso_region"])
+        oidc_url = oidc_url.split("/token")[0].rstrip("/")
+        return sts_url, sign, sso_url, oidc_url
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -111,11 +121,13 @@ def core_view(case):
     p = subprocess.run(wrap + [tool, "endpoints", "--sso-region", case["sso_region"]],
                        env=case_env(case), capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
-        return f"exit {p.returncode}: {p.stdout} {p.stderr[-300:]}", None, None
+        return f"exit {p.returncode}: {p.stdout} {p.stderr[-300:]}", None, None, None
     m = re.search(r"^sts=(\S+) sign_region=(\S+)$", p.stdout, re.M)
     s = re.search(r"^sso=(\S+)$", p.stdout, re.M)
+    o = re.search(r"^oidc=(\S+)$", p.stdout, re.M)
     return (m.group(1) if m else p.stdout.strip(), m.group(2) if m else None,
-            s.group(1).rstrip("/") if s else p.stdout.strip())
+            s.group(1).rstrip("/") if s else p.stdout.strip(),
+            o.group(1).rstrip("/") if o else p.stdout.strip())
 
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-east-1", "cn-north-1", "us-gov-west-1",
@@ -159,10 +171,13 @@ def cases():
                 out.append({"name": f"{region} {fname}{', legacy ' + legacy if legacy else ''}",
                             "env": env, "config": conf, "sso_region": sso_region})
     services = "[services local]\nsts =\n  endpoint_url = http://127.0.0.1:7101\n" \
-               "sso =\n  endpoint_url = http://127.0.0.1:7102/sso\n"
+               "sso =\n  endpoint_url = http://127.0.0.1:7102/sso\n" \
+               "sso_oidc =\n  endpoint_url = http://127.0.0.1:7103\n"
     for name, env, conf in [
-        ("AWS_ENDPOINT_URL_STS and _SSO", {"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:7201",
-                                           "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:7202/"}, ""),
+        ("AWS_ENDPOINT_URL_STS, _SSO and _SSO_OIDC",
+         {"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:7201",
+          "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:7202/",
+          "AWS_ENDPOINT_URL_SSO_OIDC": "http://127.0.0.1:7204/"}, ""),
         ("[services] sts and sso", {}, "services = local\n"),
         ("variables beat [services]", {"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:7201"},
          "services = local\n"),
@@ -190,7 +205,7 @@ GENERIC = [
     ("AWS_ENDPOINT_URL", {"AWS_ENDPOINT_URL": "http://127.0.0.1:7301"}, "", True),
     ("the profile's endpoint_url", {}, "endpoint_url = http://127.0.0.1:7302\n", False),
 ]
-print(f"1..{len(CASES) + 2 * len(GENERIC)}")
+print(f"1..{len(CASES) + 3 * len(GENERIC) + 1}")
 n = failed = 0
 
 
@@ -220,6 +235,8 @@ for case in CASES:
         diffs.append(f"STS signing region: botocore {b[1]!r}, sqlambda {c[1]!r}")
     if b[2] != c[2]:
         diffs.append(f"SSO portal ({case['sso_region']}): botocore {b[2]!r}, sqlambda {c[2]!r}")
+    if b[3] != c[3]:
+        diffs.append(f"sso-oidc ({case['sso_region']}): botocore {b[3]!r}, sqlambda {c[3]!r}")
     if diffs:
         diffs.append(f"env {case['env']}, config {case['config']!r}")
     report(not diffs, case["name"], diffs)
@@ -239,6 +256,18 @@ for name, env, conf, sts_too in GENERIC:
     report(c[2] == "https://portal.sso.eu-west-2.amazonaws.com" and b[2] != c[2],
            f"{name}: the SSO portal does not (botocore sends the bearer token there)",
            [f"botocore {b[2]!r}, sqlambda {c[2]!r}"])
+    report(c[3] == "https://oidc.eu-west-2.amazonaws.com" and b[3] != c[3],
+           f"{name}: sso-oidc does not (botocore sends the refresh token and client secret there)",
+           [f"botocore {b[3]!r}, sqlambda {c[3]!r}"])
+
+# no region with FIPS: botocore would go to sts-fips.aws-global.amazonaws.com,
+# no STS endpoint; refused, naming what is missing
+case = {"env": {"AWS_USE_FIPS_ENDPOINT": "true"}, "sso_region": "eu-west-2", "config": "[default]\n"}
+write(case)
+b, c = botocore_view(case), core_view(case)
+report(c[0].startswith("sts-error=STS with FIPS needs a region") and "aws-global" in b[0],
+       "no region, FIPS on: STS refused with an error saying a region is needed "
+       "(botocore: sts-fips.aws-global)", [f"botocore {b[0]!r}, sqlambda {c[0]!r}"])
 
 os.unlink(CONF)
 os.rmdir(tmp)

@@ -6,8 +6,8 @@
  *                  [--session-token T] [--repeat N] [--threads T]
  *                  [--between CMD] [--show-secret]
  *   tool_creds endpoints [--profile P] [--region R] [--sso-region R]
- *     prints "sts=<url> sign_region=<r>" and "sso=<portal url>" (or
- *     "sts-error=<message>" / "sso-error=<message>") as the credential
+ *     prints "sts=<url> sign_region=<r>", "sso=<portal url>" and
+ *     "oidc=<sso-oidc url>" (or "<name>-error=<message>") as the credential
  *     providers would reach them, for t_sts_sso_endpoints.py
  * get prints one line per successful get:
  *   source=<s> akid=<id> token=<yes|no> expires_in=<seconds|never> [secret=<s>]
@@ -81,7 +81,7 @@ static int run_endpoints(void) {
     if (sqlambda_profiles_load(&files) != 0) return 3;
     sqlambda_waiter w = {0};
     creds_ctx ctx = {cfg.profile, &files, cfg.region, &w, 0, "t", 0, NULL, cfg.profile,
-                     cfg.use_fips, cfg.use_dualstack, cfg.use_fips_setting};
+                     cfg.use_fips, cfg.use_dualstack, cfg.use_fips_setting, NULL, NULL};
     char err[400];
     const char *sign = NULL;
     char *u = sqlambda_sts_url(&ctx, &sign, err, sizeof err);
@@ -91,6 +91,10 @@ static int run_endpoints(void) {
     u = sqlambda_sso_portal_url(&ctx, sso_region, err, sizeof err);
     if (u) printf("sso=%s\n", u);
     else printf("sso-error=%s\n", err);
+    free(u);
+    u = sqlambda_sso_oidc_url(&ctx, sso_region, err, sizeof err);
+    if (u) printf("oidc=%s\n", u);
+    else printf("oidc-error=%s\n", err);
     free(u);
     sqlambda_profiles_free(&files);
     sqlambda_config_free(&cfg);
