@@ -13,6 +13,8 @@
 #                              and exit
 #   sq ARGS…                   psql -X -At -v ON_ERROR_STOP=1, its errors on stdout
 #   wait_until SECS CMD…       true once CMD succeeds (polled every 50 ms), false after SECS
+#   qs_log_tail N              the server log's last N lines as TAP comments
+# QS_KEEP=1 keeps $tmp (the server's log and data) for a look.
 
 qs_begin() {
   tmp=$(mktemp -d "/tmp/aws_lambda-$1.XXXXXX")
@@ -24,8 +26,10 @@ qs_begin() {
 qs_cleanup() {
   "$top/scripts/pg-stop" "$tmp/pg" >/dev/null 2>&1
   [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
-  rm -rf "$tmp"
+  if [ -n "${QS_KEEP:-}" ]; then echo "# kept $tmp (QS_KEEP)"; else rm -rf "$tmp"; fi
 }
+# qs_log_tail N: the server log's last N lines as TAP comments (after a failure)
+qs_log_tail() { tail -n "$1" "$tmp/pg/server.log" 2>/dev/null | sed 's/^/#   log: /'; }
 
 qs_sink() {
   local control=()

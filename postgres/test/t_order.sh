@@ -22,7 +22,7 @@ qs_sink --control
 qs_pg_start order \
   aws_lambda.retry_base_ms=50 aws_lambda.retry_max_ms=200 aws_lambda.max_delivery_attempts=1000 \
   aws_lambda.max_attempts=1 aws_lambda.breaker_failures=0 track_commit_timestamp=on \
-  restart_after_crash=on
+  restart_after_crash=on synchronous_commit=on  # (pg-start's default, off, loses commits at a crash)
 queue_empty() { [ "$(sq -c "SELECT count(*) FROM aws_lambda.queue")" = 0 ]; }
 
 # check_order FUNC [EXPECTED_FILE]: reads the sink's log for FUNC (records
