@@ -403,6 +403,14 @@ got=$(AWS_USE_FIPS_ENDPOINT=true sts_host us-gov-east-1)
 is "STS endpoint: FIPS in GovCloud is the plain regional host (STS's rule set)" "$got" "https://sts.us-gov-east-1.amazonaws.com"
 got=$(AWS_USE_FIPS_ENDPOINT=true AWS_USE_DUALSTACK_ENDPOINT=true AWS_STS_REGIONAL_ENDPOINTS=legacy sts_host eu-west-1)
 is "STS endpoint: FIPS + dual-stack, even in legacy mode" "$got" "https://sts-fips.eu-west-1.api.aws"
+# a source profile's own sts_regional_endpoints does not pick STS's host:
+# botocore makes every STS client from the session (the client's profile)
+echo tok >"$tmp/web-tok"
+printf '[profile viaweb]\nrole_arn = %s/r1\nsource_profile = weblegacy\n[profile weblegacy]\nrole_arn = %s/web\nweb_identity_token_file = %s\nsts_regional_endpoints = legacy\n' \
+  "$A" "$A" "$tmp/web-tok" >>"$AWS_CONFIG_FILE"
+got=$(tool get --profile viaweb --region eu-west-1 | grep -o 'STS at https://[^ ]*' | head -1)
+is "STS endpoint: a source profile's sts_regional_endpoints = legacy is not the client's (as botocore)" \
+  "$got" "STS at https://sts.eu-west-1.amazonaws.com"
 # (t_sts_sso_endpoints.py compares 106 such cases with botocore)
 # botocore's endpoint for each region x mode, in one python run (boto3's
 # import is the slow part)
