@@ -185,6 +185,15 @@ void awsq_worker_main(Datum arg) {
     bool sweep_owed = true, more_ready = false, reload_client = false;
     while (!ShutdownRequestPending) {
         CHECK_FOR_INTERRUPTS();
+        /* The table statistics of the transactions so far (the queue's
+         * deleted and updated rows): a backend sends them when it goes
+         * idle, a background worker must itself, at most once a second
+         * (pgstat's own limit), or autovacuum never sees the queue's dead
+         * rows and every claim scans more of them (worker_spi does the
+         * same). The loop comes round at least once a second (the idle
+         * sweep), so they are sent within about two. Never inside a
+         * transaction: each round commits its own. */
+        pgstat_report_stat(false);
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
