@@ -9,31 +9,9 @@
 # by AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, the profile's
 # ec2_metadata_service_endpoint_mode and imds_use_ipv6. t_endpoint_diff.py
 # compares the choice with botocore's for more combinations.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../../scripts/lib/tap.sh"
-build=${SQLAMBDA_BUILD:-$here/../build}
-wrap=${SQLAMBDA_WRAP:-}
-tool() { # tool ARGS: tool_creds; a crash or sanitizer report (exit not 0/2) is recorded
-  local rc=0
-  $wrap "$build/tests/tool_creds" "$@" 2>"$tmp/stderr" || rc=$?
-  cat "$tmp/stderr"
-  [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || echo "tool_creds $* exited $rc" >>"$tmp/tool-failures"
-  return 0
-}
-
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*'); do unset "$v"; done
-unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
-tmp=$(mktemp -d)
-pids=()
+. "$(dirname "$0")/lib_creds.sh"
 v6_added=
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "$v6_added" ] && ip -6 addr del fd00:ec2::254/128 dev lo 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit+=('[ -n "$v6_added" ] && ip -6 addr del fd00:ec2::254/128 dev lo 2>/dev/null')
 export HOME=$tmp/home AWS_CONFIG_FILE=$tmp/config AWS_SHARED_CREDENTIALS_FILE=$tmp/credentials
 mkdir -p "$HOME"
 : >"$AWS_SHARED_CREDENTIALS_FILE"
@@ -126,9 +104,5 @@ else
     '^"PUT /latest/api/token "GET /latest/meta-data/iam/security-credentials/ $'
 fi
 
-if [ -s "$tmp/tool-failures" ]; then
-  not_ok "every tool_creds run exited cleanly"; sed 's/^/# /' "$tmp/tool-failures"
-else
-  ok "every tool_creds run exited cleanly"
-fi
+tool_runs_clean
 tap_exit

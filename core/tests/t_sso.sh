@@ -7,34 +7,9 @@
 # refused token says to run `aws sso login --profile X` (never showing the
 # token); bad or missing keys are errors naming them; and botocore, for the
 # same files, cache and portal, resolves the same access key id.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-. "$top/scripts/lib/tap.sh"
-build=${SQLAMBDA_BUILD:-$here/../build}
-wrap=${SQLAMBDA_WRAP:-}
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*'); do unset "$v"; done
-unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib_creds.sh"
 export HOME=$tmp/home
 mkdir -p "$HOME/.aws/sso/cache"
-
-tool() {
-  local rc=0
-  $wrap "$build/tests/tool_creds" "$@" 2>"$tmp/stderr" || rc=$?
-  cat "$tmp/stderr"
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
-    { echo "tool_creds $* exited $rc"; head -20 "$tmp/stderr"; } >>"$tmp/tool-failures"
-  fi
-  return 0
-}
 
 GOOD=tok-good-0123456789 OTHER=tok-other-abcdef
 python3 "$here/fixtures/sso_portal.py" "$tmp/portal.port" "$tmp/portal.log" \
@@ -298,5 +273,5 @@ PY
 is "botocore resolves the same access key ids (sso_session, legacy, services)" "$(tail -1 <<<"$diff")" "differences 0"
 [ "$(tail -1 <<<"$diff")" = "differences 0" ] || sed 's/^/# /' <<<"$diff"
 
-if [ -s "$tmp/tool-failures" ]; then not_ok "no crash"; sed 's/^/# /' "$tmp/tool-failures"; else ok "no crash"; fi
+tool_runs_clean
 tap_exit

@@ -9,34 +9,11 @@
 # refused refresh keeps a still-valid token and otherwise says to run
 # `aws sso login`, naming why, never a secret. botocore, refreshing the
 # same cache against the same server, writes the same file.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-. "$top/scripts/lib/tap.sh"
-build=${SQLAMBDA_BUILD:-$here/../build}
-wrap=${SQLAMBDA_WRAP:-}
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*'); do unset "$v"; done
-unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  mountpoint -q "$tmp/ro" 2>/dev/null && umount "$tmp/ro"
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib_creds.sh"
+at_exit+=('mountpoint -q "$tmp/ro" 2>/dev/null && umount "$tmp/ro"')
 export HOME=$tmp/home
 cache=$HOME/.aws/sso/cache
 mkdir -p "$cache"
-tool() {
-  local rc=0
-  $wrap "$build/tests/tool_creds" "$@" 2>"$tmp/stderr" || rc=$?
-  cat "$tmp/stderr"
-  [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || echo "tool_creds $* exited $rc" >>"$tmp/tool-failures"
-  return 0
-}
-
 python3 "$here/fixtures/sso_portal.py" "$tmp/portal.port" "$tmp/portal.log" \
   --token tok-live --client "client-1:csecret-XYZZY" --race-file "$cache/$(printf raced | sha1sum | cut -d' ' -f1).json" \
   --refresh rt-a --refresh rt-b --refresh rt-c --refresh rt-d --refresh rt-e --refresh rt-boto &
@@ -178,9 +155,5 @@ print("same" if same and close else f"differ: ours {sorted(ours)} {ours.get('exp
 PY
 is "... both cache files have the same keys and values (but the tokens the server issued)" "$(cat "$tmp/cmp")" same
 
-if [ -s "$tmp/tool-failures" ]; then
-  not_ok "every tool_creds run exited cleanly"; sed 's/^/# /' "$tmp/tool-failures"
-else
-  ok "every tool_creds run exited cleanly"
-fi
+tool_runs_clean
 tap_exit
