@@ -150,4 +150,33 @@ is "the queue applies the server value to a role without its own (other: 42501)"
   "$(state_as guard_plain "SELECT aws_lambda.enqueue('ok_other_fc', '{}')")" 42501
 is "the queue applies the server value to a role without its own (ok_fc: queued)" \
   "$(state_as guard_plain "SELECT aws_lambda.enqueue('ok_fc', '{}')")" ok
+
+# A backend keeps a role's allowlist across transactions until an
+# invalidation arrives: ALTER ROLE ... SET from another session reaches the
+# same backend's next transaction.
+out=$(psql -X -At -U guard_plain -v VERBOSITY=sqlstate 2>&1 <<SQL
+SELECT 'first: ' || (aws_lambda.enqueue('ok_fc', '{}') > 0)::text;
+SELECT 'again: ' || (aws_lambda.enqueue('ok_fc', '{}') > 0)::text;
+\! psql -X -q -h "$PGHOST" -p "$PGPORT" -U postgres -c "ALTER ROLE guard_plain SET aws_lambda.allowed_functions = 'ok_fc_only_not'"
+SELECT 'after: ' || (aws_lambda.enqueue('ok_fc', '{}') > 0)::text;
+\! psql -X -q -h "$PGHOST" -p "$PGPORT" -U postgres -c "ALTER ROLE guard_plain RESET aws_lambda.allowed_functions"
+SELECT 'reset: ' || (aws_lambda.enqueue('ok_fc', '{}') > 0)::text;
+SQL
+)
+is "one backend: allowed, allowed (cached), refused after another session's ALTER ROLE SET, allowed after its RESET" \
+  "$(printf '%s\n' "$out" | grep -o '^first: true\|^again: true\|^ERROR: *42501\|^reset: true' | tr '\n' ' ')" \
+  "first: true again: true ERROR:  42501 reset: true "
+out=$(psql -X -At -v VERBOSITY=sqlstate 2>&1 <<'SQL'
+SET ROLE guard_plain;
+SELECT 'first: ' || (aws_lambda.enqueue('ok_fc', '{}') > 0)::text;
+RESET ROLE;
+ALTER ROLE guard_plain SET aws_lambda.allowed_functions = 'ok_fc_only_not';
+SET ROLE guard_plain;
+SELECT 'after: ' || (aws_lambda.enqueue('ok_fc', '{}') > 0)::text;
+RESET ROLE;
+ALTER ROLE guard_plain RESET aws_lambda.allowed_functions;
+SQL
+)
+is "... and when the same backend changes it (SET ROLE around ALTER ROLE)" \
+  "$(printf '%s\n' "$out" | grep -o '^first: true\|^ERROR: *42501' | tr '\n' ' ')" "first: true ERROR:  42501 "
 tap_exit
