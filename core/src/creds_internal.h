@@ -151,6 +151,9 @@ int sqlambda_sts_failed(const char *what, const creds_ctx *ctx, const char *url,
 void sqlambda_sts_refused(const char *what, const char *url, const sqlambda_http_response *r,
                           char *err, size_t errlen);
 
+/* Wipes a NUL-terminated secret (a token, a key, a document holding one)
+ * and frees it; NULL is fine. */
+void sqlambda_wipe_free(char *s);
 /* Fills *out from three strings (copied); 0, or -1 out of memory. */
 int sqlambda_creds_set(sqlambda_creds *out, const char *akid, const char *secret,
                        const char *token, time_t expiration, const char *source);

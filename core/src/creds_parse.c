@@ -79,12 +79,9 @@ int sqlambda_sso_token_parse(const char *text, size_t len, char **token, time_t 
 
 
 void sqlambda_sso_refresh_fields_clear(sso_refresh_fields *f) {
-    char *secret[] = {f->refresh_token, f->client_secret};
-    for (int i = 0; i < 2; i++)
-        if (secret[i]) explicit_bzero(secret[i], strlen(secret[i]));
-    free(f->refresh_token);
+    sqlambda_wipe_free(f->refresh_token);
+    sqlambda_wipe_free(f->client_secret);
     free(f->client_id);
-    free(f->client_secret);
     free(f->registration_expires_at);
     memset(f, 0, sizeof *f);
 }
@@ -148,8 +145,7 @@ int sqlambda_sso_create_token_parse(const char *text, size_t len, char **access,
         rc = 0;
     if (rc == 0) *expires_in = (long)json_integer_value(ei);
     if (rc != 0) {
-        if (*access) explicit_bzero(*access, strlen(*access));
-        free(*access);
+        sqlambda_wipe_free(*access);
         *access = NULL;
     }
     json_decref(j);
@@ -221,11 +217,6 @@ char *sqlambda_xml_text(const char *xml, size_t len, const char *tag) {
     return out;
 }
 
-static void wipe_free(char *s) {
-    if (s) explicit_bzero(s, strlen(s));
-    free(s);
-}
-
 int sqlambda_creds_parse_sts(const char *xml, size_t len, sqlambda_creds *out) {
     return sqlambda_creds_parse_sts_as(xml, len, out, "web-identity");
 }
@@ -243,8 +234,8 @@ int sqlambda_creds_parse_sts_as(const char *xml, size_t len, sqlambda_creds *out
         sqlambda_creds_set(out, id, secret, token, t, source) == 0)
         rc = 0;
     free(id);
-    wipe_free(secret);
-    wipe_free(token);
+    sqlambda_wipe_free(secret);
+    sqlambda_wipe_free(token);
     free(exp);
     return rc;
 }

@@ -155,16 +155,13 @@ static void reread(const char *path, char **token, time_t *expires) {
     time_t exp = 0;
     if (doc && sqlambda_sso_token_parse(doc, strlen(doc), &tok, &exp, why, sizeof why) == 0 &&
         exp > time(NULL) && strcmp(tok, *token) != 0) {
-        explicit_bzero(*token, strlen(*token));
-        free(*token);
+        sqlambda_wipe_free(*token);
         *token = tok;
         *expires = exp;
         tok = NULL;
     }
-    if (tok) explicit_bzero(tok, strlen(tok));
-    free(tok);
-    if (doc) explicit_bzero(doc, strlen(doc));
-    free(doc);
+    sqlambda_wipe_free(tok);
+    sqlambda_wipe_free(doc);
 }
 
 static const char *login_hint(const creds_ctx *ctx, char *buf, size_t len) {
@@ -266,13 +263,10 @@ int sqlambda_creds_sso(const creds_ctx *ctx, sqlambda_creds *out, char *err, siz
     }
     ret = CREDS_FOUND;
 out:
-    if (doc) explicit_bzero(doc, strlen(doc));
-    if (token) explicit_bzero(token, strlen(token));
-    if (hdr) explicit_bzero(hdr, strlen(hdr));
+    sqlambda_wipe_free(doc);
+    sqlambda_wipe_free(token);
+    sqlambda_wipe_free(hdr);
     if (r.body.data) explicit_bzero(r.body.data, r.body.len);
-    free(doc);
-    free(token);
-    free(hdr);
     free(path);
     free(url);
     curl_free(role);

@@ -205,10 +205,7 @@ int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **
                      "`aws sso login`", ctx->profile, unsaved);
         warn(ctx, msg);
     }
-    if (*token) {
-        explicit_bzero(*token, strlen(*token));
-        free(*token);
-    }
+    sqlambda_wipe_free(*token);
     *token = access;
     access = NULL;
     *expires = exp;
@@ -216,15 +213,11 @@ int sqlambda_sso_refresh(const creds_ctx *ctx, const sso_refresh_in *in, char **
 out:
     pending_drop(&pf);
     sqlambda_sso_refresh_fields_clear(&f);
-    if (body) explicit_bzero(body, strlen(body));
-    if (doc) explicit_bzero(doc, strlen(doc));
-    if (access) explicit_bzero(access, strlen(access));
-    if (refresh) explicit_bzero(refresh, strlen(refresh));
+    sqlambda_wipe_free(body);
+    sqlambda_wipe_free(doc);
+    sqlambda_wipe_free(access);
+    sqlambda_wipe_free(refresh);
     if (r.body.data) explicit_bzero(r.body.data, r.body.len);
-    free(body);
-    free(doc);
-    free(access);
-    free(refresh);
     free(url);
     json_decref(req); /* jansson's own copies: not wiped (it frees them itself) */
     json_decref(cache);

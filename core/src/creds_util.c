@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void wipe_free(char *s) {
+void sqlambda_wipe_free(char *s) {
     if (s) {
         explicit_bzero(s, strlen(s));
         free(s);
@@ -23,8 +23,8 @@ static void wipe_free(char *s) {
 void sqlambda_creds_clear(sqlambda_creds *c) {
     if (!c) return;
     free(c->access_key_id);
-    wipe_free(c->secret_access_key);
-    wipe_free(c->session_token);
+    sqlambda_wipe_free(c->secret_access_key);
+    sqlambda_wipe_free(c->session_token);
     memset(c, 0, sizeof *c);
 }
 
