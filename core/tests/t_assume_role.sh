@@ -6,41 +6,14 @@
 # form and signing scope, moto's instance metadata and the container
 # fixture as credential sources, and botocore as the oracle: for the same
 # files, boto3.Session(profile_name=...) must end at the same role.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-. "$top/scripts/lib/tap.sh"
-build=${SQLAMBDA_BUILD:-$here/../build}
-wrap=${SQLAMBDA_WRAP:-}
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*'); do unset "$v"; done
-unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
+. "$(dirname "$0")/lib_creds.sh"
 if ! command -v moto_server >/dev/null; then
   ok "assume-role tests # SKIP moto_server not installed"
   exit 0
 fi
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  "$top/scripts/moto-stop" "$tmp/moto" >/dev/null 2>&1
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit+=('"$top/scripts/moto-stop" "$tmp/moto" >/dev/null 2>&1')
 export HOME=$tmp/home
 mkdir -p "$HOME"
-
-# tool ARGS: tool_creds; an exit other than 0 (ok) or 2 (reported error) is
-# a crash or sanitizer/valgrind report: recorded.
-tool() {
-  local rc=0
-  $wrap "$build/tests/tool_creds" "$@" 2>"$tmp/stderr" || rc=$?
-  cat "$tmp/stderr"
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
-    { echo "tool_creds $* exited $rc"; head -20 "$tmp/stderr"; } >>"$tmp/tool-failures"
-  fi
-  return 0
-}
 
 # ---- peers -------------------------------------------------------------------
 if ! "$top/scripts/moto-start" "$tmp/moto" >"$tmp/moto-start.log" 2>&1; then
@@ -433,10 +406,5 @@ for r in eu-west-1 us-east-1 ap-east-1; do
 done
 unset AWS_STS_REGIONAL_ENDPOINTS https_proxy HTTPS_PROXY
 
-if [ -s "$tmp/tool-failures" ]; then
-  not_ok "every tool_creds run exited cleanly (no crash, sanitizer or valgrind error)"
-  sed 's/^/# /' "$tmp/tool-failures" | head -40
-else
-  ok "every tool_creds run exited cleanly (no crash, sanitizer or valgrind error)"
-fi
+tool_runs_clean
 tap_exit

@@ -4,29 +4,7 @@
 # loopback container-credentials fixture (fixtures/container_creds.py) and
 # credential_process scripts written here. Each source alone, the chain's
 # order, errors, the shared cache and refresh before expiry.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../../scripts/lib/tap.sh"
-build=${SQLAMBDA_BUILD:-$here/../build}
-wrap=${SQLAMBDA_WRAP:-}
-# tool ARGS: runs tool_creds; an exit other than 0 (ok) or 2 (reported
-# error) means a crash, sanitizer report or valgrind error (99): recorded.
-tool() {
-  local rc=0
-  $wrap "$build/tests/tool_creds" "$@" 2>"$tmp/stderr" || rc=$?
-  cat "$tmp/stderr"
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
-    { echo "tool_creds $* exited $rc"; head -20 "$tmp/stderr"; } >>"$tmp/tool-failures"
-  fi
-  return 0
-}
-
-for v in $(env | grep -o '^AWS_[A-Z0-9_]*'); do unset "$v"; done
-unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib_creds.sh"
 export HOME=$tmp/home
 mkdir -p "$HOME/.aws"
 
@@ -257,10 +235,5 @@ cp "$tmp/credentials.orig" "$AWS_SHARED_CREDENTIALS_FILE"
 out=$(tool get --profile keys --repeat 2 --between "true")
 like "cache: unchanged file gives the same keys" "$(echo "$out" | awk '{print $2}' | tr '\n' ' ')" '^akid=AKIAFILECRED akid=AKIAFILECRED $'
 
-if [ -s "$tmp/tool-failures" ]; then
-  not_ok "every tool_creds run exited cleanly (no crash, sanitizer or valgrind error)"
-  sed 's/^/# /' "$tmp/tool-failures" | head -40
-else
-  ok "every tool_creds run exited cleanly (no crash, sanitizer or valgrind error)"
-fi
+tool_runs_clean
 tap_exit

@@ -24,7 +24,7 @@ export AWS_ENDPOINT_URL_SSO=$PORTAL AWS_ENDPOINT_URL_SSO_OIDC=$PORTAL
 export AWS_CONFIG_FILE=$tmp/config AWS_SHARED_CREDENTIALS_FILE=$tmp/credentials
 : >"$AWS_SHARED_CREDENTIALS_FILE"
 {
-  for s in soon expired later legacyish noreg refused partial raced ro; do
+  for s in soon expired later legacyish noreg refused partial raced ro malformed; do
     printf '[sso-session %s]\nsso_start_url = https://d-%s.awsapps.com/start\nsso_region = eu-west-1\n\n' "$s" "$s"
     printf '[profile %s]\nsso_session = %s\nsso_account_id = 123456789012\nsso_role_name = Admin\n\n' "$s" "$s"
   done
@@ -106,6 +106,12 @@ out=$(AWS_ENDPOINT_URL_SSO_OIDC=http://127.0.0.1:$(free_port) tool get --profile
 like "CreateToken unreachable: named in the error" "$out" 'not refreshed: CreateToken at http://127\.0\.0\.1:[0-9]+: '
 out=$(AWS_ENDPOINT_URL_SSO_OIDC='http://u@x' tool get --profile refused)
 like "a bad AWS_ENDPOINT_URL_SSO_OIDC: refused, naming it" "$out" 'not refreshed: invalid endpoint URL .*AWS_ENDPOINT_URL_SSO_OIDC'
+
+python3 -c 'import json,sys; json.dump({"startUrl": "https://d-malformed.awsapps.com/start", "region": "eu-west-1", "accessToken": "tok-gone", "expiresAt": sys.argv[2], "clientId": "client-malformed", "clientSecret": "csecret-XYZZY", "refreshToken": "rt-m", "registrationExpiresAt": "2099-01-01T00:00:00Z"}, open(sys.argv[1], "w"))' \
+  "$cache/$(sha1 malformed).json" "$(at '-5 minutes')"
+like "CreateToken answering 200 without a token: not refreshed, says why, aws sso login" \
+  "$(tool get --profile malformed)" 'not refreshed: CreateToken at http://127\.0\.0\.1:[0-9]+: the answer has no accessToken\).*aws sso login --profile malformed'
+is "... the cache file is left as it was" "$(field malformed accessToken)" tok-gone
 
 # ---- another process refreshed first ------------------------------------------------------
 cache raced tok-gone "$(at '-5 minutes')" rt-rotated-elsewhere
