@@ -16,7 +16,9 @@
 static bool wake_at_commit, callback_registered;
 
 static void at_xact_event(XactEvent event, void *arg) {
-    if (event == XACT_EVENT_COMMIT && wake_at_commit) awsq_wake_worker();
+    /* Every id again: redeliver brings back ids below those claimed, and a
+     * function resumed has entries there. */
+    if (event == XACT_EVENT_COMMIT && wake_at_commit) awsq_wake_worker(1);
     if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
         event == XACT_EVENT_PREPARE)
         wake_at_commit = false;

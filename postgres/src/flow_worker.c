@@ -123,18 +123,21 @@ void awsq_flow_load(void) {
     }
 }
 
-Datum awsq_flow_excluded(void) {
+Datum awsq_flow_excluded(bool *released) {
     double now = awsq_now_ms();
     int n = 0, size = 0;
     Datum *names;
     HASH_SEQ_STATUS it;
     flow_fn *f;
+    *released = false;
     if (fns) size = (int)hash_get_num_entries(fns);
     names = palloc(sizeof(Datum) * (size + 1));
     if (fns) {
         hash_seq_init(&it, fns);
         while ((f = hash_seq_search(&it)) != NULL) {
+            bool was = f->excluded;
             f->excluded = excluded_now(f, now);
+            if (was && !f->excluded) *released = true;
             if (f->excluded) names[n++] = CStringGetTextDatum(f->function);
         }
     }
@@ -192,6 +195,10 @@ static bool counts_as_failure(const awsq_delivery *d) {
 }
 
 static void open_breaker(flow_fn *f, double now_ms, double cooldown_ms) {
+    /* Left out of claims from now (its unsent entries let go): at the end
+     * of the cool-down awsq_flow_next_ms asks for a sweep that finds them,
+     * whether or not a claim ran meanwhile. */
+    f->excluded = true;
     f->state = AWSQ_OPEN;
     f->since_ms = now_ms;
     f->cooldown_ms = Min(cooldown_ms, (double)awsq_breaker_max_cooldown_ms);

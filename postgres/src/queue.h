@@ -12,6 +12,7 @@
 
 #include "executor/spi.h"
 #include "storage/latch.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 /* ---- queue_settings.c: settings, shared memory, worker registration ----- */
@@ -100,10 +101,15 @@ bool awsq_worker_stop_requested(void);
 void awsq_launcher_init(void);
 PGDLLEXPORT void awsq_launcher_main(Datum arg);
 /* Sets this database's worker's latch, if it runs and is not already woken;
- * asks the launcher for a worker if this database has none. */
-void awsq_wake_worker(void);
-/* The worker is about to take its claim snapshot: later commits wake it again. */
-void awsq_worker_claiming(void);
+ * asks the launcher for a worker if this database has none. low_id: the
+ * lowest queue id the committed transaction wrote (1: look at every id
+ * again, as after redeliver; 0: none), which the worker looks for even
+ * below the ids it has claimed. */
+void awsq_wake_worker(int64 low_id);
+/* The worker is about to take its claim snapshot: later commits wake it
+ * again. Returns the lowest id committers woke it for since the last
+ * claim (0: none). */
+int64 awsq_worker_claiming(void);
 /* The worker publishes per-function counts of entries it holds. */
 void awsq_publish_in_flight(int n, const char (*names)[AWSQ_NAME_LEN], const int *counts);
 
@@ -175,11 +181,20 @@ void awsq_note_server_allowlist(const char *value, GucSource source);
 SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types);
 /* The next queue id (aws_lambda.queue_id_seq, no privilege needed). */
 int64 awsq_next_id(void);
-/* Runs a kept plan as the queue's owner (callers need no table rights) and
- * arranges the wake-up of the worker at commit. Returns SPI's result. The
- * plan must evaluate nothing a user could define (no payload building:
- * that runs as the caller, see queue_trigger.c). */
-int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls);
+/* One row for aws_lambda.queue: checked values (NULL: the column's NULL). */
+typedef struct awsq_new_entry {
+    int64 id; /* awsq_next_id(), drawn after the order key's lock */
+    const char *function;
+    const char *invocation_type; /* 'Event' or 'RequestResponse' */
+    const char *qualifier, *region, *order_key, *on_result, *on_result_role;
+    Jsonb *payload;
+} awsq_new_entry;
+/* Writes the entry as the queue's owner (callers need no table rights)
+ * and arranges the wake-up of the worker at commit. The payload must be
+ * built before, as its caller (see queue_trigger.c). */
+void awsq_enqueue_entry(const awsq_new_entry *e);
+/* queue_insert.c: the row itself, into table relid, as its owner. */
+void awsq_insert_entry(Oid relid, const awsq_new_entry *e);
 
 
 /* ---- worker_*.c: the delivery worker's state (one process) --------------- */
@@ -233,6 +248,8 @@ typedef struct awsq_worker {
     int nheld;
     size_t held_bytes;       /* payload bytes of held entries */
     bool claim_truncated;    /* the last claim stopped at AWSQ_HOLD_BYTES */
+    bool claim_skipped;      /* ... passed over due rows it may take later */
+    bool owe_sweep;          /* entries let go unsent: a sweep finds them again */
     int64 max_seen;          /* highest queue id ever claimed */
     awsq_delivery *open;     /* batches still filling (linger) */
     awsq_delivery *ready, *ready_tail; /* waiting for a free call slot */
@@ -257,8 +274,9 @@ extern awsq_worker awsq_w;
 double awsq_now_ms(void);
 
 /* worker_claim.c: claims ready committed entries (sweep: from the lowest
- * id, else only above max_seen) and files them into deliveries. Runs its own
- * transaction. Returns the number claimed. */
+ * id, else above max_seen and from the lowest id committers woke the
+ * worker for) and files them into deliveries. Runs its own transaction.
+ * Returns the number claimed. */
 int awsq_claim(bool sweep, int limit);
 /* Moves open batches whose linger has passed to the ready list. Returns
  * the earliest remaining linger deadline, or 0. */
@@ -312,7 +330,7 @@ void awsq_callbacks_run(double budget_ms);
 void awsq_flow_load(void);
 /* text[] of functions not to claim now (paused, breaker open and cooling,
  * or holding enough entries for a lowered limit). */
-Datum awsq_flow_excluded(void);
+Datum awsq_flow_excluded(bool *released);
 /* Whether one more entry of function may be claimed now. */
 bool awsq_flow_claimable(const char *function);
 /* Entries of function the worker holds (claimed +n, released -n). */

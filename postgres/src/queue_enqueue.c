@@ -2,17 +2,17 @@
  * queue_enqueue.c — aws_lambda.enqueue(): checks the target in the caller's
  * transaction (a bad name, qualifier, region, invocation type or a
  * function outside aws_lambda.allowed_functions errors at once, through
- * core's own validation), inserts one row into aws_lambda.queue with a kept
- * plan, and wakes the delivery worker when the transaction commits (only
- * transactions that enqueued signal it). The insert runs as the queue's
+ * core's own validation), inserts one row into aws_lambda.queue
+ * (queue_insert.c), and wakes the delivery worker when the transaction
+ * commits (only transactions that enqueued signal it). The insert runs as the queue's
  * owner, so callers need EXECUTE on enqueue (or a trigger that uses
  * trigger_invoke) but no rights on the table. With an order_key, the
  * key's lock is taken first (queue_order.c), so the id drawn by the insert
  * orders the key's entries in commit order. Called with the five arguments
- * of the 1.0 SQL (no order_key), it inserts what 1.0's queue has. With an
- * on_result, the procedure is checked (queue_callback.c) and stored with
- * the current user's name, the role it will run as. Shared with
- * queue_trigger.c.
+ * of the 1.0 SQL (no order_key), it inserts what 1.0's queue has.
+ * With an on_result, the procedure is checked (queue_callback.c) and
+ * stored with the current user's name, the role it will run as. Shared
+ * with queue_trigger.c; awsq_keep_plan keeps the worker's SPI plans.
  */
 #include "queue.h"
 
@@ -28,16 +28,14 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
-#include "catalog/pg_class.h"
 
 #include <string.h>
 
 PG_FUNCTION_INFO_V1(aws_lambda_enqueue);
 
 static bool wake_at_commit;
+static int64 xact_low_id; /* the lowest id this transaction wrote */
 static bool callbacks_set;
-static Oid queue_owner = InvalidOid;
 static Oid queue_relid = InvalidOid;
 static Oid queue_seq = InvalidOid;
 
@@ -47,51 +45,52 @@ static char *ok_function, *ok_qualifier, *ok_region, *ok_type;
 static void at_xact_event(XactEvent event, void *arg) {
     switch (event) {
     case XACT_EVENT_COMMIT:
-        if (wake_at_commit) awsq_wake_worker();
+        if (wake_at_commit) awsq_wake_worker(xact_low_id);
         wake_at_commit = false;
+        xact_low_id = 0;
         break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PREPARE:
-        /* A prepared transaction's entries are found at the worker's next wake. */
+        /* A prepared transaction's entries are found by the worker's idle
+         * sweep (at least once a second), or at a later wake below them. */
         wake_at_commit = false;
+        xact_low_id = 0;
         break;
     default: break;
     }
 }
 
-static void forget_owner(Datum arg, Oid relid) {
-    if (relid == InvalidOid || relid == queue_relid) queue_owner = InvalidOid;
+static void forget_queue(Datum arg, Oid relid) {
+    if (relid == InvalidOid || relid == queue_relid) queue_relid = InvalidOid;
 }
 
 static void set_callbacks(void) {
     if (callbacks_set) return;
     RegisterXactCallback(at_xact_event, NULL);
-    CacheRegisterRelcacheCallback(forget_owner, (Datum)0);
+    CacheRegisterRelcacheCallback(forget_queue, (Datum)0);
     callbacks_set = true;
 }
 
-static Oid owner_of_queue(void) {
-    if (OidIsValid(queue_owner)) return queue_owner;
+/* aws_lambda.queue and its sequence, kept until the table's relcache entry
+ * is invalidated (a DROP EXTENSION, say). */
+static void find_queue(void) {
+    set_callbacks();
+    if (OidIsValid(queue_relid)) return;
     Oid nsp = get_namespace_oid("aws_lambda", false);
     Oid relid = get_relname_relid("queue", nsp);
     if (!OidIsValid(relid))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                         errmsg("table aws_lambda.queue does not exist"),
                         errhint("Update the extension: ALTER EXTENSION aws_lambda UPDATE.")));
-    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for relation %u", relid);
-    queue_owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
-    queue_relid = relid;
-    ReleaseSysCache(tup);
     queue_seq = get_relname_relid("queue_id_seq", nsp);
     if (!OidIsValid(queue_seq))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                         errmsg("sequence aws_lambda.queue_id_seq does not exist")));
-    return queue_owner;
+    queue_relid = relid;
 }
 
 int64 awsq_next_id(void) {
-    owner_of_queue();
+    find_queue();
     return nextval_internal(queue_seq, false); /* the queue's own sequence */
 }
 
@@ -102,20 +101,11 @@ SPIPlanPtr awsq_keep_plan(const char *sql, int nargs, Oid *types) {
     return p;
 }
 
-int awsq_insert(SPIPlanPtr plan, Datum *values, const char *nulls) {
-    Oid saved_user;
-    int saved_sec;
-    int rc;
-
-    set_callbacks();
-    Oid owner = owner_of_queue();
-    GetUserIdAndSecContext(&saved_user, &saved_sec);
-    SetUserIdAndSecContext(owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-    rc = SPI_execute_plan(plan, values, nulls, false, 0);
-    SetUserIdAndSecContext(saved_user, saved_sec); /* on error, abort restores it */
-    if (rc < 0) elog(ERROR, "aws_lambda: queue insert failed: %s", SPI_result_code_string(rc));
+void awsq_enqueue_entry(const awsq_new_entry *e) {
+    find_queue();
+    awsq_insert_entry(queue_relid, e);
     wake_at_commit = true;
-    return rc;
+    if (xact_low_id == 0 || e->id < xact_low_id) xact_low_id = e->id;
 }
 
 static bool same(const char *a, const char *b) {
@@ -197,76 +187,31 @@ static char *text_arg(FunctionCallInfo fcinfo, int i, const char *name, bool req
 /* enqueue(function_name, payload jsonb, invocation_type, qualifier, region
  * [, order_key [, on_result]]) */
 Datum aws_lambda_enqueue(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr plan, keyed_plan, full_plan;
-    char *function = text_arg(fcinfo, 0, "function_name", true);
-    char *type = text_arg(fcinfo, 2, "invocation_type", true);
-    char *qualifier = text_arg(fcinfo, 3, "qualifier", false);
-    char *region = text_arg(fcinfo, 4, "region", false);
+    awsq_new_entry e = {0};
     char *key = PG_NARGS() > 5 ? text_arg(fcinfo, 5, "order_key", false) : NULL;
     char *on_result = PG_NARGS() > 6 ? text_arg(fcinfo, 6, "on_result", false) : NULL;
-    Datum values[8];
-    char nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-    bool isnull;
-    int64 id;
 
+    e.function = text_arg(fcinfo, 0, "function_name", true);
+    e.invocation_type = text_arg(fcinfo, 2, "invocation_type", true);
+    e.qualifier = text_arg(fcinfo, 3, "qualifier", false);
+    e.region = text_arg(fcinfo, 4, "region", false);
     if (PG_ARGISNULL(1))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("aws_lambda.enqueue: payload must not be NULL")));
+    e.payload = PG_GETARG_JSONB_P(1);
     if (key) awsq_order_key_check("aws_lambda.enqueue", key);
     /* The current user: the caller, or a SECURITY DEFINER function's owner. */
-    awsq_check_target(GetUserId(), function, qualifier, region, type);
-
-    values[0] = PG_GETARG_DATUM(0);
-    values[1] = PG_GETARG_DATUM(1);
-    values[2] = PG_GETARG_DATUM(2);
-    values[3] = qualifier ? PG_GETARG_DATUM(3) : (Datum)0;
-    values[4] = region ? PG_GETARG_DATUM(4) : (Datum)0;
-    values[5] = key ? PG_GETARG_DATUM(5) : (Datum)0;
-    if (!qualifier) nulls[3] = 'n';
-    if (!region) nulls[4] = 'n';
-    if (!key) nulls[5] = 'n';
+    awsq_check_target(GetUserId(), e.function, e.qualifier, e.region, e.invocation_type);
     if (on_result) {
         /* Runs as the current user, who must be able to run it. */
-        values[6] = CStringGetTextDatum(awsq_callback_check("aws_lambda.enqueue", on_result,
-                                                            GetUserId()));
-        values[7] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+        e.on_result = awsq_callback_check("aws_lambda.enqueue", on_result, GetUserId());
+        e.on_result_role = GetUserNameFromId(GetUserId(), false);
     }
-
-    SPI_connect();
-    if (!plan) {
-        Oid types[5] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
-        plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "
-                              "invocation_type, qualifier, region) VALUES ($1, $2, $3, $4, $5) "
-                              "RETURNING id",
-                              5, types);
-    }
-    if (on_result) {
-        if (!full_plan) {
-            Oid types[8] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-            full_plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "
-                                       "invocation_type, qualifier, region, order_key, on_result, "
-                                       "on_result_role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                                       "RETURNING id",
-                                       8, types);
-        }
-        if (key) awsq_order_lock(function, key); /* before the insert draws the id */
-        awsq_insert(full_plan, values, nulls);
-    } else if (key) {
-        if (!keyed_plan) {
-            Oid types[6] = {TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-            keyed_plan = awsq_keep_plan("INSERT INTO aws_lambda.queue (function_name, payload, "
-                                        "invocation_type, qualifier, region, order_key) "
-                                        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                                        6, types);
-        }
-        awsq_order_lock(function, key); /* before the insert draws the id */
-        awsq_insert(keyed_plan, values, nulls);
-    } else {
-        awsq_insert(plan, values, nulls);
-    }
-    id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    SPI_finish();
-    PG_RETURN_INT64(id);
+    e.order_key = key;
+    if (key) awsq_order_lock(e.function, key); /* before the id is drawn */
+    e.id = awsq_next_id();
+    awsq_enqueue_entry(&e);
+    PG_RETURN_INT64(e.id);
 }
 
 PG_FUNCTION_INFO_V1(aws_lambda_function_name_check);

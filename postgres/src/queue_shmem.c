@@ -37,6 +37,7 @@ typedef struct db_slot {
     pid_t pid;                     /* the worker's, while it runs */
     Latch *worker_latch;
     pg_atomic_uint32 wake_pending; /* set by committers, cleared by the worker */
+    pg_atomic_uint64 low_id;       /* lowest id woken for since the last claim (or NO_LOW) */
     int n;
     char names[AWSQ_INFLIGHT_SLOTS][AWSQ_NAME_LEN];
     int counts[AWSQ_INFLIGHT_SLOTS];
@@ -61,6 +62,8 @@ typedef struct queue_shared {
     db_slot slots[FLEXIBLE_ARRAY_MEMBER];
 } queue_shared;
 
+#define NO_LOW PG_UINT64_MAX
+
 static queue_shared *shared;
 static int my_slot = -1; /* this backend's database's slot, a hint checked on use */
 
@@ -83,6 +86,7 @@ void awsq_shmem_attach(void) {
         for (int i = 0; i < shared->nslots; i++) {
             SpinLockInit(&shared->slots[i].mutex);
             pg_atomic_init_u32(&shared->slots[i].wake_pending, 0);
+            pg_atomic_init_u64(&shared->slots[i].low_id, NO_LOW);
         }
     }
     LWLockRelease(AddinShmemInitLock);
@@ -312,7 +316,7 @@ static bool first_refusal(Oid db) {
     return first;
 }
 
-void awsq_wake_worker(void) {
+void awsq_wake_worker(int64 low_id) {
     Latch *l;
     db_slot *d;
     int s = mine();
@@ -330,6 +334,16 @@ void awsq_wake_worker(void) {
         return;
     }
     d = &shared->slots[s];
+    /* The lowest id first, then the wake: a claim that cleared wake_pending
+     * before this exchange takes the id after it (awsq_worker_claiming), or
+     * this exchange sets the latch for the next claim. */
+    if (low_id > 0) {
+        uint64 cur = pg_atomic_read_u64(&d->low_id);
+        while ((uint64)low_id < cur &&
+               !pg_atomic_compare_exchange_u64(&d->low_id, &cur, (uint64)low_id)) {
+        }
+    }
+    pg_memory_barrier();
     /* Already woken and not yet claimed: that claim will see this commit. */
     if (pg_atomic_exchange_u32(&d->wake_pending, 1) != 0) return;
     SpinLockAcquire(&d->mutex);
@@ -338,9 +352,13 @@ void awsq_wake_worker(void) {
     if (l) SetLatch(l);
 }
 
-void awsq_worker_claiming(void) {
-    if (shared && my_slot >= 0) pg_atomic_write_u32(&shared->slots[my_slot].wake_pending, 0);
+int64 awsq_worker_claiming(void) {
+    uint64 low;
+    if (!shared || my_slot < 0) return 0;
+    pg_atomic_write_u32(&shared->slots[my_slot].wake_pending, 0);
     pg_memory_barrier();
+    low = pg_atomic_exchange_u64(&shared->slots[my_slot].low_id, NO_LOW);
+    return low == NO_LOW ? 0 : (int64)low;
 }
 
 bool awsq_worker_stop_requested(void) {

@@ -5,8 +5,8 @@
  * firing transaction. The JSON is built with PostgreSQL's own jsonb
  * functions (to_jsonb for rows, the jsonb builder for the envelope), never
  * by concatenating text, as the caller (a row's conversion may call casts
- * the table's owner defined); only the plain INSERT, a kept plan, runs as
- * the queue's owner. Default
+ * the table's owner defined); only the row's insert (queue_insert.c) runs
+ * as the queue's owner. Default
  * payload {"op","schema","table","new","old","txid","seq"} (new/old absent
  * when the operation has none; seq is the queue id), or with 'new' just the
  * NEW row, as the walkthrough's trigger sent it. With 'order_key=column'
@@ -37,14 +37,6 @@
 #include <string.h>
 
 PG_FUNCTION_INFO_V1(aws_lambda_trigger_invoke);
-
-/* Run as the queue's owner: plain values only. */
-#define INSERT_SQL "INSERT INTO aws_lambda.queue (id, function_name, payload) VALUES ($1, $2, $3)"
-#define INSERT_KEYED_SQL                                                                         \
-    "INSERT INTO aws_lambda.queue (id, function_name, payload, order_key) VALUES ($1, $2, $3, $4)"
-#define INSERT_FULL_SQL                                                                          \
-    "INSERT INTO aws_lambda.queue (id, function_name, payload, order_key, on_result, "            \
-    "on_result_role) VALUES ($1, $2, $3, $4, $5, $6)"
 
 /*
  * to_jsonb(row), called as the caller (a row's conversion may call casts
@@ -166,7 +158,6 @@ static int trigger_options(Trigger *tg, TupleDesc desc, bool *only_new, const ch
 }
 
 Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
-    static SPIPlanPtr insert_plan, keyed_plan, full_plan;
     TriggerData *td = (TriggerData *)fcinfo->context;
     bool only_new = false, has_new, has_old;
     const char *op;
@@ -250,31 +241,13 @@ Datum aws_lambda_trigger_invoke(PG_FUNCTION_ARGS) {
         payload = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
     }
 
-    SPI_connect();
-    Datum values[6] = {Int64GetDatum(id), CStringGetTextDatum(tg->tgargs[0]),
-                       JsonbPGetDatum(payload), key ? CStringGetTextDatum(key) : (Datum)0,
-                       callback ? CStringGetTextDatum(callback) : (Datum)0,
-                       callback ? CStringGetTextDatum(GetUserNameFromId(owner, false)) : (Datum)0};
-    if (callback) {
-        char nulls[6] = {' ', ' ', ' ', key ? ' ' : 'n', ' ', ' '};
-        if (!full_plan) {
-            Oid types[6] = {INT8OID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
-            full_plan = awsq_keep_plan(INSERT_FULL_SQL, 6, types);
-        }
-        awsq_insert(full_plan, values, nulls);
-    } else if (key) {
-        if (!keyed_plan) {
-            Oid types[4] = {INT8OID, TEXTOID, JSONBOID, TEXTOID};
-            keyed_plan = awsq_keep_plan(INSERT_KEYED_SQL, 4, types);
-        }
-        awsq_insert(keyed_plan, values, NULL);
-    } else {
-        if (!insert_plan) {
-            Oid types[3] = {INT8OID, TEXTOID, JSONBOID};
-            insert_plan = awsq_keep_plan(INSERT_SQL, 3, types);
-        }
-        awsq_insert(insert_plan, values, NULL);
-    }
-    SPI_finish();
+    awsq_new_entry e = {.id = id,
+                        .function = tg->tgargs[0],
+                        .invocation_type = "Event",
+                        .order_key = key,
+                        .on_result = callback,
+                        .on_result_role = callback ? GetUserNameFromId(owner, false) : NULL,
+                        .payload = payload};
+    awsq_enqueue_entry(&e);
     return PointerGetDatum(NULL);
 }

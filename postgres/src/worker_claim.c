@@ -320,14 +320,20 @@ static int take_rows(SPIPlanPtr plan, Datum *args, int limit, double now_ms) {
             TupleDesc d = tt->tupdesc;
             bool isnull;
             int64 id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
-            if (hash_search(w->held, &id, HASH_FIND, NULL)) continue;
+            if (hash_search(w->held, &id, HASH_FIND, NULL)) {
+                w->claim_skipped = true;
+                continue;
+            }
             char *fn = SPI_getvalue(t, d, 2);
             if (!awsq_flow_claimable(fn)) { /* held back (filled up during this claim) */
                 pfree(fn);
+                w->claim_skipped = true;
                 continue;
             }
             char *key = d->natts >= 8 ? SPI_getvalue(t, d, 8) : NULL;
-            if (key && key_is_held(awsq_order_hash(fn, key))) continue; /* one at a time */
+            /* one at a time: its next entry is claimed when its delivery
+             * is recorded (no sweep owed) */
+            if (key && key_is_held(awsq_order_hash(fn, key))) continue;
             if (w->held_bytes >= AWSQ_HOLD_BYTES) {
                 w->claim_truncated = true;
                 break;
@@ -370,6 +376,7 @@ static claim_plans *plans_for(bool ordered) {
     claim_plans *p = ordered ? &p11 : &p10;
     const char *unkeyed = ordered ? "AND order_key IS NULL " : "";
     Oid t3[3] = {INT8OID, INT8OID, TEXTARRAYOID};
+    Oid t4[4] = {INT8OID, INT8OID, TEXTARRAYOID, INT8OID};
     Oid t1[1] = {INT8ARRAYOID};
     char sql[512];
     if (!p->above) {
@@ -379,10 +386,11 @@ static claim_plans *plans_for(bool ordered) {
         p->above = awsq_keep_plan(sql, 3, t3);
     }
     if (!p->sweep_ids) {
-        snprintf(sql, sizeof sql, "SELECT id FROM aws_lambda.queue WHERE id <= $2 AND "
-                 "next_attempt_at <= now() AND function_name <> ALL ($3) %sORDER BY id LIMIT $1",
+        snprintf(sql, sizeof sql, "SELECT id FROM aws_lambda.queue WHERE id >= $4 AND id <= $2 "
+                 "AND next_attempt_at <= now() AND function_name <> ALL ($3) %sORDER BY id "
+                 "LIMIT $1",
                  unkeyed);
-        p->sweep_ids = awsq_keep_plan(sql, 3, t3);
+        p->sweep_ids = awsq_keep_plan(sql, 4, t4);
     }
     if (!p->sweep_rows) {
         snprintf(sql, sizeof sql, "%s WHERE id = ANY ($1) ORDER BY id",
@@ -392,18 +400,19 @@ static claim_plans *plans_for(bool ordered) {
     return p;
 }
 
-/* Due ids at or below max_seen that the worker does not hold (entries of
+/* Due ids from low to max_seen that the worker does not hold (entries of
  * transactions that committed after higher ids were claimed, and retries):
  * ids first, so held entries cost no payload conversion. */
-static int sweep_below(claim_plans *p, int limit, double now_ms, Datum excluded) {
+static int sweep_below(claim_plans *p, int64 low, int limit, double now_ms, Datum excluded) {
     awsq_worker *w = &awsq_w;
-    Datum args[3];
+    Datum args[4];
     Datum *ids;
     int n = 0;
 
     args[0] = Int64GetDatum((int64)limit + w->nheld);
     args[1] = Int64GetDatum(w->max_seen);
     args[2] = excluded;
+    args[3] = Int64GetDatum(low);
     if (SPI_execute_plan(p->sweep_ids, args, NULL, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
     ids = palloc(sizeof(Datum) * (SPI_processed + 1));
@@ -454,13 +463,29 @@ static bool queue_is_ordered(void) {
     return OidIsValid(rel) && get_attnum(rel, "order_key") != InvalidAttrNumber;
 }
 
+/* The highest id above max_seen this claim's snapshot sees (max_seen if
+ * none). */
+static int64 newest_id(void) {
+    static SPIPlanPtr plan;
+    bool isnull;
+    Oid t[1] = {INT8OID};
+    Datum arg[1] = {Int64GetDatum(awsq_w.max_seen)};
+    if (!plan) plan = awsq_keep_plan("SELECT max(id) FROM aws_lambda.queue WHERE id > $1", 1, t);
+    if (SPI_execute_plan(plan, arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "aws_lambda worker: reading aws_lambda.queue failed");
+    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    return isnull ? awsq_w.max_seen : DatumGetInt64(d);
+}
+
 int awsq_claim(bool sweep, int limit) {
     awsq_worker *w = &awsq_w;
     int claimed = 0;
     double now_ms = awsq_now_ms();
+    bool released;
 
-    awsq_worker_claiming();
+    int64 low = awsq_worker_claiming();
     w->claim_truncated = false;
+    w->claim_skipped = false;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     w->claim_ts = GetCurrentTransactionStartTimestamp(); /* the claims' now() */
@@ -488,14 +513,32 @@ int awsq_claim(bool sweep, int limit) {
     claim_plans *p = plans_for(ordered);
     load_confs();
     awsq_flow_load();
-    Datum excluded = awsq_flow_excluded();
-    if (sweep) claimed += sweep_below(p, limit, now_ms, excluded);
+    Datum excluded = awsq_flow_excluded(&released);
+    /* A function claimable again (resumed, its breaker half-open, room
+     * under its limit) has entries below max_seen: look at every id. */
+    if (released) sweep = true;
+    /* Else only from the lowest id committers woke us for: a transaction
+     * that committed after higher ids were claimed. */
+    if (sweep) claimed += sweep_below(p, PG_INT64_MIN, limit, now_ms, excluded);
+    else if (low > 0 && low <= w->max_seen) claimed += sweep_below(p, low, limit, now_ms, excluded);
     if (claimed < limit && !w->claim_truncated) {
         Datum args[3];
-        args[0] = Int64GetDatum((int64)(limit - claimed));
+        int want = limit - claimed;
+        bool skipped = w->claim_skipped;
+        args[0] = Int64GetDatum((int64)want);
         args[1] = Int64GetDatum(w->max_seen);
         args[2] = excluded;
-        claimed += take_rows(p->above, args, limit - claimed, now_ms);
+        w->claim_skipped = false;
+        int got = take_rows(p->above, args, want, now_ms);
+        claimed += got;
+        /* Read to its end, passing over only what its query leaves out
+         * (functions paused or held back by flow control: found by the
+         * sweep above once claimable again), so no id up to top needs
+         * reading again. Otherwise every claim read all of them again: a
+         * paused function's backlog cost each claim its whole length. */
+        if (got < want && !w->claim_truncated && !w->claim_skipped)
+            w->max_seen = newest_id(); /* the same snapshot */
+        w->claim_skipped |= skipped;
     }
     if (ordered && claimed < limit && !w->claim_truncated)
         claimed += claim_keyed(limit - claimed, now_ms, excluded);

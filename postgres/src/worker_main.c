@@ -156,8 +156,14 @@ void awsq_worker_main(Datum arg) {
     BackgroundWorkerInitializeConnectionByOid(db, InvalidOid, 0);
     pgstat_report_appname("aws_lambda delivery worker");
     /* Every query of the worker reads the queue by id; kept generic plans
-     * must not switch to sequential scans planned while the queue was small. */
+     * must not switch to sequential scans planned while the queue was small.
+     * Without JIT: a query that has only a sequential scan (of
+     * aws_lambda.batching, aws_lambda.flow, results) then costs more than
+     * jit_above_cost, and LLVM compiled it every time it ran, at every claim
+     * (perf: most of a busy worker's time). on_result callbacks may SET it
+     * again for themselves. */
     SetConfigOption("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION);
+    SetConfigOption("jit", "off", PGC_USERSET, PGC_S_SESSION);
 
     init_state();
     awsq_send_init();
@@ -221,6 +227,7 @@ void awsq_worker_main(Datum arg) {
 
         /* Claim after a wake, when a retry is due, or when a sweep is owed. */
         double now = awsq_now_ms();
+        if (awsq_w.owe_sweep) sweep_owed = true, awsq_w.owe_sweep = false;
         if (awsq_w.nheld < AWSQ_HOLD_MAX && now - awsq_w.last_sweep_ms >= IDLE_SWEEP_MS)
             sweep_owed = true;
         bool retry_due = awsq_w.next_retry_ms > 0 && awsq_w.next_retry_ms <= now;
@@ -244,18 +251,11 @@ void awsq_worker_main(Datum arg) {
             /* Capacity-limited: more may be due; sweep again once half the
              * held entries are done. */
             more_ready = n == limit || awsq_w.claim_truncated;
-            if (sweep) {
-                sweep_owed = false;
-            } else if (n == 0) {
-                /* Nothing above the highest claimed id: the commit that woke
-                 * us holds lower ids. */
-                limit = AWSQ_HOLD_MAX - awsq_w.nheld;
-                more_ready = awsq_claim(true, limit) == limit || awsq_w.claim_truncated;
-                sweep_owed = false;
-            } else {
-                /* Others may have committed lower ids meanwhile. */
-                sweep_owed = true;
-            }
+            if (sweep) sweep_owed = false;
+            /* Due entries passed over (their key or id held, their function
+             * filled up during the claim): a sweep looks again. Lower ids
+             * committed later come with their own wake (awsq_wake_worker). */
+            if (awsq_w.claim_skipped) sweep_owed = true;
             if (retry_due) awsq_w.next_retry_ms = awsq_first_retry_ms();
             awsq_publish();
         }

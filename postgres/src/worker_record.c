@@ -205,6 +205,7 @@ void awsq_record_done(void) {
     for (awsq_delivery *d = list; d; d = d->next) {
         outcome o = classify(d);
         Datum ids = ids_array(d);
+        if (o == OUT_RELEASE) w->owe_sweep = true; /* cancelled: still queued, due */
         for (awsq_entry *e = d->first; e; e = e->next)
             if (e->keyed) keys_freed = true;
         if (o == OUT_SUCCESS) {

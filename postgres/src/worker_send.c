@@ -191,8 +191,9 @@ void awsq_send_ready(void) {
         *pp = d->next;
         if (w->ready_tail == d) w->ready_tail = prev;
         d->next = NULL;
-        if (blocked) {
+        if (blocked) { /* paused or its breaker opened since the claim */
             awsq_release(d);
+            w->owe_sweep = true;
             continue;
         }
         awsq_flow_sent(d);

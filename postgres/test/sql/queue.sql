@@ -40,6 +40,46 @@ SELECT try($$SELECT aws_lambda.enqueue('f', '{"a": 1}')$$);
 SELECT count(*) AS queued_in_transaction FROM aws_lambda.queue;
 ROLLBACK;
 SELECT count(*) AS queued FROM aws_lambda.queue;
+-- The rows as written (queue_insert.c, without the executor): the table's
+-- defaults, and in both indexes (amcheck: every row of the table is in
+-- each index it belongs to). A read-only transaction refuses an enqueue as
+-- it refuses an INSERT.
+CREATE EXTENSION amcheck;
+BEGIN;
+SELECT aws_lambda.enqueue('f', '{"a": 1}') > 0 AS queued;
+SELECT aws_lambda.enqueue('g', '{"b": [2]}', 'RequestResponse', 'live', 'us-east-1', order_key => 'k1') > 0 AS queued_keyed;
+SELECT aws_lambda.enqueue('f', '{}', order_key => 'k1') > 0 AS queued_keyed;
+SELECT function_name, qualifier, region, invocation_type, payload, attempts,
+       enqueued_at = now() AS enqueued_now, next_attempt_at = now() AS due_now,
+       last_error, order_key, on_result, on_result_role
+  FROM aws_lambda.queue ORDER BY id;
+SELECT bt_index_check('aws_lambda.queue_pkey', true) AS pkey_checked,
+       bt_index_check('aws_lambda.queue_order_key_idx', true) AS order_key_idx_checked;
+SELECT count(*) AS keyed_in_index FROM aws_lambda.queue WHERE order_key IS NOT NULL;
+ROLLBACK;
+DROP EXTENSION amcheck;
+BEGIN READ ONLY;
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+ROLLBACK;
+-- What an INSERT would run and the queue's writes do not (a trigger, an
+-- extra CHECK constraint, an added column) is refused, naming it.
+CREATE FUNCTION noop_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+BEGIN;
+CREATE TRIGGER audit AFTER INSERT ON aws_lambda.queue FOR EACH ROW EXECUTE FUNCTION noop_trigger();
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+ROLLBACK;
+BEGIN;
+ALTER TABLE aws_lambda.queue ADD CHECK (attempts < 100);
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+ROLLBACK;
+BEGIN;
+ALTER TABLE aws_lambda.queue ADD COLUMN note text;
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$);
+ROLLBACK;
+DROP FUNCTION noop_trigger();
+BEGIN;
+SELECT try($$SELECT aws_lambda.enqueue('f', '{}')$$) AS after_rollback;
+ROLLBACK;
 
 -- trigger_invoke: misuse.
 CREATE TABLE qt (id int PRIMARY KEY, v text);

@@ -33,6 +33,15 @@ SELECT aws_lambda.set_concurrency('f', 4);
 SELECT aws_lambda.set_concurrency('g', 1000);
 SELECT function_name, paused, paused_at IS NOT NULL AS has_paused_at, max_concurrency
   FROM aws_lambda.flow ORDER BY 1;
+-- The delivery worker, woken by each change, publishes each function's
+-- limit once it has read them (waited for here, up to 10 s).
+DO $$ BEGIN
+  FOR i IN 1..500 LOOP
+    EXIT WHEN (SELECT count(*) FROM aws_lambda.worker_flow()
+                WHERE function_name IN ('f', 'g') AND concurrency_limit IS NOT NULL) = 2;
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+END $$;
 SELECT function_name, depth, paused, breaker, breaker_since, failures, last_error,
        max_concurrency, concurrency_limit, calls
   FROM aws_lambda.queue_status ORDER BY 1;
@@ -41,10 +50,18 @@ SELECT aws_lambda.set_concurrency('g', NULL);
 SELECT function_name, paused, max_concurrency FROM aws_lambda.flow ORDER BY 1;
 SELECT aws_lambda.set_concurrency('f', NULL);
 SELECT count(*) AS flow_rows FROM aws_lambda.flow;
+-- ... and forgets them once they are back to normal (up to 10 s).
+DO $$ BEGIN
+  FOR i IN 1..500 LOOP
+    EXIT WHEN NOT EXISTS (SELECT FROM aws_lambda.worker_flow());
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+END $$;
 SELECT * FROM aws_lambda.worker_flow();
 
 -- redeliver moves dead letters back (id, payload and enqueued_at kept,
--- attempts 0); the worker does not serve this database, so they stay queued.
+-- attempts 0); their functions are paused, so the worker leaves them queued.
+SELECT aws_lambda.pause('a'), aws_lambda.pause('b'), aws_lambda.pause('c');
 INSERT INTO aws_lambda.dead_letter (id, function_name, invocation_type, payload, enqueued_at,
                                     attempts, last_error, failed_at)
 VALUES (901, 'a', 'Event', '{"n": 1}', '2026-01-01', 3, 'boom', now() - interval '2 hours'),
@@ -61,6 +78,7 @@ SELECT aws_lambda.redeliver();
 SELECT id FROM aws_lambda.queue ORDER BY id;
 SELECT count(*) AS dead_left FROM aws_lambda.dead_letter;
 DELETE FROM aws_lambda.queue;
+DELETE FROM aws_lambda.flow;
 
 -- Nothing usable by PUBLIC.
 CREATE ROLE regress_flow_user LOGIN;
