@@ -19,6 +19,7 @@
 
 extern char *awsq_database_name;       /* PGC_POSTMASTER, no longer used */
 extern int awsq_max_workers;            /* PGC_POSTMASTER: databases served at once */
+extern int awsq_worker_start_timeout_ms; /* a worker not connected by then is given up */
 extern int awsq_worker_concurrency;     /* calls in flight */
 extern int awsq_max_delivery_attempts;  /* worker attempts before dead_letter */
 extern int awsq_retry_function_errors;  /* function errors retried this often */

@@ -14,6 +14,7 @@
 
 char *awsq_database_name = NULL;
 int awsq_max_workers = 8;
+int awsq_worker_start_timeout_ms = 30000;
 int awsq_worker_concurrency = 16;
 int awsq_max_delivery_attempts = 10;
 int awsq_retry_function_errors = 0;
@@ -62,6 +63,14 @@ static void define_settings(void) {
                                 &awsq_max_workers, 8, 1, 256, PGC_POSTMASTER, 0, NULL, NULL,
                                 NULL);
     }
+    DefineCustomIntVariable("aws_lambda.worker_start_timeout_ms",
+                            "How long a delivery worker may take to connect to its database "
+                            "before the launcher ends it and frees its slot.",
+                            "A lock on the database held by an open transaction blocks a "
+                            "worker while it connects; its database's next commit that "
+                            "queues asks for one again.",
+                            &awsq_worker_start_timeout_ms, 30000, 100, 3600000, PGC_SIGHUP,
+                            GUC_UNIT_MS, NULL, NULL, NULL);
     DefineCustomIntVariable("aws_lambda.worker_concurrency",
                             "Lambda calls the delivery worker keeps in flight.", NULL,
                             &awsq_worker_concurrency, 16, 1, 1000, PGC_SIGHUP, 0, NULL, NULL, NULL);

@@ -47,7 +47,6 @@
 #define RESCAN_MS 10000L      /* looks for new databases this often */
 #define STOP_WAIT_MS 10000L   /* DROP DATABASE waits this long for the worker */
 #define RESTART_MS 5000L      /* a worker that failed starts again after this */
-#define ATTACH_MS 30000L      /* a worker not connected by then is given up */
 
 static BackgroundWorkerHandle **handles; /* the launcher's, per slot */
 static TimestampTz *stopped_at;          /* when a failed worker was seen stopped */
@@ -157,8 +156,11 @@ static long tend_slots(bool *freed) {
              * stopped with the slot still STARTED failed (an error,
              * pg_terminate_backend), and is started again after 5 s. */
             if (pid != 0) attached_seen[i] = true;
-            if (handles[i] && hs != BGWH_STOPPED && !attached_seen[i] &&
-                now - registered_at[i] > ATTACH_MS * 1000) {
+            long attach_left = awsq_worker_start_timeout_ms -
+                               (long)((now - registered_at[i]) / 1000);
+            if (handles[i] && hs != BGWH_STOPPED && !attached_seen[i] && attach_left > 0)
+                next = Min(next, attach_left); /* look again when its time is up */
+            if (handles[i] && hs != BGWH_STOPPED && !attached_seen[i] && attach_left <= 0) {
                 /* Blocked while connecting (a lock on its database held by
                  * an open transaction): it must not keep the slot. */
                 TerminateBackgroundWorker(handles[i]);
@@ -166,9 +168,10 @@ static long tend_slots(bool *freed) {
             } else if (handles[i] && hs == BGWH_STOPPED && gave_up[i]) {
                 if (awsq_slot_move(i, gen, AWSQ_IN(AWSQ_SLOT_STARTED), AWSQ_SLOT_FREE, NULL)) {
                     ereport(LOG, (errmsg("aws_lambda launcher: gave up on database %u: its worker "
-                                         "could not connect within %ld s; its next commit that "
-                                         "queues asks again",
-                                         db, ATTACH_MS / 1000)));
+                                         "could not connect within %d ms "
+                                         "(aws_lambda.worker_start_timeout_ms); its next commit "
+                                         "that queues asks again",
+                                         db, awsq_worker_start_timeout_ms)));
                     *freed = true;
                 }
             } else if (handles[i] && hs == BGWH_STOPPED) {

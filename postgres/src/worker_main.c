@@ -141,9 +141,14 @@ static void sleep_until(double at_ms) {
 
 void awsq_worker_main(Datum arg) {
     bool ext_ready = false;
-    /* PostgreSQL's standard handlers, as autoprewarm's worker uses: they set
+    /* While connecting, SIGTERM ends the worker at once (die): a lock on
+     * the database held by an open transaction (ALTER DATABASE ... RENAME
+     * in a transaction block) blocks the connection, and the launcher's
+     * give-up after aws_lambda.worker_start_timeout_ms must free the slot
+     * then, not when the lock goes (t_databases.sh). Once connected,
+     * PostgreSQL's standard handlers, as autoprewarm's worker uses: they set
      * ShutdownRequestPending / ConfigReloadPending and the latch. */
-    pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+    pqsignal(SIGTERM, die);
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGUSR1, procsignal_sigusr1_handler);
     BackgroundWorkerUnblockSignals();
@@ -154,6 +159,7 @@ void awsq_worker_main(Datum arg) {
     Oid db = awsq_slot_claim(my_slot, ticket);
     if (!OidIsValid(db)) proc_exit(0);
     BackgroundWorkerInitializeConnectionByOid(db, InvalidOid, 0);
+    pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
     pgstat_report_appname("aws_lambda delivery worker");
     /* Every query of the worker reads the queue by id; kept generic plans
      * must not switch to sequential scans planned while the queue was small.

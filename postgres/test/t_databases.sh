@@ -9,8 +9,9 @@
 # DATABASE with entries waiting, ALTER DATABASE ... RENAME and CREATE
 # DATABASE ... TEMPLATE succeed (each needs the database to itself: the
 # worker is stopped first, and comes back unless the database is gone);
-# a worker ended by pg_terminate_backend is restarted; a restart of the
-# server finds every database's queue.
+# a worker blocked while connecting is given up after
+# aws_lambda.worker_start_timeout_ms; a worker ended by pg_terminate_backend
+# is restarted; a restart of the server finds every database's queue.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 source "$top/scripts/lib/tap.sh"
@@ -119,6 +120,26 @@ out=$(sq -c "CREATE DATABASE app_copy TEMPLATE app_b" 2>&1); rc=$?
 is "CREATE DATABASE ... TEMPLATE a served database succeeds" "$rc $out" "0 CREATE DATABASE"
 is "... and the template's worker comes back" "$(wait_until 10 has_worker app_b && echo back)" back
 sq -c "DROP DATABASE app_copy" >/dev/null
+
+# A worker blocked while connecting (a lock on its database held by an
+# open transaction: RENAME in a transaction block) is ended after
+# aws_lambda.worker_start_timeout_ms and its slot freed, while the lock is
+# still held; the database's next commit that queues asks again.
+sq -c "ALTER SYSTEM SET aws_lambda.worker_start_timeout_ms = 1500" -c "SELECT pg_reload_conf()" >/dev/null
+app_a2_oid=$(sq -c "SELECT oid FROM pg_database WHERE datname = 'app_a2'")
+printf 'BEGIN;\nALTER DATABASE app_a2 RENAME TO app_a3;\nSELECT pg_sleep(8);\nROLLBACK;\n' |
+  psql -X -q -At -d postgres >"$tmp/blocker.out" 2>&1 &
+blocker=$!
+gave_up_oid() { grep -aq "gave up on database $app_a2_oid: its worker could not connect within 1500 ms" "$tmp/pg/server.log"; }
+if wait_until 7 gave_up_oid && kill -0 "$blocker" 2>/dev/null; then
+  ok "a worker blocked while connecting is ended after worker_start_timeout_ms (1500), the lock still held"
+else not_ok "a worker blocked while connecting is ended after worker_start_timeout_ms (1500), the lock still held"
+  grep -a 'aws_lambda' "$tmp/pg/server.log" | tail -5 | sed 's/^/#   /'; fi
+wait "$blocker"
+sq -c "ALTER SYSTEM RESET aws_lambda.worker_start_timeout_ms" -c "SELECT pg_reload_conf()" >/dev/null
+enqueue app_a2 fn_app_a2_again 2
+is "... and the database's next commit that queues brings its worker back, which delivers" \
+  "$(wait_until 20 delivered_is fn_app_a2_again 2 && echo 2)" 2
 
 # A worker ended by hand is restarted (bgw_restart_time 5 s).
 wpid=$(sq -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker' AND datname = 'app_b'")
