@@ -15,11 +15,14 @@
 #    aws_lambda.worker_concurrency = N (reloaded), time from commit to an
 #    empty queue, nothing in dead_letter;
 #  - the CLI: sqlambda invoke --concurrency N --payloads FILE over 40xN lines,
-#    output compared to the input line by line (FANOUT_CLI=0 skips it).
+#    output compared to the input line by line (FANOUT_CLI=0 skips it);
+#  - plain libcurl (bench/curl_fanout.c): 40xN POSTs of core's request shape
+#    through one multi driven as core drives it, every answer checked: the
+#    floor libcurl sets on this machine, without core (FANOUT_CURL=0 skips it).
 # Reported for each: calls/s (rows/s; requests/s for invoke_batch), the ratio
 # to wrk's req/s at that N (target >= 0.8), CPU seconds per 10,000 calls of
 # the process making them (backend / worker: /proc/PID/schedstat, ns; CLI:
-# user+sys from /usr/bin/time), and the peak RSS (VmHWM) of the backend
+# user+sys from /usr/bin/time; wrk's and plain libcurl's the same way), and the peak RSS (VmHWM) of the backend
 # running invoke_many (a fresh backend per query, so the peak is that
 # query's) against one that only builds the same payload array.
 # The run fails (with the end of the server log) if the open-file limit the
@@ -36,6 +39,7 @@ wrk_secs=${FANOUT_WRK_SECS:-2}
 per=${FANOUT_PER:-40}
 do_cli=${FANOUT_CLI:-1}
 do_worker=${FANOUT_WORKER:-1}
+do_curl=${FANOUT_CURL:-1}
 dir=$(mktemp -d /tmp/sqlambda-bench-fanout.XXXXXX)
 chmod o+x "$dir"
 cleanup() {
@@ -62,6 +66,7 @@ ulimit -Sn "$need_fds" ||
 
 make -s -C "$top/postgres" install >/dev/null
 make -s -C "$top/cli" >/dev/null
+make -s -C "$top/bench" build/curl_fanout >/dev/null
 cli=$top/cli/build/sqlambda
 # fixed10's answer: Redshift's reply for a batch of 10 rows, results 1..10
 eval "$(NGINX_SLEEP=0.02 NGINX_CONNECTIONS=4096 \
@@ -140,10 +145,20 @@ timed() {
   [ "$2" = "$1" ] || { echo "fanout.sh: a timed query counted $2 good rows of $1" >&2; exit 1; }
   echo "$3 $4 $5"
 }
-wrk_rate() { # wrk_rate CONN -> req/s
-  local out; out=$(wrk -t2 -c"$1" -d"${wrk_secs}s" -s "$top/bench/core_wrk.lua" "$url")
+wrk_rate() { # wrk_rate CONN -> "REQ/S CPU_NS_PER_REQUEST"
+  local out u s; out=$(/usr/bin/time -o "$dir/wrk.time" -f '%U %S' wrk -t2 -c"$1" -d"${wrk_secs}s" -s "$top/bench/core_wrk.lua" "$url")
   if echo "$out" | grep -q 'Non-2xx\|Socket errors'; then echo "fanout.sh: wrk -c$1 got errors: $out" >&2; exit 1; fi
-  echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}'
+  read -r u s <"$dir/wrk.time"
+  echo "$out" | awk -v u="$u" -v s="$s" '/^[ \t]*[0-9]+ requests in/ {n = $1} /^Requests\/sec:/ {r = $2} END {printf "%.0f %.0f", r, (u + s) * 1e9 / n}'
+}
+# curl_run N COUNT -> "SECS CPU_NS" (plain libcurl, every answer checked)
+curl_run() {
+  local out
+  out=$(/usr/bin/time -o "$dir/time" -f '%U %S' "$top/bench/build/curl_fanout" "$url" "$2" "$1") ||
+    { echo "fanout.sh: curl_fanout at N=$1 failed" >&2; exit 1; }
+  echo "$out" | awk -v n="$2" '/^calls / && $2 != n {bad = 1} /^seconds / {s = $2} END {if (bad) exit 1; printf "%s", s}' ||
+    { echo "fanout.sh: curl_fanout at N=$1 did not complete $2 calls" >&2; exit 1; }
+  awk '{printf " %.0f", ($1 + $2) * 1e9}' "$dir/time"
 }
 worker_pid() { q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'aws_lambda delivery worker'"; }
 sched_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
@@ -193,13 +208,13 @@ if [ "$do_worker" != 0 ]; then
   [ -n "$worker_pid0" ] || fail "no delivery worker after start"
   worker_run 16 100 >/dev/null
 fi
-declare -A W M MC B BC K KC C CC HWM ARR
-for l in $levels; do W[$l]=0; M[$l]=0; MC[$l]=0; B[$l]=0; BC[$l]=0; K[$l]=0; KC[$l]=0; C[$l]=0; CC[$l]=0; done
+declare -A W WC M MC B BC K KC C CC U UC HWM ARR
+for l in $levels; do W[$l]=0; WC[$l]=0; M[$l]=0; MC[$l]=0; B[$l]=0; BC[$l]=0; K[$l]=0; KC[$l]=0; C[$l]=0; CC[$l]=0; U[$l]=0; UC[$l]=0; done
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", a + b}'; }
 for r in $(seq 1 "$rounds"); do
   for l in $levels; do
     n=$((per * l))
-    w=$(wrk_rate "$l"); [ -n "$w" ]; W[$l]=$((W[$l] + w))
+    res=$(wrk_rate "$l"); set -- $res; w=$1; [ -n "$w" ]; W[$l]=$((W[$l] + w)); WC[$l]=$((WC[$l] + $2))
     res=$(timed "$n" "$(many_q "$n" "$l")"); set -- $res; M[$l]=$(add "${M[$l]}" "$1"); MC[$l]=$((MC[$l] + $2)); HWM[$l]=$3
     ms=$1
     res=$(timed "$((10 * n))" "$(batch_q "$((10 * n))" "$l")"); set -- $res; B[$l]=$(add "${B[$l]}" "$1"); BC[$l]=$((BC[$l] + $2))
@@ -210,6 +225,9 @@ for r in $(seq 1 "$rounds"); do
     fi
     if [ "$do_cli" != 0 ]; then
       res=$(cli_run "$l" "$n"); set -- $res; C[$l]=$(add "${C[$l]}" "$1"); CC[$l]=$((CC[$l] + $2)); line+="; CLI ${1}s"
+    fi
+    if [ "$do_curl" != 0 ]; then
+      res=$(curl_run "$l" "$n"); set -- $res; U[$l]=$(add "${U[$l]}" "$1"); UC[$l]=$((UC[$l] + $2)); line+="; plain libcurl ${1}s"
     fi
     echo "$line"
   done
@@ -228,8 +246,8 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.0f", n / s}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 cpu10k() { awk -v c="$1" -v n="$2" 'BEGIN {printf "%.3f", c / 1e9 / n * 10000}'; }
 verdict() { if awk -v v="$1" -v t="$3" 'BEGIN {exit !('"$2"')}'; then echo "met"; else echo "MISSED"; fi; }
-echo "# | in flight | wrk req/s | invoke_many rows/s (x wrk) CPU s/10k | invoke_batch req/s (x wrk) [rows/s] CPU s/10k | worker calls/s (x wrk) CPU s/10k | CLI calls/s (x wrk) CPU s/10k | ideal |"
-declare -A RM RB RK RC PM PB PK PC
+echo "# | in flight | wrk req/s CPU s/10k | invoke_many rows/s (x wrk) CPU s/10k | invoke_batch req/s (x wrk) [rows/s] CPU s/10k | worker calls/s (x wrk) CPU s/10k | CLI calls/s (x wrk) CPU s/10k | plain libcurl calls/s (x wrk) CPU s/10k | ideal |"
+declare -A RM RB RK RC RU PM PB PK PC PU
 min_m=9; min_b=9; min_k=9; min_c=9
 for l in $levels; do
   n=$((per * l * rounds)); wr=$((W[$l] / rounds))
@@ -237,7 +255,11 @@ for l in $levels; do
   PM[$l]=$(cpu10k "${MC[$l]}" "$n"); PB[$l]=$(cpu10k "${BC[$l]}" "$n")
   xm=$(ratio "${RM[$l]}" "$wr"); xb=$(ratio "${RB[$l]}" "$wr")
   min_m=$(awk -v a="$min_m" -v b="$xm" 'BEGIN {print (b < a) ? b : a}'); min_b=$(awk -v a="$min_b" -v b="$xb" 'BEGIN {print (b < a) ? b : a}')
-  kcol="-"; ccol="-"
+  kcol="-"; ccol="-"; ucol="-"
+  wcpu=$(awk -v c="${WC[$l]}" -v r="$rounds" 'BEGIN {printf "%.3f", c / r / 1e9 * 10000}')
+  if [ "$do_curl" != 0 ]; then
+    RU[$l]=$(rate "$n" "${U[$l]}"); PU[$l]=$(cpu10k "${UC[$l]}" "$n"); ucol="${RU[$l]} ($(ratio "${RU[$l]}" "$wr")x) ${PU[$l]}"
+  fi
   if [ "$do_worker" != 0 ]; then
     RK[$l]=$(rate "$n" "${K[$l]}"); PK[$l]=$(cpu10k "${KC[$l]}" "$n"); xk=$(ratio "${RK[$l]}" "$wr")
     min_k=$(awk -v a="$min_k" -v b="$xk" 'BEGIN {print (b < a) ? b : a}'); kcol="${RK[$l]} (${xk}x) ${PK[$l]}"
@@ -246,11 +268,12 @@ for l in $levels; do
     RC[$l]=$(rate "$n" "${C[$l]}"); PC[$l]=$(cpu10k "${CC[$l]}" "$n"); xc=$(ratio "${RC[$l]}" "$wr")
     min_c=$(awk -v a="$min_c" -v b="$xc" 'BEGIN {print (b < a) ? b : a}'); ccol="${RC[$l]} (${xc}x) ${PC[$l]}"
   fi
-  echo "summary: | $l | $wr | ${RM[$l]} (${xm}x) ${PM[$l]} | ${RB[$l]} (${xb}x) [$((RB[$l] * 10))] ${PB[$l]} | $kcol | $ccol | $((l * 50)) |"
+  echo "summary: | $l | $wr $wcpu | ${RM[$l]} (${xm}x) ${PM[$l]} | ${RB[$l]} (${xb}x) [$((RB[$l] * 10))] ${PB[$l]} | $kcol | $ccol | $ucol | $((l * 50)) |"
 done
 cpu_v() { verdict "$(awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}')" 'v <= t' 1.0; }
 echo "summary: invoke_many: lowest ratio to wrk ${min_m}x (target >= 0.8 at every N: $(verdict "$min_m" 'v >= t' 0.8)); CPU s/10k calls ${PM[$first]} at $first, ${PM[$last]} at $last (target no higher: $(cpu_v "${PM[$last]}" "${PM[$first]}"))"
 echo "summary: invoke_batch (10 rows per request): lowest ratio of requests/s to wrk ${min_b}x (target >= 0.8: $(verdict "$min_b" 'v >= t' 0.8)); CPU s/10k requests ${PB[$first]} at $first, ${PB[$last]} at $last (target no higher: $(cpu_v "${PB[$last]}" "${PB[$first]}"))"
 [ "$do_worker" = 0 ] || echo "summary: delivery worker (unbatched): lowest ratio to wrk ${min_k}x (target >= 0.8: $(verdict "$min_k" 'v >= t' 0.8)); CPU s/10k calls ${PK[$first]} at $first, ${PK[$last]} at $last (target no higher: $(cpu_v "${PK[$last]}" "${PK[$first]}")); worker peak RSS ${worker_hwm} kB"
+[ "$do_curl" = 0 ] || echo "summary: plain libcurl (the floor under core): $(for l in $levels; do printf '%s: %sx wrk, %s CPU s/10k (wrk %s); ' "$l" "$(ratio "${RU[$l]}" "$((W[$l] / rounds))")" "${PU[$l]}" "$(awk -v c="${WC[$l]}" -v r="$rounds" 'BEGIN {printf "%.3f", c / r / 1e9 * 10000}')"; done)"
 [ "$do_cli" = 0 ] || echo "summary: CLI --payloads: lowest ratio to wrk ${min_c}x (target >= 0.8: $(verdict "$min_c" 'v >= t' 0.8)); CPU s/10k calls ${PC[$first]} at $first, ${PC[$last]} at $last"
 echo "summary: backend peak RSS running invoke_many at $last in flight ($((per * last)) rows): ${HWM[$last]} kB; a backend that only builds the same payload array: ${arr_hwm} kB"
