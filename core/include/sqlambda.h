@@ -271,6 +271,14 @@ SQLAMBDA_API size_t sqlambda_multi_pending(const sqlambda_multi *m);
  */
 SQLAMBDA_API sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_done_fn done,
                                                 void *arg);
+/*
+ * Cancels every pending request without starting any: each one, in flight,
+ * awaiting a retry or still queued, is completed with E_CANCELLED through
+ * done (attempts says whether it was ever sent). For a host that learns of
+ * an interrupt outside sqlambda_multi_run, where a run would first start
+ * the queued requests it has room for. The multi stays usable.
+ */
+SQLAMBDA_API void sqlambda_multi_cancel(sqlambda_multi *m, sqlambda_done_fn done, void *arg);
 SQLAMBDA_API void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */
 
 /*

@@ -359,6 +359,12 @@ sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_
     return SQLAMBDA_OK;
 }
 
+void sqlambda_multi_cancel(sqlambda_multi *m, sqlambda_done_fn done, void *arg) {
+    if (!m) return;
+    cancel_all(m);
+    deliver(m, done, arg);
+}
+
 static void drop(sqlambda_multi *m, sqlambda_call *call) {
     if (call->easy) {
         curl_multi_remove_handle(m->c->multi, call->easy);

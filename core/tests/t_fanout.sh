@@ -3,10 +3,12 @@
 # tool_fanout against a loopback nginx that holds every answer 200 ms and
 # echoes the request body (scripts/nginx-start NGINX_SLEEP): 1,000 calls in
 # flight all complete with their own payload while the wait hook is given
-# one fd; a cancel with 1,000 in flight returns at once; a file-descriptor
-# limit too low for 1,000 is a clear error (or is raised when the hard limit
-# allows), never a crash; idle kept-alive sockets the server closes do not
-# make the loop spin; retries fire in Retry-After order (fault_server.py).
+# one fd; a cancel with 1,000 in flight returns at once, and so does
+# sqlambda_multi_cancel outside a run, starting none of the queued calls; a
+# file-descriptor limit too low for 1,000 is a clear error (or is raised
+# when the hard limit allows), never a crash; idle kept-alive sockets the
+# server closes do not make the loop spin; retries fire in Retry-After order
+# (fault_server.py).
 # About 6 s (more under valgrind/ASan).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +68,16 @@ if [ "$(f fds_at_cancel)" -ge 1000 ] 2>/dev/null; then ok "cancel: 1,000 sockets
 else not_ok "cancel: 1,000 sockets open when cancelled ($(f fds_at_cancel) fds)"; fi
 if num_lt "$(f cancel_ms)" $((500 * slow)); then ok "cancel with 1,000 in flight returned in $(f cancel_ms) ms"
 else not_ok "cancel with 1,000 in flight returned in $(f cancel_ms) ms (bound $((500 * slow)))"; fi
+
+# --- sqlambda_multi_cancel outside a run: 200 in flight, 300 queued
+run "$NGINX_URL" cancelapi 500 200
+is "multi_cancel: every call completed as cancelled, nothing left" "$(f run) $(f cancelled)/$(f good)/$(f bad) left $(f left)" "OK 500/0/0 left 0"
+is "multi_cancel: only the 200 in flight had been sent; it started none of the 300 queued" "$(f cancelled_sent)" 200
+if num_lt "$(f cancel_ms)" $((500 * slow)); then ok "multi_cancel with 200 in flight returned in $(f cancel_ms) ms"
+else not_ok "multi_cancel with 200 in flight returned in $(f cancel_ms) ms (bound $((500 * slow)))"; fi
+if [ "$(f fds_after)" -le "$(($(f fds_before) + 3))" ] 2>/dev/null; then ok "multi_cancel closed the cancelled calls' sockets ($(f fds_before) fds before, $(f fds_after) after)"
+else not_ok "multi_cancel closed the cancelled calls' sockets ($(f fds_before) fds before, $(f fds_after) after)"; fi
+is "multi_cancel: the same multi then runs 10 more calls" "$(f again_good)" 10
 
 # --- file-descriptor limit
 run "$NGINX_URL" fdlimit 1000 128 128

@@ -15,6 +15,13 @@
  *   URL cancel N MS                 N calls to hang*, the hook cancels after
  *                                   MS: fds_at_cancel, cancel_ms (cancel to
  *                                   return), cancelled (E_CANCELLED results)
+ *   URL cancelapi N CONC            N calls to hang*, CONC in flight; runs
+ *                                   300 ms, then sqlambda_multi_cancel:
+ *                                   cancelled, cancelled_sent (attempts >
+ *                                   0), good, bad, left, cancel_ms,
+ *                                   fds_before/fds_after (open fds before
+ *                                   the calls and after the cancel), then
+ *                                   10 calls on the same multi: again_good
  *   URL fdlimit N SOFT HARD         setrlimit(NOFILE, SOFT, HARD), then
  *                                   sqlambda_fd_budget(N) and invoke_many at
  *                                   concurrency N: budget, budget_msg, soft,
@@ -94,7 +101,7 @@ static int hook(void *arg, sqlambda_wait_fd *fds, int nfds, long timeout_ms) {
 }
 
 typedef struct tally {
-    int good, bad, cancelled, order_n;
+    int good, bad, cancelled, cancelled_sent, order_n;
     double t0;
     const char *first_bad;
 } tally;
@@ -110,6 +117,7 @@ static void on_done(void *arg, void *user, sqlambda_result *res) {
         t->good++;
     } else if (res->status == SQLAMBDA_E_CANCELLED) {
         t->cancelled++;
+        if (res->attempts > 0) t->cancelled_sent++;
     } else {
         if (!t->bad) snprintf(bad_msg, sizeof bad_msg, "%s", res->message);
         t->bad++;
@@ -148,7 +156,7 @@ static int add_calls(sqlambda_multi *m, const char *fn, int n, char (*payloads)[
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: tool_fanout URL many|cancel|fdlimit|idle|order ...\n");
+        fprintf(stderr, "usage: tool_fanout URL many|cancel|cancelapi|fdlimit|idle|order ...\n");
         return 2;
     }
     const char *url = argv[1], *mode = argv[2];
@@ -197,6 +205,32 @@ int main(int argc, char **argv) {
         printf("run=%s\nfds_at_cancel=%ld\ncancel_ms=%.1f\ncancelled=%d\ngood=%d\nbad=%d\nleft=%zu\n",
                sqlambda_status_name(st), fds_at_cancel, back - cancelled_at, t.cancelled, t.good,
                t.bad, sqlambda_multi_pending(m));
+        sqlambda_multi_free(m);
+        sqlambda_client_free(c);
+        free(payloads);
+        return 0;
+    }
+    if (!strcmp(mode, "cancelapi") && argc == 5) {
+        int conc = atoi(argv[4]);
+        sqlambda_client *c = client(url, 1);
+        char(*payloads)[32] = calloc((size_t)n, sizeof *payloads);
+        long fds_before = count_fds();
+        sqlambda_multi *m = sqlambda_multi_new(c, conc);
+        if (!c || !m || !payloads || add_calls(m, "hang", n, payloads) != 0) return 2;
+        sqlambda_status st = sqlambda_multi_run(m, 300, on_done, &t);
+        double t0 = now_ms();
+        sqlambda_multi_cancel(m, on_done, &t);
+        double back = now_ms();
+        printf("run=%s\ncancelled=%d\ncancelled_sent=%d\ngood=%d\nbad=%d\nleft=%zu\ncancel_ms=%.1f\n"
+               "fds_before=%ld\nfds_after=%ld\n",
+               sqlambda_status_name(st), t.cancelled, t.cancelled_sent, t.good, t.bad,
+               sqlambda_multi_pending(m), back - t0, fds_before, count_fds());
+        /* the multi still works: fresh calls after the cancel */
+        tally t2 = {0};
+        if (add_calls(m, "fanout", 10, payloads) != 0) return 2;
+        do st = sqlambda_multi_run(m, -1, on_done, &t2);
+        while (st == SQLAMBDA_OK && sqlambda_multi_pending(m));
+        printf("again_good=%d\n", t2.good);
         sqlambda_multi_free(m);
         sqlambda_client_free(c);
         free(payloads);
