@@ -62,7 +62,12 @@ static int signals_install(struct sigaction *old_int, struct sigaction *old_term
     if (pipe2(cli_many_sigpipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read or poll returns */
+    /* SA_RESTART: a write to a slow stdout finishes (poll and epoll_wait
+     * return on a signal regardless; the self-pipe wakes them too), so the
+     * results reported as written are; SA_RESETHAND: a second signal, e.g.
+     * when stdout never drains, ends the process at once */
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
@@ -132,10 +137,15 @@ static void nomem(sqlambda_result *res) {
     snprintf(res->message, sizeof res->message, "out of memory");
 }
 
-static void admit(fanout *f, sqlambda_multi *m, const sqlambda_request *base) {
+/* Admits lines into free window slots. Returns 1 when it stopped for want
+ * of a whole buffered line (the input must be read: cli_lines_fill's
+ * contract), 0 when the window is full. */
+static int admit(fanout *f, sqlambda_multi *m, const sqlambda_request *base) {
     const char *line;
     size_t len;
-    while (f->next_in - f->next_out < f->window && cli_lines_next(&f->in, &line, &len) == 1) {
+    for (;;) {
+        if (f->next_in - f->next_out >= f->window) return 0;
+        if (cli_lines_next(&f->in, &line, &len) != 1) return 1;
         slot *s = &f->slots[f->next_in % f->window];
         memset(s, 0, sizeof *s);
         s->lineno = f->in.lineno;
@@ -202,12 +212,16 @@ static double now_s(void) {
 static int run(fanout *f, sqlambda_multi *m, const sqlambda_request *req, const cli_many_opts *mo) {
     int read_errno = 0;
     for (;;) {
-        if (!read_errno && !cli_many_interrupted) admit(f, m, req); /* nothing new once interrupted */
+        /* write first, so the slots that frees are filled at once */
         write_ready(f);
+        int need_input = 0;
+        if (!read_errno && !cli_many_interrupted) need_input = admit(f, m, req); /* nothing new once interrupted */
+        write_ready(f); /* blank lines and refused ones are done at once */
         if (f->out_error || cli_many_interrupted) break;
         int input_left = !read_errno && !cli_lines_done(&f->in);
         if (!input_left && f->next_in == f->next_out) break;
-        f->want_input = input_left && !f->in.eof && f->next_in - f->next_out < f->window;
+        /* read only when no whole line is buffered (cli_lines_fill) */
+        f->want_input = need_input && input_left && !f->in.eof;
         f->delivered = f->input_ready = 0;
         if (sqlambda_multi_pending(m)) {
             sqlambda_status st = sqlambda_multi_run(m, -1, on_done, f);
@@ -227,19 +241,25 @@ static int run(fanout *f, sqlambda_multi *m, const sqlambda_request *req, const 
          * the queued lines it has room for: cancel without starting any */
         sqlambda_multi_cancel(m, on_done, f);
         write_ready(f);
-        long in_flight = 0, unsent = 0; /* of the lines read: cancelled while sent, or before */
+        long started = 0, unsent = 0; /* of the lines read: cancelled once started, or before */
         for (unsigned long i = f->next_out; i < f->next_in; i++) {
             const slot *s = &f->slots[i % f->window];
             if (s->state != SLOT_DONE || s->res.status != SQLAMBDA_E_CANCELLED) continue;
-            if (s->res.attempts > 0) in_flight++;
+            if (s->res.attempts > 0) started++;
             else unsent++;
         }
-        fprintf(stderr,
-                "sqlambda invoke: interrupted: the results of the first %lu line%s are written "
-                "(resume at line %lu); %ld call%s in flight cancelled, %ld line%s read but not "
-                "sent\n",
-                f->next_out, f->next_out == 1 ? "" : "s", f->next_out + 1, in_flight,
-                in_flight == 1 ? "" : "s", unsent, unsent == 1 ? "" : "s");
+        if (f->out_error)
+            fprintf(stderr,
+                    "sqlambda invoke: interrupted; writing the results to standard output failed "
+                    "(%s): it may hold fewer than the first %lu\n",
+                    strerror(f->out_error), f->next_out);
+        else
+            fprintf(stderr,
+                    "sqlambda invoke: interrupted: the results of the first %lu line%s are "
+                    "written (resume at line %lu); %ld started call%s cancelled, %ld read "
+                    "line%s never started\n",
+                    f->next_out, f->next_out == 1 ? "" : "s", f->next_out + 1, started,
+                    started == 1 ? "" : "s", unsent, unsent == 1 ? "" : "s");
         return CLI_EXIT_INTERRUPTED;
     }
     if (f->out_error) {
@@ -280,6 +300,9 @@ int cli_invoke_many(sqlambda_options *opts, const sqlambda_request *req, const c
     opts->wait_arg = &f;
     sqlambda_client *client = sqlambda_client_new(opts);
     sqlambda_multi *m = client ? sqlambda_multi_new(client, mo->concurrency) : NULL;
+    /* a signal that lands while core is busy with completions: it starts
+     * nothing more (the hook only sees the flag when it runs) */
+    sqlambda_multi_cancel_on(m, &cli_many_interrupted);
     int rc;
     double t0 = now_s();
     if (!m) {

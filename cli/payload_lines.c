@@ -65,6 +65,11 @@ static void cut(cli_lines *r, size_t from, size_t to) {
 
 int cli_lines_fill(cli_lines *r) {
     if (r->eof) return 0;
+    /* The contract: called only when no whole line is buffered. Refuse
+     * rather than grow past the bound or read over the end if a caller
+     * breaks it (a whole line waiting means there is nothing to read yet). */
+    size_t from = r->scanned > r->start ? r->scanned : r->start;
+    if (from < r->len && memchr(r->buf + from, '\n', r->len - from)) return 1;
     if (r->start) { /* only the partial line is left: move it to the front */
         memmove(r->buf, r->buf + r->start, r->len - r->start);
         r->len -= r->start;
@@ -82,8 +87,14 @@ int cli_lines_fill(cli_lines *r) {
         r->buf = nb;
         r->cap = cap;
     }
+    size_t room = r->cap - r->len; /* never more than the buffer holds */
+    if (room > CHUNK) room = CHUNK;
+    if (room == 0) { /* cannot happen: a partial line is cut at limit + 1 */
+        errno = ENOBUFS;
+        return -1;
+    }
     ssize_t n;
-    do n = read(r->fd, r->buf + r->len, CHUNK);
+    do n = read(r->fd, r->buf + r->len, room);
     while (n < 0 && errno == EINTR);
     if (n < 0) return -1;
     if (n == 0) {
@@ -94,6 +105,8 @@ int cli_lines_fill(cli_lines *r) {
     r->len += (size_t)n;
     char *nl = memchr(r->buf + old, '\n', (size_t)n);
     size_t line_end = nl ? (size_t)(nl - r->buf) : r->len; /* end of the partial line */
+    /* the partial line starts at buf[0] (moved there above; no whole line
+     * was buffered) */
     if (r->skipping) { /* the partial line was already cut: drop what follows */
         cut(r, old, line_end);
         if (nl) r->skipping = 0;

@@ -13,6 +13,7 @@
 #ifndef SQLAMBDA_H
 #define SQLAMBDA_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -272,13 +273,22 @@ SQLAMBDA_API size_t sqlambda_multi_pending(const sqlambda_multi *m);
 SQLAMBDA_API sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_done_fn done,
                                                 void *arg);
 /*
- * Cancels every pending request without starting any: each one, in flight,
- * awaiting a retry or still queued, is completed with E_CANCELLED through
- * done (attempts says whether it was ever sent). For a host that learns of
- * an interrupt outside sqlambda_multi_run, where a run would first start
- * the queued requests it has room for. The multi stays usable.
+ * Cancels every pending request without starting any: each one in flight,
+ * awaiting a retry or still queued is completed with E_CANCELLED through
+ * done (its attempts: how many were started; 0 for one never started);
+ * one that had already completed is delivered with its own result. For a
+ * host that learns of an interrupt outside sqlambda_multi_run. The multi
+ * stays usable. Not from a log callback (it may run inside a completion).
  */
 SQLAMBDA_API void sqlambda_multi_cancel(sqlambda_multi *m, sqlambda_done_fn done, void *arg);
+/*
+ * flag (NULL: none) is checked at every step of sqlambda_multi_run, not only
+ * when the wait hook runs: once *flag is non-zero the run starts no request
+ * and no retry, cancels every pending one as sqlambda_multi_cancel does and
+ * returns E_CANCELLED. For a flag a signal handler sets (the CLI's SIGINT),
+ * which may be set while the run is busy with completions.
+ */
+SQLAMBDA_API void sqlambda_multi_cancel_on(sqlambda_multi *m, const volatile sig_atomic_t *flag);
 SQLAMBDA_API void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */
 
 /*

@@ -10,6 +10,7 @@
 #include "adaptive.h"
 #include "retry.h"
 #include <curl/curl.h>
+#include <signal.h>
 
 #define SQLAMBDA_DEFAULT_CONNECT_TIMEOUT_MS 1000L
 #define SQLAMBDA_DEFAULT_REQUEST_TIMEOUT_MS 60000L
@@ -134,6 +135,7 @@ struct sqlambda_multi {
     int max_in_flight;
     call_list queued, running, done;
     call_heap backoff;
+    const volatile sig_atomic_t *cancel_flag; /* sqlambda_multi_cancel_on */
 };
 
 /* client.c */

@@ -248,7 +248,8 @@ static void cancel_one(sqlambda_call *call) {
     free(call->res.error_type);
     free(call->res.error_message);
     call->res.error_type = strdup("Cancelled");
-    call->res.error_message = strdup("cancelled while waiting for the response");
+    call->res.error_message = strdup(call->res.attempts ? "cancelled while waiting for the response"
+                                                        : "cancelled before it was sent");
     call->res.http_status = 0;
     sqlambda_result_message(&call->res, NULL);
     finish(call);
@@ -317,6 +318,11 @@ sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_
     }
     for (;;) {
         deliver(m, done, arg);
+        if (m->cancel_flag && *m->cancel_flag && sqlambda_multi_pending(m)) {
+            cancel_all(m); /* before anything more is started */
+            deliver(m, done, arg);
+            return SQLAMBDA_E_CANCELLED;
+        }
         start_due(m);
         if (m->done.n) continue;
         if (!sqlambda_multi_pending(m)) break;
@@ -363,6 +369,10 @@ void sqlambda_multi_cancel(sqlambda_multi *m, sqlambda_done_fn done, void *arg) 
     if (!m) return;
     cancel_all(m);
     deliver(m, done, arg);
+}
+
+void sqlambda_multi_cancel_on(sqlambda_multi *m, const volatile sig_atomic_t *flag) {
+    if (m) m->cancel_flag = flag;
 }
 
 static void drop(sqlambda_multi *m, sqlambda_call *call) {

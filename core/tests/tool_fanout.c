@@ -15,13 +15,21 @@
  *   URL cancel N MS                 N calls to hang*, the hook cancels after
  *                                   MS: fds_at_cancel, cancel_ms (cancel to
  *                                   return), cancelled (E_CANCELLED results)
- *   URL cancelapi N CONC            N calls to hang*, CONC in flight; runs
- *                                   300 ms, then sqlambda_multi_cancel:
- *                                   cancelled, cancelled_sent (attempts >
- *                                   0), good, bad, left, cancel_ms,
+ *   URL cancelapi N CONC EXTRA      N calls to hang*, at most CONC in
+ *                                   flight; runs 300 ms, adds EXTRA more
+ *                                   (queued, room for them), then
+ *                                   sqlambda_multi_cancel: cancelled,
+ *                                   cancelled_sent (attempts > 0: started),
+ *                                   good, bad, left, cancel_ms,
  *                                   fds_before/fds_after (open fds before
  *                                   the calls and after the cancel), then
  *                                   10 calls on the same multi: again_good
+ *   URL cancelflag N CONC           one call to fanout (answered) and N to
+ *                                   hang*, CONC in flight, with a
+ *                                   sqlambda_multi_cancel_on flag that the
+ *                                   done callback sets when the fanout call
+ *                                   completes: run, cancelled,
+ *                                   cancelled_sent, good, left
  *   URL fdlimit N SOFT HARD         setrlimit(NOFILE, SOFT, HARD), then
  *                                   sqlambda_fd_budget(N) and invoke_many at
  *                                   concurrency N: budget, budget_msg, soft,
@@ -125,6 +133,14 @@ static void on_done(void *arg, void *user, sqlambda_result *res) {
     sqlambda_result_free(res);
 }
 
+static volatile sig_atomic_t stop_flag;
+
+/* on_done, and the first good result raises stop_flag */
+static void on_done_stop(void *arg, void *user, sqlambda_result *res) {
+    if (res->status == SQLAMBDA_OK) stop_flag = 1;
+    on_done(arg, user, res);
+}
+
 static void on_order(void *arg, void *user, sqlambda_result *res) {
     tally *t = arg;
     printf("done_%d=%s %s %.0f\n", t->order_n++, (const char *)user, sqlambda_status_name(res->status),
@@ -156,7 +172,7 @@ static int add_calls(sqlambda_multi *m, const char *fn, int n, char (*payloads)[
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: tool_fanout URL many|cancel|cancelapi|fdlimit|idle|order ...\n");
+        fprintf(stderr, "usage: tool_fanout URL many|cancel|cancelapi|cancelflag|fdlimit|idle|order ...\n");
         return 2;
     }
     const char *url = argv[1], *mode = argv[2];
@@ -210,14 +226,15 @@ int main(int argc, char **argv) {
         free(payloads);
         return 0;
     }
-    if (!strcmp(mode, "cancelapi") && argc == 5) {
-        int conc = atoi(argv[4]);
+    if (!strcmp(mode, "cancelapi") && argc == 6) {
+        int conc = atoi(argv[4]), extra = atoi(argv[5]);
         sqlambda_client *c = client(url, 1);
-        char(*payloads)[32] = calloc((size_t)n, sizeof *payloads);
+        char(*payloads)[32] = calloc((size_t)(n + extra + 10), sizeof *payloads);
         long fds_before = count_fds();
         sqlambda_multi *m = sqlambda_multi_new(c, conc);
         if (!c || !m || !payloads || add_calls(m, "hang", n, payloads) != 0) return 2;
         sqlambda_status st = sqlambda_multi_run(m, 300, on_done, &t);
+        if (add_calls(m, "hang", extra, payloads + n) != 0) return 2;
         double t0 = now_ms();
         sqlambda_multi_cancel(m, on_done, &t);
         double back = now_ms();
@@ -231,6 +248,25 @@ int main(int argc, char **argv) {
         do st = sqlambda_multi_run(m, -1, on_done, &t2);
         while (st == SQLAMBDA_OK && sqlambda_multi_pending(m));
         printf("again_good=%d\n", t2.good);
+        sqlambda_multi_free(m);
+        sqlambda_client_free(c);
+        free(payloads);
+        return 0;
+    }
+    if (!strcmp(mode, "cancelflag") && argc == 5) {
+        int conc = atoi(argv[4]);
+        sqlambda_client *c = client(url, 1);
+        char(*payloads)[32] = calloc((size_t)n + 1, sizeof *payloads);
+        sqlambda_multi *m = sqlambda_multi_new(c, conc);
+        if (!c || !m || !payloads || add_calls(m, "fanout", 1, payloads) != 0 ||
+            add_calls(m, "hang", n, payloads + 1) != 0)
+            return 2;
+        sqlambda_multi_cancel_on(m, &stop_flag);
+        sqlambda_status st;
+        do st = sqlambda_multi_run(m, -1, on_done_stop, &t);
+        while (st == SQLAMBDA_OK && sqlambda_multi_pending(m));
+        printf("run=%s\ncancelled=%d\ncancelled_sent=%d\ngood=%d\nleft=%zu\n", sqlambda_status_name(st),
+               t.cancelled, t.cancelled_sent, t.good, sqlambda_multi_pending(m));
         sqlambda_multi_free(m);
         sqlambda_client_free(c);
         free(payloads);
