@@ -53,7 +53,7 @@ typedef struct cli_lines {
     char *buf;               /* data in buf[start, len) */
     size_t cap, start, len;
     size_t scanned;          /* buf[.., scanned) holds no newline after start */
-    size_t limit;            /* longer lines are cut at limit+1 bytes */
+    size_t limit;            /* longer lines are cut at limit+2 bytes */
     int eof, skipping;       /* skipping: dropping the rest of a cut line */
     long lineno;             /* lines returned so far */
 } cli_lines;

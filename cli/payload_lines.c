@@ -3,8 +3,9 @@
  * standard input read one line at a time, in chunks, only when the caller
  * saw the descriptor readable, so the calls in flight never wait on the
  * input. Memory is bounded: a line longer than the limit is kept cut at
- * limit+1 bytes (core then reports it too large, nothing is sent) and the
- * rest of it is skipped as it arrives.
+ * limit+2 bytes (core then reports it too large, nothing is sent; two, so
+ * that dropping a CR at the cut still leaves it too large) and the rest of
+ * it is skipped as it arrives.
  */
 #include "cli.h"
 #include <errno.h>
@@ -76,9 +77,9 @@ int cli_lines_fill(cli_lines *r) {
         r->scanned = r->scanned > r->start ? r->scanned - r->start : 0;
         r->start = 0;
     }
-    if (r->cap - r->len < CHUNK) { /* doubling, up to limit + 1 + CHUNK */
+    if (r->cap - r->len < CHUNK) { /* doubling, up to limit + 2 + CHUNK */
         size_t cap = r->cap * 2 > r->len + CHUNK ? r->cap * 2 : r->len + CHUNK;
-        if (cap > r->limit + 1 + CHUNK) cap = r->limit + 1 + CHUNK;
+        if (cap > r->limit + 2 + CHUNK) cap = r->limit + 2 + CHUNK;
         char *nb = realloc(r->buf, cap);
         if (!nb) {
             errno = ENOMEM;
@@ -89,7 +90,7 @@ int cli_lines_fill(cli_lines *r) {
     }
     size_t room = r->cap - r->len; /* never more than the buffer holds */
     if (room > CHUNK) room = CHUNK;
-    if (room == 0) { /* cannot happen: a partial line is cut at limit + 1 */
+    if (room == 0) { /* cannot happen: a partial line is cut at limit + 2 */
         errno = ENOBUFS;
         return -1;
     }
@@ -110,8 +111,8 @@ int cli_lines_fill(cli_lines *r) {
     if (r->skipping) { /* the partial line was already cut: drop what follows */
         cut(r, old, line_end);
         if (nl) r->skipping = 0;
-    } else if (line_end > r->limit + 1) {
-        cut(r, r->limit + 1, line_end);
+    } else if (line_end > r->limit + 2) {
+        cut(r, r->limit + 2, line_end);
         if (!nl) r->skipping = 1;
     }
     if (!nl) r->scanned = r->len; /* no newline before the end: don't search again */
@@ -119,6 +120,7 @@ int cli_lines_fill(cli_lines *r) {
 }
 
 int cli_lines_next(cli_lines *r, const char **line, size_t *len) {
+    if (!r->buf) return 0; /* nothing read yet (no arithmetic on NULL) */
     size_t avail = r->len - r->start;
     char *p = r->buf + r->start;
     size_t from = r->scanned > r->start ? r->scanned : r->start;
