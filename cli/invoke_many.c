@@ -55,6 +55,12 @@ static void on_signal(int sig) {
     int e = errno;
     cli_many_interrupted = sig;
     if (cli_many_sigpipe[1] >= 0 && write(cli_many_sigpipe[1], "x", 1) < 0) {}
+    /* the next SIGINT or SIGTERM, whichever comes, ends the process */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
     errno = e;
 }
 
@@ -64,10 +70,11 @@ static int signals_install(struct sigaction *old_int, struct sigaction *old_term
     memset(&sa, 0, sizeof sa);
     /* SA_RESTART: a write to a slow stdout finishes (poll and epoll_wait
      * return on a signal regardless; the self-pipe wakes them too), so the
-     * results reported as written are; SA_RESETHAND: a second signal, e.g.
-     * when stdout never drains, ends the process at once */
+     * results reported as written are; the handler then restores the
+     * default action of both signals, so a second one, e.g. when stdout
+     * never drains, ends the process at once */
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
@@ -150,7 +157,9 @@ static int admit(fanout *f, sqlambda_multi *m, const sqlambda_request *base) {
         memset(s, 0, sizeof *s);
         s->lineno = f->in.lineno;
         f->next_in++;
-        if (blank(line, len)) {
+        /* a cut line (longer than the reader keeps) is never blank: core
+         * refuses it as too large, whatever its first bytes are */
+        if (len <= f->in.limit && blank(line, len)) {
             s->state = SLOT_BLANK;
             continue;
         }
@@ -199,7 +208,11 @@ static void write_ready(fanout *f) {
 
 /* Nothing in flight, more input wanted: wait for it (or a signal). */
 static void wait_input(fanout *f) {
-    while (!cli_many_interrupted && !f->input_ready) poll_with_extras(f, NULL, 0, 1000);
+    while (!cli_many_interrupted && !f->input_ready)
+        if (poll_with_extras(f, NULL, 0, 1000) != 0) { /* no memory for the fd list */
+            f->out_error = ENOMEM;
+            return;
+        }
 }
 
 static double now_s(void) {

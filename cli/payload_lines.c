@@ -15,7 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK (64 * 1024)
+/* bytes per read (fuzz/fuzz_cli_lines.c builds with 16, so that a few KB
+ * of input reach the buffer's bound and every state between reads) */
+#ifndef CLI_LINES_CHUNK
+#define CLI_LINES_CHUNK (64 * 1024)
+#endif
+#define CHUNK ((size_t)CLI_LINES_CHUNK)
 
 int cli_lines_open(cli_lines *r, const char *path, size_t limit, char *err, size_t errlen) {
     memset(r, 0, sizeof *r);

@@ -1,14 +1,19 @@
 /*
  * fuzz_cli_lines.c — the CLI's --payloads reader (cli/payload_lines.c) over
  * a pipe fed in pieces, against a reference split of the same bytes.
- * Input: byte 0 sets the line limit (1..64, so long lines are cut often),
- * byte 1 the piece size written before each read (1..256); the rest is the
- * input. The driver keeps the reader's contract (fill only when no whole
- * line is buffered) and checks every line it returns against the bytes
- * between newlines (line_ok: whole with one trailing CR dropped, or, when
- * longer than limit + 2, a prefix still longer than limit), the last
- * unterminated line at end of input, and the line numbers. A mismatch, an
- * overread or a leak aborts.
+ * The reader is built to read 16 bytes at a time (fuzz/Makefile), so small
+ * inputs reach its buffer's bound. Input: byte 0 sets the line limit
+ * (16..79: a line longer than limit + 2 always spans reads, so it is always
+ * the partial line that gets cut), byte 1 the piece size written before
+ * each read (1..256); the rest is the input. The driver keeps the reader's
+ * contract (fill only when no whole line is buffered), except with an odd
+ * piece size, where it also fills before taking the lines (the reader must
+ * refuse that read), and checks every line
+ * it returns against the bytes between newlines (line_ok: whole with one
+ * trailing CR dropped, or, when longer than limit + 2, exactly its first
+ * limit + 2 bytes, one trailing CR dropped), the last unterminated line at
+ * end of input, and the line numbers. A mismatch, an overread or a leak
+ * aborts.
  */
 #include "cli.h"
 #include <fcntl.h>
@@ -30,19 +35,19 @@ static int expected(const uint8_t *data, size_t len, size_t *pos, const uint8_t 
     return 1;
 }
 
-/* A line of up to limit + 2 bytes comes whole, one trailing CR dropped; a
- * longer one may come cut, but as its own first bytes and still longer
- * than limit (core refuses it as too large, never sends a truncation). */
+/* A line of up to limit + 2 bytes comes whole; a longer one cut to its
+ * first limit + 2 (still longer than limit after a CR is dropped: core
+ * refuses it as too large, never sends a truncation). One trailing CR of
+ * what is kept is dropped. */
 static int line_ok(const char *got, size_t n, const uint8_t *raw, size_t full, size_t limit) {
-    size_t want = full;
+    size_t want = full <= limit + 2 ? full : limit + 2;
     if (want && raw[want - 1] == '\r') want--;
-    if (full <= limit + 2 || n == want) return n == want && !memcmp(got, raw, n);
-    return n > limit && n <= full && !memcmp(got, raw, n);
+    return n == want && n <= full && !memcmp(got, raw, n) && (full <= limit + 2 || n > limit);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size) {
     if (size < 2) return 0;
-    size_t limit = 1 + in[0] % 64, step = 1 + in[1];
+    size_t limit = 16 + in[0] % 64, step = 1 + in[1];
     const uint8_t *data = in + 2;
     size_t len = size - 2;
     int p[2];
@@ -58,6 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size) {
     for (;;) {
         const char *line;
         size_t n;
+        /* an odd piece size also calls fill with whole lines still buffered,
+         * against the contract: the reader must refuse (no read, no growth),
+         * not lose or overrun anything */
+        if ((step & 1) && written < len) {
+            size_t k = len - written < step ? len - written : step;
+            if (write(p[1], data + written, k) != (ssize_t)k) abort();
+            written += k;
+            if (cli_lines_fill(&r) < 0) abort();
+        }
         while (cli_lines_next(&r, &line, &n) == 1) {
             const uint8_t *raw;
             size_t full;

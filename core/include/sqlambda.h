@@ -285,8 +285,10 @@ SQLAMBDA_API void sqlambda_multi_cancel(sqlambda_multi *m, sqlambda_done_fn done
  * flag (NULL: none) is checked at every step of sqlambda_multi_run, not only
  * when the wait hook runs: once *flag is non-zero the run starts no request
  * and no retry, cancels every pending one as sqlambda_multi_cancel does and
- * returns E_CANCELLED. For a flag a signal handler sets (the CLI's SIGINT),
- * which may be set while the run is busy with completions.
+ * returns E_CANCELLED (OK if nothing was pending). For a flag a signal
+ * handler of the thread running the multi sets (the CLI's SIGINT), which
+ * may land while the run is busy with completions. Clear it (or pass NULL)
+ * before running the multi again.
  */
 SQLAMBDA_API void sqlambda_multi_cancel_on(sqlambda_multi *m, const volatile sig_atomic_t *flag);
 SQLAMBDA_API void sqlambda_multi_free(sqlambda_multi *m); /* pending requests are dropped */

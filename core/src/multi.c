@@ -264,14 +264,18 @@ static void cancel_all(sqlambda_multi *m) {
 
 /* Starts the retries that are due (earliest first), then queued calls up
  * to the concurrency limit. */
+static int cancel_raised(const sqlambda_multi *m) { return m->cancel_flag && *m->cancel_flag; }
+
 static void start_due(sqlambda_multi *m) {
     double now = sqlambda_now_ms();
     sqlambda_call *call;
-    while ((call = sqlambda_heap_top(&m->backoff)) && call->retry_at <= now) {
+    /* the cancel flag between starts too: a signal landing in this loop
+     * stops it (the run then cancels everything) */
+    while (!cancel_raised(m) && (call = sqlambda_heap_top(&m->backoff)) && call->retry_at <= now) {
         sqlambda_heap_pop(&m->backoff);
         start_attempt(call); /* to running (or done): from no list */
     }
-    while (m->queued.head && (int)(m->running.n + m->backoff.n) < m->max_in_flight)
+    while (!cancel_raised(m) && m->queued.head && (int)(m->running.n + m->backoff.n) < m->max_in_flight)
         start_attempt(m->queued.head);
 }
 
@@ -318,7 +322,7 @@ sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_
     }
     for (;;) {
         deliver(m, done, arg);
-        if (m->cancel_flag && *m->cancel_flag && sqlambda_multi_pending(m)) {
+        if (cancel_raised(m) && sqlambda_multi_pending(m)) {
             cancel_all(m); /* before anything more is started */
             deliver(m, done, arg);
             return SQLAMBDA_E_CANCELLED;
