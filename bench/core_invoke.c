@@ -17,6 +17,7 @@
  */
 #include "sqlambda.h"
 #include "../core/src/internal.h" /* the signer a client uses (not public API) */
+#include "curl_request.h"
 #include <curl/curl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -24,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char PAYLOAD[] = "{\"bench\":true,\"user\":\"bob\",\"n\":12345}";
 
 static double now_s(void) {
     struct timespec ts;
@@ -217,23 +217,9 @@ static int cmd_curl(const char *base, double seconds) {
     if (!m || !e) return 1;
     curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, floor_socket_cb);
     curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, floor_timer_cb);
-    static const char *const lines[] = {
-        "X-Amz-Date: 20261126T230000Z", "X-Amz-Invocation-Type: RequestResponse",
-        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDBENCHEXAMPLE/20261126/us-east-1/lambda/"
-        "aws4_request, SignedHeaders=host;x-amz-date;x-amz-invocation-type, Signature="
-        "0000000000000000000000000000000000000000000000000000000000000000",
-        "Content-Type:", "Expect:"};
-    struct curl_slist *h = NULL;
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) h = curl_slist_append(h, lines[i]);
-    char url[512];
-    snprintf(url, sizeof url, "%s/2015-03-31/functions/bench/invocations", base);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, PAYLOAD);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(sizeof PAYLOAD - 1));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "sqlambda/" SQLAMBDA_VERSION " bench");
+    struct curl_slist *h = bench_invoke_headers();
+    bench_invoke_setup(e, base, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, floor_sink);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     for (int i = 0; i < 200; i++) floor_once(m, e);
     long n = 0;
     double t0 = now_s(), t;

@@ -3,8 +3,7 @@
  * N POSTs with CONC in flight through one libcurl multi, driven the way core
  * drives it (socket and timer callbacks, one epoll set, curl_multi_socket_action,
  * keep-alive connections, CONC easy handles reused), with the request core
- * sends (signed-shape headers with a fixed signature: no SigV4, no JSON
- * check, no result objects). What this reaches is what libcurl allows on this
+ * sends (curl_request.h: no SigV4, no JSON check, no result objects). What this reaches is what libcurl allows on this
  * machine; core's column beside it shows what core adds.
  *
  *   curl_fanout URL N CONC   prints calls, seconds, rate (calls/s) and
@@ -12,6 +11,7 @@
  *                            exits 1 if any answer is not HTTP 200 with the
  *                            payload echoed back (nginx-start NGINX_SLEEP).
  */
+#include "curl_request.h"
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +20,6 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char PAYLOAD[] = "{\"bench\":true,\"user\":\"bob\",\"n\":12345}";
 
 typedef struct slot {
     CURL *e;
@@ -84,29 +82,14 @@ int main(int argc, char **argv) {
     curl_multi_setopt(m, CURLMOPT_SOCKETDATA, m);
     curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)conc);
-    static const char *const lines[] = {
-        "X-Amz-Date: 20261126T230000Z", "X-Amz-Invocation-Type: RequestResponse",
-        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDBENCHEXAMPLE/20261126/us-east-1/lambda/"
-        "aws4_request, SignedHeaders=host;x-amz-date;x-amz-invocation-type, Signature="
-        "0000000000000000000000000000000000000000000000000000000000000000",
-        "Content-Type:", "Expect:"};
-    struct curl_slist *h = NULL;
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) h = curl_slist_append(h, lines[i]);
-    char url[512];
-    snprintf(url, sizeof url, "%s/2015-03-31/functions/bench/invocations", argv[1]);
+    struct curl_slist *h = bench_invoke_headers();
     for (int i = 0; i < conc; i++) {
         CURL *e = slots[i].e = curl_easy_init();
         if (!e) return 1;
-        curl_easy_setopt(e, CURLOPT_URL, url);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, PAYLOAD);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(sizeof PAYLOAD - 1));
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(e, CURLOPT_USERAGENT, "sqlambda bench");
-        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+        bench_invoke_setup(e, argv[1], h);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &slots[i]);
         curl_easy_setopt(e, CURLOPT_PRIVATE, &slots[i]);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
     }

@@ -22,7 +22,8 @@
 # Reported for each: calls/s (rows/s; requests/s for invoke_batch), the ratio
 # to wrk's req/s at that N (target >= 0.8), CPU seconds per 10,000 calls of
 # the process making them (backend / worker: /proc/PID/schedstat, ns; CLI:
-# user+sys from /usr/bin/time; wrk's and plain libcurl's the same way), and the peak RSS (VmHWM) of the backend
+# user+sys from /usr/bin/time; wrk's and plain libcurl's the same way),
+# and the peak RSS (VmHWM) of the backend
 # running invoke_many (a fresh backend per query, so the peak is that
 # query's) against one that only builds the same payload array.
 # The run fails (with the end of the server log) if the open-file limit the
@@ -247,7 +248,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 cpu10k() { awk -v c="$1" -v n="$2" 'BEGIN {printf "%.3f", c / 1e9 / n * 10000}'; }
 verdict() { if awk -v v="$1" -v t="$3" 'BEGIN {exit !('"$2"')}'; then echo "met"; else echo "MISSED"; fi; }
 echo "# | in flight | wrk req/s CPU s/10k | invoke_many rows/s (x wrk) CPU s/10k | invoke_batch req/s (x wrk) [rows/s] CPU s/10k | worker calls/s (x wrk) CPU s/10k | CLI calls/s (x wrk) CPU s/10k | plain libcurl calls/s (x wrk) CPU s/10k | ideal |"
-declare -A RM RB RK RC RU PM PB PK PC PU
+declare -A RM RB RK RC RU PM PB PK PC PU PW
 min_m=9; min_b=9; min_k=9; min_c=9
 for l in $levels; do
   n=$((per * l * rounds)); wr=$((W[$l] / rounds))
@@ -256,7 +257,7 @@ for l in $levels; do
   xm=$(ratio "${RM[$l]}" "$wr"); xb=$(ratio "${RB[$l]}" "$wr")
   min_m=$(awk -v a="$min_m" -v b="$xm" 'BEGIN {print (b < a) ? b : a}'); min_b=$(awk -v a="$min_b" -v b="$xb" 'BEGIN {print (b < a) ? b : a}')
   kcol="-"; ccol="-"; ucol="-"
-  wcpu=$(awk -v c="${WC[$l]}" -v r="$rounds" 'BEGIN {printf "%.3f", c / r / 1e9 * 10000}')
+  PW[$l]=$(awk -v c="${WC[$l]}" -v r="$rounds" 'BEGIN {printf "%.3f", c / r / 1e9 * 10000}') # wrk: CPU s per 10k requests
   if [ "$do_curl" != 0 ]; then
     RU[$l]=$(rate "$n" "${U[$l]}"); PU[$l]=$(cpu10k "${UC[$l]}" "$n"); ucol="${RU[$l]} ($(ratio "${RU[$l]}" "$wr")x) ${PU[$l]}"
   fi
@@ -268,12 +269,12 @@ for l in $levels; do
     RC[$l]=$(rate "$n" "${C[$l]}"); PC[$l]=$(cpu10k "${CC[$l]}" "$n"); xc=$(ratio "${RC[$l]}" "$wr")
     min_c=$(awk -v a="$min_c" -v b="$xc" 'BEGIN {print (b < a) ? b : a}'); ccol="${RC[$l]} (${xc}x) ${PC[$l]}"
   fi
-  echo "summary: | $l | $wr $wcpu | ${RM[$l]} (${xm}x) ${PM[$l]} | ${RB[$l]} (${xb}x) [$((RB[$l] * 10))] ${PB[$l]} | $kcol | $ccol | $ucol | $((l * 50)) |"
+  echo "summary: | $l | $wr ${PW[$l]} | ${RM[$l]} (${xm}x) ${PM[$l]} | ${RB[$l]} (${xb}x) [$((RB[$l] * 10))] ${PB[$l]} | $kcol | $ccol | $ucol | $((l * 50)) |"
 done
 cpu_v() { verdict "$(awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}')" 'v <= t' 1.0; }
 echo "summary: invoke_many: lowest ratio to wrk ${min_m}x (target >= 0.8 at every N: $(verdict "$min_m" 'v >= t' 0.8)); CPU s/10k calls ${PM[$first]} at $first, ${PM[$last]} at $last (target no higher: $(cpu_v "${PM[$last]}" "${PM[$first]}"))"
 echo "summary: invoke_batch (10 rows per request): lowest ratio of requests/s to wrk ${min_b}x (target >= 0.8: $(verdict "$min_b" 'v >= t' 0.8)); CPU s/10k requests ${PB[$first]} at $first, ${PB[$last]} at $last (target no higher: $(cpu_v "${PB[$last]}" "${PB[$first]}"))"
 [ "$do_worker" = 0 ] || echo "summary: delivery worker (unbatched): lowest ratio to wrk ${min_k}x (target >= 0.8: $(verdict "$min_k" 'v >= t' 0.8)); CPU s/10k calls ${PK[$first]} at $first, ${PK[$last]} at $last (target no higher: $(cpu_v "${PK[$last]}" "${PK[$first]}")); worker peak RSS ${worker_hwm} kB"
-[ "$do_curl" = 0 ] || echo "summary: plain libcurl (the floor under core): $(for l in $levels; do printf '%s: %sx wrk, %s CPU s/10k (wrk %s); ' "$l" "$(ratio "${RU[$l]}" "$((W[$l] / rounds))")" "${PU[$l]}" "$(awk -v c="${WC[$l]}" -v r="$rounds" 'BEGIN {printf "%.3f", c / r / 1e9 * 10000}')"; done)"
+[ "$do_curl" = 0 ] || echo "summary: plain libcurl (the floor under core): $(for l in $levels; do printf '%s: %sx wrk, %s CPU s/10k (wrk %s); ' "$l" "$(ratio "${RU[$l]}" "$((W[$l] / rounds))")" "${PU[$l]}" "${PW[$l]}"; done)"
 [ "$do_cli" = 0 ] || echo "summary: CLI --payloads: lowest ratio to wrk ${min_c}x (target >= 0.8: $(verdict "$min_c" 'v >= t' 0.8)); CPU s/10k calls ${PC[$first]} at $first, ${PC[$last]} at $last"
 echo "summary: backend peak RSS running invoke_many at $last in flight ($((per * last)) rows): ${HWM[$last]} kB; a backend that only builds the same payload array: ${arr_hwm} kB"

@@ -69,13 +69,18 @@ static void cut(cli_lines *r, size_t from, size_t to) {
     r->len -= to - from;
 }
 
+/* The newline ending the next buffered line, or NULL when there is none. */
+static char *next_newline(const cli_lines *r) {
+    size_t from = r->scanned > r->start ? r->scanned : r->start;
+    return from < r->len ? memchr(r->buf + from, '\n', r->len - from) : NULL;
+}
+
 int cli_lines_fill(cli_lines *r) {
     if (r->eof) return 0;
     /* The contract: called only when no whole line is buffered. Refuse
      * rather than grow past the bound or read over the end if a caller
      * breaks it (a whole line waiting means there is nothing to read yet). */
-    size_t from = r->scanned > r->start ? r->scanned : r->start;
-    if (from < r->len && memchr(r->buf + from, '\n', r->len - from)) return 1;
+    if (r->buf && next_newline(r)) return 1;
     if (r->start) { /* only the partial line is left: move it to the front */
         memmove(r->buf, r->buf + r->start, r->len - r->start);
         r->len -= r->start;
@@ -128,8 +133,7 @@ int cli_lines_next(cli_lines *r, const char **line, size_t *len) {
     if (!r->buf) return 0; /* nothing read yet (no arithmetic on NULL) */
     size_t avail = r->len - r->start;
     char *p = r->buf + r->start;
-    size_t from = r->scanned > r->start ? r->scanned : r->start;
-    char *nl = from < r->len ? memchr(r->buf + from, '\n', r->len - from) : NULL;
+    char *nl = next_newline(r);
     size_t n;
     if (nl) {
         n = (size_t)(nl - p);

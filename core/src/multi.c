@@ -262,10 +262,11 @@ static void cancel_all(sqlambda_multi *m) {
     while ((call = m->queued.head)) cancel_one(call);
 }
 
-/* Starts the retries that are due (earliest first), then queued calls up
- * to the concurrency limit. */
+/* sqlambda_multi_cancel_on's flag is up. */
 static int cancel_raised(const sqlambda_multi *m) { return m->cancel_flag && *m->cancel_flag; }
 
+/* Starts the retries that are due (earliest first), then queued calls up
+ * to the concurrency limit. */
 static void start_due(sqlambda_multi *m) {
     double now = sqlambda_now_ms();
     sqlambda_call *call;
@@ -323,8 +324,7 @@ sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_
     for (;;) {
         deliver(m, done, arg);
         if (cancel_raised(m) && sqlambda_multi_pending(m)) {
-            cancel_all(m); /* before anything more is started */
-            deliver(m, done, arg);
+            sqlambda_multi_cancel(m, done, arg); /* before anything more is started */
             return SQLAMBDA_E_CANCELLED;
         }
         start_due(m);
@@ -355,8 +355,7 @@ sqlambda_status sqlambda_multi_run(sqlambda_multi *m, long timeout_ms, sqlambda_
         sqlambda_wait_fd fd = {c->epfd, SQLAMBDA_WAIT_READ, 0};
         int rc = c->opts.wait(c->opts.wait_arg, &fd, 1, wait_whole);
         if (rc == SQLAMBDA_WAIT_CANCEL) {
-            cancel_all(m);
-            deliver(m, done, arg);
+            sqlambda_multi_cancel(m, done, arg);
             return SQLAMBDA_E_CANCELLED;
         }
         sqlambda_sockets_dispatch(c, 0);
